@@ -1,0 +1,66 @@
+using System.Collections.Immutable;
+
+namespace Playback;
+
+/// <summary>Marker for every message about one call; the call id is the routing (and sharding) key.</summary>
+public interface IWithCallId
+{
+    /// <summary>The call the message is for.</summary>
+    string CallId { get; }
+}
+
+/// <summary>A command from a caller about one playback; answered with exactly one <see cref="CommandReply"/>.</summary>
+internal interface IPlaybackCommand : IWithCallId
+{
+    string ControlId { get; }
+
+    string Name { get; }
+}
+
+/// <summary>Start a playback.</summary>
+internal sealed record StartPlay(string CallId, string ControlId, ImmutableArray<MediaItem> Media, PlayOptions Options) : IPlaybackCommand
+{
+    public string Name => CallingApi.Commands.Play;
+}
+
+/// <summary>Pause a playback.</summary>
+internal sealed record PausePlay(string CallId, string ControlId) : IPlaybackCommand
+{
+    public string Name => CallingApi.Commands.Pause;
+}
+
+/// <summary>Resume a playback.</summary>
+internal sealed record ResumePlay(string CallId, string ControlId) : IPlaybackCommand
+{
+    public string Name => CallingApi.Commands.Resume;
+}
+
+/// <summary>Stop a playback.</summary>
+internal sealed record StopPlay(string CallId, string ControlId) : IPlaybackCommand
+{
+    public string Name => CallingApi.Commands.Stop;
+}
+
+/// <summary>Set a playback's volume.</summary>
+internal sealed record ChangeVolume(string CallId, string ControlId, double Volume) : IPlaybackCommand
+{
+    public string Name => CallingApi.Commands.Volume;
+}
+
+/// <summary>The one reply to a command.</summary>
+internal abstract record CommandReply;
+
+/// <summary>The command succeeded; the playback's state afterwards.</summary>
+internal sealed record CommandSucceeded(PlaybackSnapshot Playback) : CommandReply;
+
+/// <summary>The command failed.</summary>
+internal sealed record CommandFailed(PlaybackException Error) : CommandReply;
+
+/// <summary>A <c>calling.call.play</c> webhook.</summary>
+internal sealed record PlayStatusReceived(string CallId, string ControlId, string State, DateTimeOffset? Timestamp) : IWithCallId;
+
+/// <summary>A <c>calling.call.state</c> webhook.</summary>
+internal sealed record CallStateReceived(string CallId, string CallState, DateTimeOffset? Timestamp) : IWithCallId;
+
+/// <summary>The outcome of the call's REST request, piped back to the actor.</summary>
+internal sealed record RequestCompleted(long Sequence, Exception? Error);

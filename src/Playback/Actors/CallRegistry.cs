@@ -1,0 +1,153 @@
+using Akka.Actor;
+
+namespace Playback;
+
+/// <summary>
+/// Routes per-call messages by call id. Commands create the call's <see cref="PlaybackActor"/> on demand; webhooks
+/// reach existing actors only (a webhook for an unknown call is counted and answered Ignored, never creating an actor).
+/// Passivation is a handshake, so that no message is lost while a call actor stops: messages for a stopping actor are
+/// buffered and handed to its successor.
+/// </summary>
+internal sealed class CallRegistry : ReceiveActor
+{
+    private readonly PlaybackActorSettings _settings;
+    private readonly Dictionary<string, CallEntry> _calls = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, string> _byActor = new();
+    private long _created;
+
+    public CallRegistry(PlaybackActorSettings settings)
+    {
+        _settings = settings;
+        Receive<IPlaybackCommand>(command => Route(command, create: true));
+        Receive<PlayStatusReceived>(status => Route(status, create: false));
+        Receive<CallStateReceived>(state => Route(state, create: false));
+        Receive<Passivate>(OnPassivate);
+        Receive<PassivationCancelled>(OnPassivationCancelled);
+        Receive<Terminated>(OnTerminated);
+    }
+
+    public static Props Props(PlaybackActorSettings settings) => Akka.Actor.Props.Create(() => new CallRegistry(settings));
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(Decider.From(_ => Directive.Restart));
+
+    protected override void PostStop()
+    {
+        foreach (var entry in _calls.Values)
+        {
+            foreach (var (message, sender) in entry.Buffer)
+            {
+                ReplyShutdown(message, sender);
+            }
+        }
+    }
+
+    private void Route(IWithCallId message, bool create)
+    {
+        if (_calls.TryGetValue(message.CallId, out var entry))
+        {
+            if (entry.Passivating)
+            {
+                entry.Buffer.Add((message, Sender));
+            }
+            else
+            {
+                entry.Actor.Forward(message);
+            }
+
+            return;
+        }
+
+        if (!create)
+        {
+            _settings.Counters.UnknownCall();
+            Sender.Tell(WebhookResult.Ignored($"unknown call {message.CallId}"));
+            return;
+        }
+
+        Start(message.CallId).Actor.Forward(message);
+    }
+
+    private CallEntry Start(string callId)
+    {
+        var actor = Context.ActorOf(PlaybackActor.Props(callId, _settings), "call-" + (++_created).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Context.Watch(actor);
+        var entry = new CallEntry(actor);
+        _calls[callId] = entry;
+        _byActor[actor] = callId;
+        _settings.Counters.CallStarted();
+        return entry;
+    }
+
+    private void OnPassivate(Passivate passivate)
+    {
+        if (_calls.TryGetValue(passivate.CallId, out var entry) && entry.Actor.Equals(Sender))
+        {
+            entry.Passivating = true;
+            entry.Actor.Tell(StopIfIdle.Instance);
+        }
+    }
+
+    private void OnPassivationCancelled(PassivationCancelled cancelled)
+    {
+        if (_calls.TryGetValue(cancelled.CallId, out var entry) && entry.Actor.Equals(Sender))
+        {
+            entry.Passivating = false;
+            Flush(entry);
+        }
+    }
+
+    private void OnTerminated(Terminated terminated)
+    {
+        if (!_byActor.Remove(terminated.ActorRef, out var callId) || !_calls.Remove(callId, out var entry))
+        {
+            return;
+        }
+
+        _settings.Counters.CallStopped();
+        if (entry.Buffer.Any(x => x.Message is IPlaybackCommand))
+        {
+            var successor = Start(callId);
+            successor.Buffer.AddRange(entry.Buffer);
+            Flush(successor);
+            return;
+        }
+
+        foreach (var (message, sender) in entry.Buffer)
+        {
+            _settings.Counters.UnknownCall();
+            sender.Tell(WebhookResult.Ignored($"unknown call {message.CallId}"));
+        }
+    }
+
+    private static void Flush(CallEntry entry)
+    {
+        foreach (var (message, sender) in entry.Buffer)
+        {
+            entry.Actor.Tell(message, sender);
+        }
+
+        entry.Buffer.Clear();
+    }
+
+    private static void ReplyShutdown(IWithCallId message, IActorRef sender)
+    {
+        if (message is IPlaybackCommand command)
+        {
+            sender.Tell(new CommandFailed(new PlaybackShutdownException($"{command.Name} for call {command.CallId} was not run: Playback is shutting down.", command.CallId, command.ControlId)));
+        }
+        else
+        {
+            sender.Tell(WebhookResult.Rejected("Playback is shutting down"));
+        }
+    }
+
+    private sealed class CallEntry(IActorRef actor)
+    {
+        public IActorRef Actor { get; } = actor;
+
+        public bool Passivating { get; set; }
+
+        public List<(IWithCallId Message, IActorRef Sender)> Buffer { get; } = [];
+    }
+}

@@ -1,0 +1,246 @@
+using Akka.Actor;
+using Akka.Event;
+
+namespace Playback;
+
+/// <summary>
+/// One call's playbacks. Puts the call's commands on the wire one at a time in arrival order (the rest are stashed
+/// while a request is in flight), folds in webhooks at any time, publishes every change, and gives every command
+/// exactly one reply. Stops (through its parent) when the call is gone or it has been idle for the idle timeout.
+/// </summary>
+internal sealed class PlaybackActor : ReceiveActor, IWithStash, IWithTimers
+{
+    private const string IdleTimerKey = "idle";
+
+    private readonly string _callId;
+    private readonly PlaybackActorSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly CancellationTokenSource _stopping = new();
+    private CallPlaybacks _state;
+    private IActorRef? _caller;
+    private long _sequence;
+
+    public PlaybackActor(string callId, PlaybackActorSettings settings)
+    {
+        _callId = callId;
+        _settings = settings;
+        _state = new CallPlaybacks(callId);
+        Ready();
+    }
+
+    public IStash Stash { get; set; } = null!;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string callId, PlaybackActorSettings settings) =>
+        Akka.Actor.Props.Create(() => new PlaybackActor(callId, settings));
+
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    protected override void PreStart() => RestartIdleTimer();
+
+    protected override void PostStop()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+        var reason = _state.GoneReason;
+        if (_caller is not null)
+        {
+            _caller.Tell(new CommandFailed(new PlaybackShutdownException($"The actor of call {_callId} stopped before the command's request completed.", _callId, _state.InFlight?.Request.ControlId)));
+            _caller = null;
+        }
+
+        foreach (var envelope in Stash.ClearStash())
+        {
+            if (envelope.Message is IPlaybackCommand command)
+            {
+                envelope.Sender.Tell(reason is null
+                    ? new CommandFailed(new PlaybackShutdownException($"{command.Name} for call {_callId} was not run: Playback is shutting down.", _callId, command.ControlId))
+                    : new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, reason, null)));
+            }
+        }
+    }
+
+    private void Ready()
+    {
+        Receive<IPlaybackCommand>(command =>
+        {
+            _caller = Sender;
+            Apply(_state.Decide(command, Now), webhookSender: null);
+        });
+        ReceiveWebhooks();
+        Receive<IdleTick>(_ =>
+        {
+            if (_state.IsIdle)
+            {
+                Context.Parent.Tell(new Passivate(_callId));
+            }
+        });
+        Receive<StopIfIdle>(_ =>
+        {
+            if (_state.IsIdle)
+            {
+                Context.Stop(Self);
+            }
+            else
+            {
+                Context.Parent.Tell(new PassivationCancelled(_callId));
+            }
+        });
+    }
+
+    private void Busy()
+    {
+        Receive<RequestCompleted>(done => done.Sequence == _sequence, done =>
+        {
+            var now = Now;
+            Apply(done.Error is null ? _state.RequestSucceeded(now) : _state.RequestFailed(ToPlaybackException(done.Error), now), webhookSender: null);
+        });
+        ReceiveWebhooks();
+        Receive<IdleTick>(_ => { });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Gone()
+    {
+        Receive<IPlaybackCommand>(command =>
+            Sender.Tell(new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, _state.GoneReason, null))));
+        Receive<PlayStatusReceived>(_ => Sender.Tell(WebhookResult.Accepted($"call {_callId} has ended")));
+        Receive<CallStateReceived>(_ => Sender.Tell(WebhookResult.Accepted($"call {_callId} has ended")));
+        Receive<StopIfIdle>(_ => Context.Stop(Self));
+        Receive<IdleTick>(_ => { });
+    }
+
+    private void ReceiveWebhooks()
+    {
+        Receive<PlayStatusReceived>(status => Apply(_state.PlayStatus(status, Now), Sender));
+        Receive<CallStateReceived>(state => Apply(_state.CallState(state, Now), Sender));
+    }
+
+    private void Apply(Transition transition, IActorRef? webhookSender)
+    {
+        var wasBusy = _state.InFlight is not null;
+        _state = transition.State;
+        var ended = false;
+        foreach (var effect in transition.Effects)
+        {
+            switch (effect)
+            {
+                case Publish publish:
+                    _settings.Hub.Publish(publish.Event);
+                    break;
+                case ReplyToCaller reply:
+                    _caller?.Tell(reply.Reply);
+                    _caller = null;
+                    break;
+                case SendRequest send:
+                    Send(send.Request);
+                    break;
+                case EndCall end:
+                    ended = true;
+                    _log.Info("Call {0} is gone ({1}); ending its playbacks.", _callId, end.Reason);
+                    break;
+            }
+        }
+
+        if (transition.Webhook is { } result)
+        {
+            webhookSender?.Tell(result);
+        }
+
+        if (_state.InFlight is not null)
+        {
+            if (!wasBusy)
+            {
+                Become(Busy);
+            }
+
+            return;
+        }
+
+        if (_state.GoneReason is not null)
+        {
+            if (ended || wasBusy)
+            {
+                FailStashed();
+                Become(Gone);
+                Context.Parent.Tell(new Passivate(_callId));
+            }
+
+            return;
+        }
+
+        if (wasBusy)
+        {
+            Become(Ready);
+            Stash.UnstashAll();
+        }
+
+        RestartIdleTimer();
+    }
+
+    private void Send(ApiRequest request)
+    {
+        var sequence = ++_sequence;
+        var api = _settings.Api;
+        var token = _stopping.Token;
+        Task task;
+        try
+        {
+            task = request.Command switch
+            {
+                ApiCommand.Play => api.PlayAsync(_callId, request.ControlId, request.Media, request.Options ?? PlayOptions.Default, token),
+                ApiCommand.Pause => api.PauseAsync(_callId, request.ControlId, token),
+                ApiCommand.Resume => api.ResumeAsync(_callId, request.ControlId, token),
+                ApiCommand.Stop => api.StopAsync(_callId, request.ControlId, token),
+                _ => api.SetVolumeAsync(_callId, request.ControlId, request.Volume, token),
+            };
+        }
+        catch (Exception e)
+        {
+            task = Task.FromException(e);
+        }
+
+        _settings.Counters.RequestSent();
+        task.ContinueWith(
+                t => new RequestCompleted(sequence, t.IsCanceled ? new OperationCanceledException() : t.Exception?.GetBaseException()),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default)
+            .PipeTo(Self);
+    }
+
+    private PlaybackException ToPlaybackException(Exception error)
+    {
+        var flight = _state.InFlight!;
+        return error switch
+        {
+            PlaybackException p => p,
+            OperationCanceledException => new PlaybackShutdownException($"{flight.Request.WireName} for call {_callId} was cancelled.", _callId, flight.Request.ControlId),
+            _ => new CallingApiException(flight.Request.WireName, _callId, flight.Request.ControlId, null, $"{error.GetType().Name}: {error.Message}", null, null, isTransient: false, inner: error),
+        };
+    }
+
+    private void FailStashed()
+    {
+        foreach (var envelope in Stash.ClearStash())
+        {
+            if (envelope.Message is IPlaybackCommand command)
+            {
+                envelope.Sender.Tell(new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, _state.GoneReason, null)));
+            }
+        }
+    }
+
+    private void RestartIdleTimer()
+    {
+        if (_state.IsIdle)
+        {
+            Timers.StartSingleTimer(IdleTimerKey, IdleTick.Instance, _settings.IdleTimeout);
+        }
+        else
+        {
+            Timers.Cancel(IdleTimerKey);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+namespace Playback;
+
+/// <summary>Base type of the errors Playback reports for a command; carries the call and control ids it concerns.</summary>
+public abstract class PlaybackException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What happened.</param>
+    /// <param name="callId">The call concerned.</param>
+    /// <param name="controlId">The playback concerned, when there is one.</param>
+    /// <param name="inner">The underlying error.</param>
+    protected PlaybackException(string message, string? callId, string? controlId, Exception? inner = null)
+        : base(message, inner)
+    {
+        CallId = callId;
+        ControlId = controlId;
+    }
+
+    /// <summary>The call the command was for.</summary>
+    public string? CallId { get; }
+
+    /// <summary>The playback's control id, when the command concerned one.</summary>
+    public string? ControlId { get; }
+}
+
+/// <summary>A command that the playback's current state does not allow: no active playback with that control id, a control id already in use, a queued playback that has not started, or a play rejected because the call is busy.</summary>
+public sealed class PlaybackStateException : PlaybackException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What is wrong and what to do.</param>
+    /// <param name="callId">The call.</param>
+    /// <param name="controlId">The playback.</param>
+    /// <param name="state">The playback's state when the command arrived, when it is known.</param>
+    public PlaybackStateException(string message, string callId, string? controlId, PlaybackState? state)
+        : base(message, callId, controlId)
+    {
+        State = state;
+    }
+
+    /// <summary>The playback's state when the command arrived; null when Playback did not know the control id.</summary>
+    public PlaybackState? State { get; }
+}
+
+/// <summary>The command could not complete because Playback (its actor system) is shutting down.</summary>
+public sealed class PlaybackShutdownException : PlaybackException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What was not completed.</param>
+    /// <param name="callId">The call.</param>
+    /// <param name="controlId">The playback.</param>
+    public PlaybackShutdownException(string message, string? callId, string? controlId)
+        : base(message, callId, controlId)
+    {
+    }
+}

@@ -1,0 +1,69 @@
+namespace Playback;
+
+/// <summary>One playback started through <see cref="PlaybackManager.PlayAsync"/>: its state, its state stream, its completion, and its controls.</summary>
+public sealed class PlaybackHandle
+{
+    private readonly PlaybackManager _manager;
+    private readonly PlaybackTracker _tracker;
+
+    internal PlaybackHandle(PlaybackManager manager, PlaybackTracker tracker)
+    {
+        _manager = manager;
+        _tracker = tracker;
+        States = manager.Hub.StatesOf(tracker);
+    }
+
+    /// <summary>The call.</summary>
+    public string CallId => _tracker.CallId;
+
+    /// <summary>The control id (generated UUID v4 unless <see cref="PlayOptions.ControlId"/> was given).</summary>
+    public string ControlId => _tracker.ControlId;
+
+    /// <summary>The latest state.</summary>
+    public PlaybackState Current => _tracker.Last?.State ?? PlaybackState.Queued;
+
+    /// <summary>The latest volume in dB.</summary>
+    public double Volume => _tracker.Last?.Volume ?? 0;
+
+    /// <summary>Why the playback is in its state, when known (e.g. the reason it failed).</summary>
+    public string? Reason => _tracker.Last?.Reason;
+
+    /// <summary>The state stream: replays the current state to each new subscriber, then every change, and completes after the terminal state. Delivered off the actor threads.</summary>
+    public IObservable<PlaybackState> States { get; }
+
+    /// <summary>Completes with the terminal state and reason; faults with <see cref="PlaybackShutdownException"/> if Playback shuts down first.</summary>
+    public Task<PlaybackOutcome> Completion => _tracker.Completion;
+
+    /// <summary>Pauses the playback (succeeds at once when already paused).</summary>
+    /// <param name="cancellationToken">Stops waiting for the outcome.</param>
+    /// <returns>The playback after the command.</returns>
+    /// <exception cref="PlaybackStateException">The playback is not active.</exception>
+    /// <exception cref="CallingApiException">The API refused the command.</exception>
+    public Task<PlaybackSnapshot> PauseAsync(CancellationToken cancellationToken = default) => _manager.PauseAsync(CallId, ControlId, cancellationToken);
+
+    /// <summary>Resumes the playback (succeeds at once when already playing).</summary>
+    /// <param name="cancellationToken">Stops waiting for the outcome.</param>
+    /// <returns>The playback after the command.</returns>
+    /// <exception cref="PlaybackStateException">The playback is not active.</exception>
+    /// <exception cref="CallingApiException">The API refused the command.</exception>
+    public Task<PlaybackSnapshot> ResumeAsync(CancellationToken cancellationToken = default) => _manager.ResumeAsync(CallId, ControlId, cancellationToken);
+
+    /// <summary>Sets the volume, in dB from -40 to 40.</summary>
+    /// <param name="db">The new absolute level.</param>
+    /// <param name="cancellationToken">Stops waiting for the outcome.</param>
+    /// <returns>The playback after the command.</returns>
+    /// <exception cref="ArgumentException"><paramref name="db"/> is out of range.</exception>
+    /// <exception cref="PlaybackStateException">The playback has ended.</exception>
+    /// <exception cref="CallingApiException">The API refused the command.</exception>
+    public Task<PlaybackSnapshot> SetVolumeAsync(double db, CancellationToken cancellationToken = default) => _manager.SetVolumeAsync(CallId, ControlId, db, cancellationToken);
+
+    /// <summary>Stops the playback (a queued one is dropped without a request).</summary>
+    /// <param name="cancellationToken">Stops waiting for the outcome.</param>
+    /// <returns>The playback after the command.</returns>
+    /// <exception cref="PlaybackStateException">The playback has ended.</exception>
+    /// <exception cref="CallingApiException">The API refused the command.</exception>
+    public Task<PlaybackSnapshot> StopAsync(CancellationToken cancellationToken = default) => _manager.StopAsync(CallId, ControlId, cancellationToken);
+
+    /// <inheritdoc />
+    public override string ToString() => $"Playback {ControlId} on call {CallId}: {Current}";
+}

@@ -1,0 +1,212 @@
+using System.Net;
+using Akka.Configuration;
+
+namespace Playback;
+
+/// <summary>How webhook signatures are checked.</summary>
+public enum WebhookSignaturePolicy
+{
+    /// <summary>Every webhook must carry a valid signature; others are rejected.</summary>
+    Required,
+
+    /// <summary>A signature that is present must be valid; unsigned webhooks are accepted.</summary>
+    WhenPresent,
+
+    /// <summary>Signatures are not checked.</summary>
+    Off,
+}
+
+/// <summary>Settings of a <see cref="PlaybackManager"/>. Defaults come from the embedded <c>hocon/playback.conf</c>; <see cref="ToString"/> never shows secrets.</summary>
+public sealed record PlaybackSettings
+{
+    /// <summary>SignalWire project id (HTTP Basic user).</summary>
+    public string? ProjectId { get; init; }
+
+    /// <summary>API token (HTTP Basic password). Never logged or shown.</summary>
+    public string? ApiToken { get; init; }
+
+    /// <summary>Space name (<c>example</c>) or host (<c>example.signalwire.com</c>); a value without a dot gets <c>.signalwire.com</c>.</summary>
+    public string? Space { get; init; }
+
+    /// <summary>Explicit API base URL, overriding <see cref="Space"/>; <c>http</c> only for loopback hosts.</summary>
+    public Uri? BaseUrl { get; init; }
+
+    /// <summary>Webhook signing key. Never logged or shown.</summary>
+    public string? SigningKey { get; init; }
+
+    /// <summary>The <c>status_url</c> of plays that do not set <see cref="PlayOptions.StatusUrl"/>.</summary>
+    public Uri? DefaultStatusUrl { get; init; }
+
+    /// <summary>Webhook signature policy; null means <see cref="WebhookSignaturePolicy.Required"/> when <see cref="SigningKey"/> is set, otherwise <see cref="WebhookSignaturePolicy.Off"/>.</summary>
+    public WebhookSignaturePolicy? SignaturePolicy { get; init; }
+
+    /// <summary>Timeout of one HTTP request to the Calling API.</summary>
+    /// <value>The default is 30 seconds (<c>playback.request-timeout</c>).</value>
+    public TimeSpan RequestTimeout { get; init; } = PlaybackConfig.Defaults.RequestTimeout;
+
+    /// <summary>How long a caller waits for a command's outcome, including the time queued behind the call's earlier commands.</summary>
+    /// <value>The default is 60 seconds (<c>playback.ask-timeout</c>).</value>
+    public TimeSpan AskTimeout { get; init; } = PlaybackConfig.Defaults.AskTimeout;
+
+    /// <summary>A call actor with no active or queued playback stops after this long.</summary>
+    /// <value>The default is 120 seconds (<c>playback.idle-timeout</c>).</value>
+    public TimeSpan IdleTimeout { get; init; } = PlaybackConfig.Defaults.IdleTimeout;
+
+    /// <summary>The policy in force, after applying the default rule.</summary>
+    public WebhookSignaturePolicy EffectiveSignaturePolicy =>
+        SignaturePolicy ?? (string.IsNullOrEmpty(SigningKey) ? WebhookSignaturePolicy.Off : WebhookSignaturePolicy.Required);
+
+    /// <summary>Reads the <c>playback</c> block of a HOCON config, over the embedded defaults.</summary>
+    /// <param name="config">A config holding a <c>playback { … }</c> block (for example your ActorSystem's config).</param>
+    /// <returns>The settings.</returns>
+    /// <exception cref="PlaybackConfigurationException">A value cannot be read (bad duration, URL or policy name).</exception>
+    public static PlaybackSettings FromConfig(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return PlaybackConfig.Read(config.WithFallback(PlaybackConfig.Reference));
+    }
+
+    /// <summary>The embedded defaults overridden by <c>SIGNALWIRE_PROJECT_ID</c>, <c>SIGNALWIRE_API_TOKEN</c>, <c>SIGNALWIRE_SPACE</c>, <c>SIGNALWIRE_SIGNING_KEY</c> and <c>PLAYBACK_BASE_URL</c>.</summary>
+    /// <returns>The settings.</returns>
+    /// <exception cref="PlaybackConfigurationException"><c>PLAYBACK_BASE_URL</c> is not an absolute URL.</exception>
+    public static PlaybackSettings FromEnvironment() => PlaybackConfig.Read(PlaybackConfig.Reference).WithEnvironment();
+
+    /// <summary>These settings with every non-empty <c>SIGNALWIRE_*</c> / <c>PLAYBACK_BASE_URL</c> environment variable applied over them.</summary>
+    /// <returns>The settings.</returns>
+    /// <exception cref="PlaybackConfigurationException"><c>PLAYBACK_BASE_URL</c> is not an absolute URL.</exception>
+    public PlaybackSettings WithEnvironment()
+    {
+        static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+        var baseUrl = Env("PLAYBACK_BASE_URL");
+        return this with
+        {
+            ProjectId = Env("SIGNALWIRE_PROJECT_ID") ?? ProjectId,
+            ApiToken = Env("SIGNALWIRE_API_TOKEN") ?? ApiToken,
+            Space = Env("SIGNALWIRE_SPACE") ?? Space,
+            SigningKey = Env("SIGNALWIRE_SIGNING_KEY") ?? SigningKey,
+            BaseUrl = baseUrl is null ? BaseUrl : PlaybackConfig.ParseUrl(baseUrl, "PLAYBACK_BASE_URL"),
+        };
+    }
+
+    /// <summary>Checks that the settings can reach the API: credentials, space or base URL, URLs, timeouts and signature policy.</summary>
+    /// <exception cref="PlaybackConfigurationException">One error listing everything that is missing or wrong.</exception>
+    public void Validate() => Validate(requireCredentials: true);
+
+    /// <summary>The API base URL: <see cref="BaseUrl"/>, or <c>https://{space}</c>.</summary>
+    /// <returns>The base URL, without a trailing path.</returns>
+    /// <exception cref="PlaybackConfigurationException">Neither is set, or the value is not allowed.</exception>
+    public Uri ResolveBaseUrl()
+    {
+        var problems = new List<string>();
+        var url = ResolveBaseUrl(problems);
+        return url ?? throw new PlaybackConfigurationException(problems);
+    }
+
+    /// <summary>The settings with secrets masked.</summary>
+    /// <returns>A description safe to log.</returns>
+    public override string ToString() =>
+        $"PlaybackSettings {{ ProjectId = {ProjectId}, ApiToken = {Mask(ApiToken)}, Space = {Space}, BaseUrl = {BaseUrl}, " +
+        $"SigningKey = {Mask(SigningKey)}, DefaultStatusUrl = {DefaultStatusUrl}, SignaturePolicy = {EffectiveSignaturePolicy}, " +
+        $"RequestTimeout = {RequestTimeout}, AskTimeout = {AskTimeout}, IdleTimeout = {IdleTimeout} }}";
+
+    internal void Validate(bool requireCredentials)
+    {
+        var problems = new List<string>();
+        if (requireCredentials)
+        {
+            if (string.IsNullOrWhiteSpace(ProjectId))
+            {
+                problems.Add("ProjectId is missing (playback.project-id or SIGNALWIRE_PROJECT_ID)");
+            }
+
+            if (string.IsNullOrWhiteSpace(ApiToken))
+            {
+                problems.Add("ApiToken is missing (playback.api-token or SIGNALWIRE_API_TOKEN)");
+            }
+
+            ResolveBaseUrl(problems);
+        }
+
+        if (DefaultStatusUrl is not null && (!DefaultStatusUrl.IsAbsoluteUri || (DefaultStatusUrl.Scheme != Uri.UriSchemeHttp && DefaultStatusUrl.Scheme != Uri.UriSchemeHttps)))
+        {
+            problems.Add("DefaultStatusUrl must be an absolute http or https URL");
+        }
+
+        CheckPositive(RequestTimeout, nameof(RequestTimeout), problems);
+        CheckPositive(AskTimeout, nameof(AskTimeout), problems);
+        CheckPositive(IdleTimeout, nameof(IdleTimeout), problems);
+        if (SignaturePolicy is WebhookSignaturePolicy.Required or WebhookSignaturePolicy.WhenPresent && string.IsNullOrEmpty(SigningKey))
+        {
+            problems.Add($"SigningKey is missing but SignaturePolicy is {SignaturePolicy} (playback.signing-key or SIGNALWIRE_SIGNING_KEY)");
+        }
+
+        if (SignaturePolicy is { } p && !Enum.IsDefined(p))
+        {
+            problems.Add("SignaturePolicy must be Required, WhenPresent or Off");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new PlaybackConfigurationException(problems);
+        }
+    }
+
+    private Uri? ResolveBaseUrl(List<string> problems)
+    {
+        if (BaseUrl is not null)
+        {
+            if (!BaseUrl.IsAbsoluteUri || (BaseUrl.Scheme != Uri.UriSchemeHttps && BaseUrl.Scheme != Uri.UriSchemeHttp))
+            {
+                problems.Add("BaseUrl must be an absolute http or https URL");
+                return null;
+            }
+
+            if (BaseUrl.Scheme == Uri.UriSchemeHttp && !IsLoopback(BaseUrl))
+            {
+                problems.Add("BaseUrl may use http:// only for loopback hosts (localhost, 127.0.0.0/8, ::1); use https://");
+                return null;
+            }
+
+            return new Uri(BaseUrl.GetLeftPart(UriPartial.Authority));
+        }
+
+        if (string.IsNullOrWhiteSpace(Space))
+        {
+            problems.Add("Space or BaseUrl is missing (playback.space or SIGNALWIRE_SPACE, playback.base-url or PLAYBACK_BASE_URL)");
+            return null;
+        }
+
+        var host = Space.Trim();
+        if (host.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            host = host["https://".Length..];
+        }
+
+        host = host.TrimEnd('/');
+        if (!host.Contains('.', StringComparison.Ordinal))
+        {
+            host += ".signalwire.com";
+        }
+
+        if (Uri.CheckHostName(host) != UriHostNameType.Dns)
+        {
+            problems.Add($"Space \"{Space}\" is not a space name or host name");
+            return null;
+        }
+
+        return new Uri("https://" + host.ToLowerInvariant());
+    }
+
+    private static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
+    private static void CheckPositive(TimeSpan value, string name, List<string> problems)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            problems.Add($"{name} must be greater than zero");
+        }
+    }
+
+    private static string Mask(string? secret) => string.IsNullOrEmpty(secret) ? "(not set)" : "(set)";
+}

@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Reflection;
+using System.Text.Json;
+using Flurl.Http;
+using Flurl.Http.Configuration;
+
+namespace Playback;
+
+/// <summary>The Calling API over HTTP (Flurl + System.Text.Json): <c>POST {base}/api/calling/calls</c> with Basic auth.</summary>
+public sealed class CallingApi : ICallingApi, IDisposable
+{
+    /// <summary>The command names on the wire.</summary>
+    public static class Commands
+    {
+        /// <summary><c>calling.play</c>.</summary>
+        public const string Play = "calling.play";
+
+        /// <summary><c>calling.play.pause</c>.</summary>
+        public const string Pause = "calling.play.pause";
+
+        /// <summary><c>calling.play.resume</c>.</summary>
+        public const string Resume = "calling.play.resume";
+
+        /// <summary><c>calling.play.stop</c>.</summary>
+        public const string Stop = "calling.play.stop";
+
+        /// <summary><c>calling.play.volume</c>.</summary>
+        public const string Volume = "calling.play.volume";
+    }
+
+    private static readonly string[] RequestIdHeaders = ["x-request-id", "x-signalwire-request-id", "request-id"];
+
+    private readonly IFlurlClient _client;
+    private readonly bool _ownsClient;
+    private readonly TimeSpan _requestTimeout;
+
+    /// <summary>Creates a client for the settings' space or base URL and credentials.</summary>
+    /// <param name="settings">Settings with <see cref="PlaybackSettings.ProjectId"/>, <see cref="PlaybackSettings.ApiToken"/> and a space or base URL.</param>
+    /// <exception cref="PlaybackConfigurationException">The settings are incomplete.</exception>
+    public CallingApi(PlaybackSettings settings)
+        : this(settings, client: null)
+    {
+    }
+
+    internal CallingApi(PlaybackSettings settings, IFlurlClient? client)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        _requestTimeout = settings.RequestTimeout;
+        _ownsClient = client is null;
+        _client = client ?? new FlurlClient(settings.ResolveBaseUrl().AbsoluteUri);
+        _client.BaseUrl ??= settings.ResolveBaseUrl().AbsoluteUri;
+        _client.Settings.JsonSerializer = new DefaultJsonSerializer(WireJsonContext.Default.Options);
+        _client.Settings.Timeout = settings.RequestTimeout;
+        _client.WithBasicAuth(settings.ProjectId!, settings.ApiToken!)
+            .WithHeader("Accept", "application/json")
+            .WithHeader("User-Agent", UserAgent);
+    }
+
+    /// <summary>The User-Agent sent with every request: <c>Playback/&lt;assembly version&gt;</c>.</summary>
+    public static string UserAgent { get; } = "Playback/" + ReadVersion();
+
+    /// <inheritdoc />
+    public Task PlayAsync(string callId, string controlId, IReadOnlyList<MediaItem> media, PlayOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        PlayValidation.ValidateCallId(callId);
+        PlayValidation.ValidateControlId(controlId, "control_id");
+        PlayValidation.ValidatePlay(media, options);
+        var body = new CallCommandBody<PlayParams>(callId, Commands.Play, new PlayParams(controlId, media)
+        {
+            Volume = options.Volume,
+            Direction = WireNames.Of(options.Direction),
+            Loop = options.Loop,
+            Language = options.Language,
+            Voice = options.Voice,
+            Gender = WireNames.Of(options.Gender),
+            StatusUrl = options.StatusUrl?.AbsoluteUri,
+        });
+        return SendAsync(body, callId, controlId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task PauseAsync(string callId, string controlId, CancellationToken cancellationToken) =>
+        SendControlAsync(Commands.Pause, callId, controlId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task ResumeAsync(string callId, string controlId, CancellationToken cancellationToken) =>
+        SendControlAsync(Commands.Resume, callId, controlId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task StopAsync(string callId, string controlId, CancellationToken cancellationToken) =>
+        SendControlAsync(Commands.Stop, callId, controlId, cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetVolumeAsync(string callId, string controlId, double volume, CancellationToken cancellationToken)
+    {
+        PlayValidation.ValidateCallId(callId);
+        PlayValidation.ValidateControlId(controlId, "control_id");
+        PlayValidation.ValidateVolume(volume, "volume");
+        return SendAsync(new CallCommandBody<VolumeParams>(callId, Commands.Volume, new VolumeParams(controlId, volume)), callId, controlId, cancellationToken);
+    }
+
+    /// <summary>Disposes the HTTP client when this instance created it.</summary>
+    public void Dispose()
+    {
+        if (_ownsClient)
+        {
+            _client.Dispose();
+        }
+    }
+
+    private Task SendControlAsync(string command, string callId, string controlId, CancellationToken cancellationToken)
+    {
+        PlayValidation.ValidateCallId(callId);
+        PlayValidation.ValidateControlId(controlId, "control_id");
+        return SendAsync(new CallCommandBody<ControlParams>(callId, command, new ControlParams(controlId)), callId, controlId, cancellationToken);
+    }
+
+    private async Task SendAsync<TParams>(CallCommandBody<TParams> body, string callId, string controlId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            using var response = await _client.Request("api", "calling", "calls")
+                .WithTimeout(_requestTimeout)
+                .PostJsonAsync(body, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (FlurlHttpTimeoutException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CallingApiException(body.Command, callId, controlId, null, $"no answer within {_requestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", null, null, isTransient: true, inner: e.InnerException);
+        }
+        catch (FlurlHttpException e) when (e.StatusCode is null)
+        {
+            if (cancellationToken.IsCancellationRequested || e.InnerException is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException($"{body.Command} for call {callId} was cancelled.", e, cancellationToken);
+            }
+
+            throw new CallingApiException(body.Command, callId, controlId, null, "transport failure: " + (e.InnerException?.Message ?? e.Message), null, null, isTransient: true, inner: e.InnerException);
+        }
+        catch (FlurlHttpException e)
+        {
+            throw await ToApiExceptionAsync(e, body.Command, callId, controlId).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+    }
+
+    private static async Task<CallingApiException> ToApiExceptionAsync(FlurlHttpException e, string command, string callId, string controlId)
+    {
+        var status = e.StatusCode!.Value;
+        string? text = null;
+        try
+        {
+            text = await e.GetResponseStringAsync().ConfigureAwait(false);
+        }
+        catch (Exception readError) when (readError is HttpRequestException or IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The body could not be read; the status still says what happened.
+        }
+
+        var (message, errors) = ParseErrorBody(text);
+        var headers = e.Call.Response?.ResponseMessage;
+        var requestId = headers is null ? null : FindRequestId(headers);
+        if (status == 404)
+        {
+            return new CallGoneException(command, callId, controlId, status, message ?? "Not Found", requestId);
+        }
+
+        return new CallingApiException(command, callId, controlId, status, message, errors, requestId,
+            CallingApiException.IsTransientStatus(status), headers is null ? null : ReadRetryAfter(headers.Headers.RetryAfter));
+    }
+
+    internal static (string? Message, IReadOnlyList<CallingApiError> Errors) ParseErrorBody(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return (null, []);
+        }
+
+        try
+        {
+            var body = JsonSerializer.Deserialize(text, WireJsonContext.Default.ErrorBody);
+            var errors = body?.Errors?.Select(x => new CallingApiError(x.Type, x.Code, x.Message, x.Attribute)).ToList() ?? [];
+            var message = body?.Error ?? (errors.Count > 0
+                ? string.Join("; ", errors.Select(x => x.Attribute is null ? x.Message : $"{x.Attribute}: {x.Message}"))
+                : null);
+            return (message, errors);
+        }
+        catch (JsonException)
+        {
+            var snippet = text.Length > 200 ? text[..200] + "…" : text;
+            return (snippet.Trim(), []);
+        }
+    }
+
+    internal static TimeSpan? ReadRetryAfter(RetryConditionHeaderValue? value, DateTimeOffset? now = null)
+    {
+        if (value?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        if (value?.Date is { } date)
+        {
+            var wait = date - (now ?? DateTimeOffset.UtcNow);
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
+    private static string? FindRequestId(HttpResponseMessage response)
+    {
+        foreach (var name in RequestIdHeaders)
+        {
+            if (response.Headers.TryGetValues(name, out var values))
+            {
+                return values.FirstOrDefault();
+            }
+        }
+
+        return null;
+    }
+
+    private static string ReadVersion()
+    {
+        var assembly = typeof(CallingApi).Assembly;
+        var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        if (!string.IsNullOrEmpty(informational))
+        {
+            var plus = informational.IndexOf('+', StringComparison.Ordinal);
+            return plus < 0 ? informational : informational[..plus];
+        }
+
+        return assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    }
+}

@@ -1,0 +1,22 @@
+namespace Playback;
+
+/// <summary>Wire spellings of the enums.</summary>
+internal static class WireNames
+{
+    public static string? Of(TtsGender? gender) => gender switch
+    {
+        null => null,
+        TtsGender.Male => "male",
+        TtsGender.Female => "female",
+        _ => throw new ArgumentOutOfRangeException(nameof(gender)),
+    };
+
+    public static string? Of(PlayDirection? direction) => direction switch
+    {
+        null => null,
+        PlayDirection.Listen => "listen",
+        PlayDirection.Speak => "speak",
+        PlayDirection.Both => "both",
+        _ => throw new ArgumentOutOfRangeException(nameof(direction)),
+    };
+}

@@ -1,0 +1,530 @@
+using System.Collections.Immutable;
+
+namespace Playback;
+
+/// <summary>
+/// The playbacks of one call and every transition rule of architecture.md, as a pure immutable value:
+/// state + input → new state + effects. The call's actor does the I/O, timers and stashing.
+/// </summary>
+/// <remarks>
+/// Commands are only decided while no request is in flight (the actor stashes them meanwhile);
+/// webhooks are applied at any time.
+/// </remarks>
+internal sealed record CallPlaybacks
+{
+    /// <summary>How many ended playbacks are remembered per call, to recognise their late webhooks.</summary>
+    public const int EndedHistory = 64;
+
+    public CallPlaybacks(string callId)
+    {
+        CallId = callId;
+    }
+
+    public string CallId { get; }
+
+    public ImmutableDictionary<string, PlaybackEntry> Playbacks { get; init; } = ImmutableDictionary<string, PlaybackEntry>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>Control ids waiting to start, in order.</summary>
+    public ImmutableList<string> Queue { get; init; } = ImmutableList<string>.Empty;
+
+    /// <summary>Ended control ids, oldest first, bounded by <see cref="EndedHistory"/>.</summary>
+    public ImmutableList<string> Ended { get; init; } = ImmutableList<string>.Empty;
+
+    /// <summary>The request on the wire, if any.</summary>
+    public InFlightRequest? InFlight { get; init; }
+
+    /// <summary>Why the call is gone; null while it is alive.</summary>
+    public string? GoneReason { get; init; }
+
+    /// <summary>No request in flight and no playback that is queued or active.</summary>
+    public bool IsIdle => InFlight is null && Playbacks.Values.All(p => p.State.IsTerminal());
+
+    /// <summary>The playbacks that have not ended, active first, then queued in order.</summary>
+    public IEnumerable<PlaybackEntry> Current =>
+        Playbacks.Values.Where(p => p.State.IsActive()).Concat(Queue.Select(id => Playbacks[id]));
+
+    public PlaybackSnapshot Snapshot(PlaybackEntry entry) => new(CallId, entry.ControlId, entry.State, entry.Volume, entry.Reason);
+
+    /// <summary>Decides a caller's command. Only valid while no request is in flight.</summary>
+    public Transition Decide(IPlaybackCommand command, DateTimeOffset now)
+    {
+        if (InFlight is not null)
+        {
+            throw new InvalidOperationException("A request is in flight; commands must wait (the actor stashes them).");
+        }
+
+        var step = new Step(this, now);
+        if (GoneReason is not null)
+        {
+            step.Reply(new CommandFailed(new CallGoneException(command.Name, CallId, command.ControlId, null, GoneReason, null)));
+            return step.Done();
+        }
+
+        switch (command)
+        {
+            case StartPlay play:
+                step.StartPlay(play);
+                break;
+            case PausePlay pause:
+                step.Control(pause, ApiCommand.Pause);
+                break;
+            case ResumePlay resume:
+                step.Control(resume, ApiCommand.Resume);
+                break;
+            case StopPlay stop:
+                step.Stop(stop);
+                break;
+            case ChangeVolume volume:
+                step.Volume(volume);
+                break;
+            default:
+                throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command));
+        }
+
+        return step.Done();
+    }
+
+    /// <summary>Applies the 2xx answer to the request in flight.</summary>
+    public Transition RequestSucceeded(DateTimeOffset now)
+    {
+        var step = new Step(this, now);
+        step.Succeeded();
+        return step.Done();
+    }
+
+    /// <summary>Applies the failure of the request in flight.</summary>
+    public Transition RequestFailed(PlaybackException error, DateTimeOffset now)
+    {
+        var step = new Step(this, now);
+        step.Failed(error);
+        return step.Done();
+    }
+
+    /// <summary>Applies a <c>calling.call.play</c> webhook.</summary>
+    public Transition PlayStatus(PlayStatusReceived status, DateTimeOffset now)
+    {
+        var step = new Step(this, now);
+        var result = step.PlayStatus(status);
+        return step.Done(result);
+    }
+
+    /// <summary>Applies a <c>calling.call.state</c> webhook.</summary>
+    public Transition CallState(CallStateReceived state, DateTimeOffset now)
+    {
+        var step = new Step(this, now);
+        if (state.CallState is "ended")
+        {
+            step.EndCall("call ended");
+            return step.Done(WebhookResult.Accepted());
+        }
+
+        return step.Done(WebhookResult.Accepted($"call state {state.CallState} does not change playbacks"));
+    }
+
+    /// <summary>Ends every playback because the call is gone (404, or system-level knowledge).</summary>
+    public Transition CallGone(string reason, DateTimeOffset now)
+    {
+        var step = new Step(this, now);
+        step.EndCall(reason);
+        return step.Done();
+    }
+
+    /// <summary>The transition being built: a private mutable helper that keeps the public value immutable.</summary>
+    private sealed class Step(CallPlaybacks state, DateTimeOffset now)
+    {
+        private readonly ImmutableArray<Effect>.Builder _effects = ImmutableArray.CreateBuilder<Effect>();
+        private CallPlaybacks _state = state;
+
+        private string CallId => _state.CallId;
+
+        public Transition Done(WebhookResult? webhook = null)
+        {
+            StartNextQueued();
+            return new Transition(_state, _effects.ToImmutable(), webhook);
+        }
+
+        public void Reply(CommandReply reply) => _effects.Add(new ReplyToCaller(reply));
+
+        public void StartPlay(StartPlay play)
+        {
+            if (_state.Playbacks.TryGetValue(play.ControlId, out var existing))
+            {
+                Fail(play, $"control id {play.ControlId} is already used on call {CallId} ({existing.State}); choose a new one", existing.State);
+                return;
+            }
+
+            var active = _state.Playbacks.Values.FirstOrDefault(p => p.State.IsActive());
+            var entry = new PlaybackEntry(play.ControlId, PlaybackState.Queued, play.Options.Volume ?? 0, null, play.Media, play.Options);
+            if (active is null && _state.Queue.IsEmpty)
+            {
+                Put(entry);
+                Start(play.ControlId, hasCaller: true, isNew: true);
+                return;
+            }
+
+            var busyWith = active?.ControlId ?? _state.Queue[0];
+            switch (play.Options.WhenBusy)
+            {
+                case PlayConflict.Reject:
+                    Fail(play, $"call {CallId} already has playback {busyWith} ({_state.Playbacks[busyWith].State}) and WhenBusy is Reject", null);
+                    break;
+                case PlayConflict.Replace:
+                    foreach (var queued in _state.Queue)
+                    {
+                        Change(queued, PlaybackState.Stopped, $"replaced by {play.ControlId}");
+                    }
+
+                    Put(entry);
+                    Publish(null, entry);
+                    if (active is null)
+                    {
+                        Start(play.ControlId, hasCaller: true, isNew: false);
+                    }
+                    else
+                    {
+                        Update(active.ControlId, e => e with { StopSent = true });
+                        Send(new ApiRequest(ApiCommand.Stop, active.ControlId), hasCaller: true, thenPlay: play.ControlId);
+                    }
+
+                    break;
+                default:
+                    Put(entry);
+                    _state = _state with { Queue = _state.Queue.Add(play.ControlId) };
+                    Publish(null, entry);
+                    Reply(new CommandSucceeded(_state.Snapshot(entry)));
+                    break;
+            }
+        }
+
+        public void Control(IPlaybackCommand command, ApiCommand kind)
+        {
+            if (!TryGetControllable(command, out var entry))
+            {
+                return;
+            }
+
+            var target = kind == ApiCommand.Pause ? PlaybackState.Paused : PlaybackState.Playing;
+            if (entry.State == target)
+            {
+                Reply(new CommandSucceeded(_state.Snapshot(entry)));
+                return;
+            }
+
+            Send(new ApiRequest(kind, entry.ControlId), hasCaller: true);
+        }
+
+        public void Stop(StopPlay stop)
+        {
+            if (_state.Playbacks.TryGetValue(stop.ControlId, out var queued) && queued.State == PlaybackState.Queued)
+            {
+                Change(stop.ControlId, PlaybackState.Stopped, "stopped before it started");
+                Reply(new CommandSucceeded(_state.Snapshot(_state.Playbacks[stop.ControlId])));
+                return;
+            }
+
+            if (!TryGetControllable(stop, out var entry))
+            {
+                return;
+            }
+
+            Update(entry.ControlId, e => e with { StopSent = true });
+            Send(new ApiRequest(ApiCommand.Stop, entry.ControlId), hasCaller: true);
+        }
+
+        public void Volume(ChangeVolume volume)
+        {
+            if (_state.Playbacks.TryGetValue(volume.ControlId, out var queued) && queued.State == PlaybackState.Queued)
+            {
+                // A queued playback has not reached the server: it will simply start at the new level.
+                var updated = Update(volume.ControlId, e => e with { Volume = volume.Volume, Options = e.Options with { Volume = volume.Volume } });
+                Publish(queued, updated, PlaybackChange.Volume);
+                Reply(new CommandSucceeded(_state.Snapshot(updated)));
+                return;
+            }
+
+            if (!TryGetControllable(volume, out var entry))
+            {
+                return;
+            }
+
+            Send(new ApiRequest(ApiCommand.Volume, entry.ControlId) { Volume = volume.Volume }, hasCaller: true);
+        }
+
+        public void Succeeded()
+        {
+            var flight = TakeInFlight();
+            var id = flight.Request.ControlId;
+            var entry = _state.Playbacks.GetValueOrDefault(id);
+            if (entry is not null && !entry.State.IsTerminal())
+            {
+                entry = Update(id, e => e with { LastAckAt = now });
+                switch (flight.Request.Command)
+                {
+                    case ApiCommand.Play when entry.State == PlaybackState.Starting:
+                    case ApiCommand.Resume when entry.State == PlaybackState.Paused:
+                        Change(id, PlaybackState.Playing, null);
+                        break;
+                    case ApiCommand.Pause when entry.State == PlaybackState.Playing:
+                        Change(id, PlaybackState.Paused, null);
+                        break;
+                    case ApiCommand.Stop:
+                        Change(id, PlaybackState.Stopped, flight.ThenPlay is null ? "stopped" : $"replaced by {flight.ThenPlay}");
+                        break;
+                    case ApiCommand.Volume:
+                        var changed = Update(id, e => e with { Volume = flight.Request.Volume });
+                        Publish(entry, changed, PlaybackChange.Volume);
+                        break;
+                }
+            }
+
+            if (flight.ThenPlay is { } next)
+            {
+                Start(next, flight.HasCaller);
+                return;
+            }
+
+            ReplyWith(flight, id);
+        }
+
+        public void Failed(PlaybackException error)
+        {
+            var flight = TakeInFlight();
+            var id = flight.Request.ControlId;
+            if (error is CallGoneException gone)
+            {
+                EndCall("call gone: " + (gone.ServerMessage ?? "404"));
+            }
+            else if (flight.Request.Command == ApiCommand.Play)
+            {
+                Change(id, PlaybackState.Failed, error.Message);
+            }
+            else if (flight.Request.Command == ApiCommand.Stop)
+            {
+                if (_state.Playbacks.TryGetValue(id, out var stopped) && !stopped.State.IsTerminal())
+                {
+                    Update(id, e => e with { StopSent = false });
+                }
+
+                if (flight.ThenPlay is { } next)
+                {
+                    Change(next, PlaybackState.Failed, $"could not stop {id} to replace it: {error.Message}");
+                }
+            }
+
+            if (flight.HasCaller)
+            {
+                Reply(new CommandFailed(error));
+            }
+        }
+
+        public WebhookResult PlayStatus(PlayStatusReceived status)
+        {
+            if (!_state.Playbacks.TryGetValue(status.ControlId, out var entry))
+            {
+                return WebhookResult.Ignored($"unknown control id {status.ControlId} on call {CallId}");
+            }
+
+            if (status.Timestamp is { } ts && (entry.LastEventAt is null || ts > entry.LastEventAt))
+            {
+                entry = Update(entry.ControlId, e => e with { LastEventAt = ts });
+            }
+
+            if (entry.State.IsTerminal())
+            {
+                return WebhookResult.Accepted($"playback {entry.ControlId} has already ended ({entry.State})");
+            }
+
+            if (entry.State == PlaybackState.Queued)
+            {
+                return WebhookResult.Accepted($"playback {entry.ControlId} has not been started; stale event ignored");
+            }
+
+            switch (status.State)
+            {
+                case "finished":
+                    Change(entry.ControlId, entry.StopSent ? PlaybackState.Stopped : PlaybackState.Finished, entry.StopSent ? "stopped" : "finished");
+                    return WebhookResult.Accepted();
+                case "error":
+                    Change(entry.ControlId, PlaybackState.Failed, "the server reported a playback error");
+                    return WebhookResult.Accepted();
+                case "playing" or "paused":
+                    var target = status.State == "playing" ? PlaybackState.Playing : PlaybackState.Paused;
+                    if (entry.State == target)
+                    {
+                        return WebhookResult.Accepted("duplicate");
+                    }
+
+                    if (entry.State == PlaybackState.Starting)
+                    {
+                        if (target != PlaybackState.Playing)
+                        {
+                            return WebhookResult.Accepted("stale: paused before the play was acknowledged");
+                        }
+
+                        Change(entry.ControlId, PlaybackState.Playing, null);
+                        return WebhookResult.Accepted();
+                    }
+
+                    if (IsStale(entry, status))
+                    {
+                        return WebhookResult.Accepted($"stale: {status.State} contradicts a newer command");
+                    }
+
+                    Change(entry.ControlId, target, "reported by the server");
+                    return WebhookResult.Accepted();
+                default:
+                    return WebhookResult.Ignored($"unknown play state {status.State}");
+            }
+        }
+
+        public void EndCall(string reason)
+        {
+            if (_state.GoneReason is not null)
+            {
+                return;
+            }
+
+            foreach (var entry in _state.Current.ToList())
+            {
+                Change(entry.ControlId, PlaybackState.Failed, reason);
+            }
+
+            _state = _state with { GoneReason = reason };
+            _effects.Add(new EndCall(reason));
+        }
+
+        private bool IsStale(PlaybackEntry entry, PlayStatusReceived status)
+        {
+            if (_state.InFlight?.Request.ControlId == entry.ControlId)
+            {
+                return true;
+            }
+
+            if (status.Timestamp is not { } ts)
+            {
+                // Without a timestamp an event cannot be ordered after an acknowledged command.
+                return entry.LastAckAt is not null;
+            }
+
+            return ts < entry.LastEventAt || ts <= entry.LastAckAt;
+        }
+
+        private bool TryGetControllable(IPlaybackCommand command, out PlaybackEntry entry)
+        {
+            if (!_state.Playbacks.TryGetValue(command.ControlId, out entry!))
+            {
+                Fail(command, $"no active playback {command.ControlId} on call {CallId}", null);
+                return false;
+            }
+
+            if (entry.State.IsTerminal())
+            {
+                Fail(command, $"no active playback {command.ControlId} on call {CallId}: it has ended ({entry.State})", entry.State);
+                return false;
+            }
+
+            if (entry.State == PlaybackState.Queued)
+            {
+                Fail(command, $"playback {command.ControlId} on call {CallId} is queued and has not started; only stop and volume apply", entry.State);
+                return false;
+            }
+
+            return true;
+        }
+
+        private void Fail(IPlaybackCommand command, string message, PlaybackState? state) =>
+            Reply(new CommandFailed(new PlaybackStateException(message, CallId, command.ControlId, state)));
+
+        private void Start(string controlId, bool hasCaller, bool isNew = false)
+        {
+            var entry = _state.Playbacks[controlId];
+            if (isNew)
+            {
+                // A play that starts at once is first seen as Starting: it was never published as Queued.
+                entry = Update(controlId, e => e with { State = PlaybackState.Starting });
+                Publish(null, entry);
+            }
+            else
+            {
+                Change(controlId, PlaybackState.Starting, null);
+            }
+
+            Send(new ApiRequest(ApiCommand.Play, controlId) { Media = entry.Media, Options = entry.Options }, hasCaller);
+        }
+
+        private void StartNextQueued()
+        {
+            if (_state.InFlight is not null || _state.GoneReason is not null || _state.Queue.IsEmpty
+                || _state.Playbacks.Values.Any(p => p.State.IsActive()))
+            {
+                return;
+            }
+
+            var next = _state.Queue[0];
+            _state = _state with { Queue = _state.Queue.RemoveAt(0) };
+            Start(next, hasCaller: false);
+        }
+
+        private void Send(ApiRequest request, bool hasCaller, string? thenPlay = null)
+        {
+            _state = _state with { InFlight = new InFlightRequest(request, hasCaller, thenPlay) };
+            _effects.Add(new SendRequest(request));
+        }
+
+        private InFlightRequest TakeInFlight()
+        {
+            var flight = _state.InFlight ?? throw new InvalidOperationException("No request is in flight.");
+            _state = _state with { InFlight = null };
+            return flight;
+        }
+
+        private void ReplyWith(InFlightRequest flight, string controlId)
+        {
+            if (flight.HasCaller)
+            {
+                Reply(new CommandSucceeded(_state.Snapshot(_state.Playbacks[controlId])));
+            }
+        }
+
+        private void Put(PlaybackEntry entry) =>
+            _state = _state with { Playbacks = _state.Playbacks.SetItem(entry.ControlId, entry) };
+
+        private PlaybackEntry Update(string controlId, Func<PlaybackEntry, PlaybackEntry> change)
+        {
+            var updated = change(_state.Playbacks[controlId]);
+            Put(updated);
+            return updated;
+        }
+
+        private void Change(string controlId, PlaybackState next, string? reason)
+        {
+            var before = _state.Playbacks[controlId];
+            if (before.State == next || before.State.IsTerminal())
+            {
+                return;
+            }
+
+            var after = Update(controlId, e => e with { State = next, Reason = reason });
+            if (next.IsTerminal())
+            {
+                var ended = _state.Ended.Add(controlId);
+                var playbacks = _state.Playbacks;
+                while (ended.Count > EndedHistory)
+                {
+                    playbacks = playbacks.Remove(ended[0]);
+                    ended = ended.RemoveAt(0);
+                }
+
+                _state = _state with { Ended = ended, Playbacks = playbacks, Queue = _state.Queue.Remove(controlId) };
+            }
+
+            Publish(before, after);
+        }
+
+        private void Publish(PlaybackEntry? before, PlaybackEntry after, PlaybackChange change = PlaybackChange.State) =>
+            _effects.Add(new Publish(new PlaybackEvent(CallId, after.ControlId, after.State, before?.State, after.Volume, after.Reason, now, change)));
+    }
+}
+
+/// <summary>The request on the wire: what it is, whether a caller waits for it, and the play to start after a replacing stop.</summary>
+internal sealed record InFlightRequest(ApiRequest Request, bool HasCaller, string? ThenPlay);

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+
+namespace Playback;
+
+/// <summary>A REST command the state machine wants sent.</summary>
+internal enum ApiCommand
+{
+    Play,
+    Pause,
+    Resume,
+    Stop,
+    Volume,
+}
+
+/// <summary>One request to the Calling API.</summary>
+internal sealed record ApiRequest(ApiCommand Command, string ControlId)
+{
+    public ImmutableArray<MediaItem> Media { get; init; } = ImmutableArray<MediaItem>.Empty;
+
+    public PlayOptions? Options { get; init; }
+
+    public double Volume { get; init; }
+
+    public string WireName => Command switch
+    {
+        ApiCommand.Play => CallingApi.Commands.Play,
+        ApiCommand.Pause => CallingApi.Commands.Pause,
+        ApiCommand.Resume => CallingApi.Commands.Resume,
+        ApiCommand.Stop => CallingApi.Commands.Stop,
+        _ => CallingApi.Commands.Volume,
+    };
+}
+
+/// <summary>What a transition asks its actor to do.</summary>
+internal abstract record Effect;
+
+/// <summary>Send a request; the call is busy until its outcome is applied.</summary>
+internal sealed record SendRequest(ApiRequest Request) : Effect;
+
+/// <summary>Reply to the caller of the command being handled.</summary>
+internal sealed record ReplyToCaller(CommandReply Reply) : Effect;
+
+/// <summary>Publish a playback change.</summary>
+internal sealed record Publish(PlaybackEvent Event) : Effect;
+
+/// <summary>The call is gone: fail waiting commands and stop the call's actor.</summary>
+internal sealed record EndCall(string Reason) : Effect;
+
+/// <summary>The result of applying one input.</summary>
+internal sealed record Transition(CallPlaybacks State, ImmutableArray<Effect> Effects, WebhookResult? Webhook = null);

@@ -1,0 +1,16 @@
+using System.Collections.Immutable;
+
+namespace Playback;
+
+/// <summary>One playback as the call's state machine knows it.</summary>
+internal sealed record PlaybackEntry(string ControlId, PlaybackState State, double Volume, string? Reason, ImmutableArray<MediaItem> Media, PlayOptions Options)
+{
+    /// <summary>A stop for this playback has been sent (in flight or acknowledged): a <c>finished</c> webhook then means <see cref="PlaybackState.Stopped"/>.</summary>
+    public bool StopSent { get; init; }
+
+    /// <summary>When the last command for this playback was acknowledged (actor clock).</summary>
+    public DateTimeOffset? LastAckAt { get; init; }
+
+    /// <summary>The newest server timestamp of a webhook applied to this playback.</summary>
+    public DateTimeOffset? LastEventAt { get; init; }
+}

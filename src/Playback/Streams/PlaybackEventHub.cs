@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+
+namespace Playback;
+
+/// <summary>
+/// Receives every playback event from the call actors and publishes it to the Rx streams: all calls, per call
+/// (replaying the current state of the call's playbacks first) and per playback (<see cref="PlaybackHandle.States"/>).
+/// Publishing only enqueues: subscriber code runs on the delivery scheduler, never on the actor's thread.
+/// </summary>
+internal sealed class PlaybackEventHub
+{
+    private readonly ConcurrentDictionary<string, CallChannel> _calls = new(StringComparer.Ordinal);
+    private readonly Subject<PlaybackEvent> _all = new();
+    private readonly object _allGate = new();
+    private readonly IScheduler _scheduler;
+    private readonly Action<Exception> _onSubscriberError;
+    private volatile bool _completed;
+
+    public PlaybackEventHub(IScheduler? scheduler, Action<Exception> onSubscriberError)
+    {
+        // Without the long-running optimisation ObserveOn drains each subscriber's queue on pool threads
+        // instead of parking one dedicated thread per subscription.
+        _scheduler = scheduler ?? TaskPoolScheduler.Default.DisableOptimizations(typeof(ISchedulerLongRunning));
+        _onSubscriberError = onSubscriberError;
+        Events = new IsolatedObservable<PlaybackEvent>(_all.AsObservable(), _scheduler, onSubscriberError);
+    }
+
+    public IObservable<PlaybackEvent> Events { get; }
+
+    /// <summary>Number of calls with active playbacks or subscribers.</summary>
+    public int TrackedCalls => _calls.Count;
+
+    public IObservable<PlaybackEvent> EventsFor(string callId) =>
+        new IsolatedObservable<PlaybackEvent>(Observable.Create<PlaybackEvent>(observer => SubscribeCall(callId, observer)), _scheduler, _onSubscriberError);
+
+    public IObservable<PlaybackState> StatesOf(PlaybackTracker tracker) =>
+        new IsolatedObservable<PlaybackState>(tracker.States, _scheduler, _onSubscriberError);
+
+    /// <summary>Registers a playback before its play is sent, so that its handle sees every event.</summary>
+    /// <returns>The tracker, and whether this call created it.</returns>
+    public (PlaybackTracker Tracker, bool Created) Track(string callId, string controlId)
+    {
+        while (true)
+        {
+            var channel = _calls.GetOrAdd(callId, id => new CallChannel(id));
+            lock (channel.Gate)
+            {
+                if (channel.Removed)
+                {
+                    continue;
+                }
+
+                if (channel.Trackers.TryGetValue(controlId, out var existing))
+                {
+                    return (existing, false);
+                }
+
+                var tracker = new PlaybackTracker(callId, controlId);
+                channel.Trackers.Add(controlId, tracker);
+                return (tracker, true);
+            }
+        }
+    }
+
+    /// <summary>Forgets a tracker that never received an event (its play was refused before anything happened).</summary>
+    public void Untrack(PlaybackTracker tracker)
+    {
+        if (_calls.TryGetValue(tracker.CallId, out var channel))
+        {
+            lock (channel.Gate)
+            {
+                if (tracker.Last is null && channel.Trackers.TryGetValue(tracker.ControlId, out var t) && ReferenceEquals(t, tracker))
+                {
+                    channel.Trackers.Remove(tracker.ControlId);
+                    RemoveIfUnused(channel);
+                }
+            }
+        }
+    }
+
+    /// <summary>Publishes one event. Called by the call's actor, in order.</summary>
+    public void Publish(PlaybackEvent e)
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            var channel = _calls.GetOrAdd(e.CallId, id => new CallChannel(id));
+            lock (channel.Gate)
+            {
+                if (channel.Removed)
+                {
+                    continue;
+                }
+
+                if (!channel.Trackers.TryGetValue(e.ControlId, out var tracker) && !e.State.IsTerminal())
+                {
+                    tracker = new PlaybackTracker(e.CallId, e.ControlId);
+                    channel.Trackers.Add(e.ControlId, tracker);
+                }
+
+                tracker?.Apply(e);
+                if (e.State.IsTerminal())
+                {
+                    channel.Trackers.Remove(e.ControlId);
+                }
+
+                channel.Subject.OnNext(e);
+                RemoveIfUnused(channel);
+                break;
+            }
+        }
+
+        lock (_allGate)
+        {
+            _all.OnNext(e);
+        }
+    }
+
+    /// <summary>The latest state of each playback of the call that has not ended.</summary>
+    public IReadOnlyList<PlaybackSnapshot> Snapshot(string callId)
+    {
+        if (!_calls.TryGetValue(callId, out var channel))
+        {
+            return [];
+        }
+
+        lock (channel.Gate)
+        {
+            return channel.Trackers.Values
+                .Select(t => t.Last)
+                .OfType<PlaybackEvent>()
+                .Select(e => new PlaybackSnapshot(e.CallId, e.ControlId, e.State, e.Volume, e.Reason))
+                .ToList();
+        }
+    }
+
+    /// <summary>Completes every stream; playbacks that had not ended fail their handles with <paramref name="error"/>.</summary>
+    public void Complete(Exception error)
+    {
+        _completed = true;
+        foreach (var channel in _calls.Values)
+        {
+            lock (channel.Gate)
+            {
+                foreach (var tracker in channel.Trackers.Values)
+                {
+                    tracker.Abandon(error);
+                }
+
+                channel.Trackers.Clear();
+                channel.Subject.OnCompleted();
+                channel.Removed = true;
+            }
+        }
+
+        _calls.Clear();
+        lock (_allGate)
+        {
+            _all.OnCompleted();
+        }
+    }
+
+    private IDisposable SubscribeCall(string callId, IObserver<PlaybackEvent> observer)
+    {
+        while (true)
+        {
+            var channel = _calls.GetOrAdd(callId, id => new CallChannel(id));
+            lock (channel.Gate)
+            {
+                if (channel.Removed)
+                {
+                    if (_completed)
+                    {
+                        observer.OnCompleted();
+                        return System.Reactive.Disposables.Disposable.Empty;
+                    }
+
+                    continue;
+                }
+
+                // Replay and subscribe under the channel's lock: no event is missed or seen twice.
+                foreach (var tracker in channel.Trackers.Values)
+                {
+                    if (tracker.Last is { } last)
+                    {
+                        observer.OnNext(last);
+                    }
+                }
+
+                channel.Subscribers++;
+                var subscription = channel.Subject.Subscribe(observer);
+                return System.Reactive.Disposables.Disposable.Create(() =>
+                {
+                    subscription.Dispose();
+                    lock (channel.Gate)
+                    {
+                        channel.Subscribers--;
+                        RemoveIfUnused(channel);
+                    }
+                });
+            }
+        }
+    }
+
+    private void RemoveIfUnused(CallChannel channel)
+    {
+        if (channel.Trackers.Count == 0 && channel.Subscribers == 0 && !channel.Removed)
+        {
+            channel.Removed = true;
+            _calls.TryRemove(new KeyValuePair<string, CallChannel>(channel.CallId, channel));
+        }
+    }
+
+    private sealed class CallChannel(string callId)
+    {
+        public readonly object Gate = new();
+        public readonly Dictionary<string, PlaybackTracker> Trackers = new(StringComparer.Ordinal);
+        public readonly Subject<PlaybackEvent> Subject = new();
+
+        public string CallId { get; } = callId;
+
+        public int Subscribers { get; set; }
+
+        public bool Removed { get; set; }
+    }
+}

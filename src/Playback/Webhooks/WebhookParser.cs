@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Playback;
+
+/// <summary>Parses <c>calling.call.play</c> and <c>calling.call.state</c> webhooks, enveloped or bare, into call messages.</summary>
+internal static class WebhookParser
+{
+    public const string PlayEvent = "calling.call.play";
+    public const string StateEvent = "calling.call.state";
+
+    private static readonly HashSet<string> PlayStates = new(StringComparer.Ordinal) { "playing", "paused", "finished", "error" };
+
+    /// <summary>The parsed message, or the result to return without routing.</summary>
+    public static (IWithCallId? Message, WebhookResult? Result) Parse(ReadOnlyMemory<byte> body)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException e)
+        {
+            return (null, WebhookResult.Rejected("malformed JSON: " + e.Message));
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, WebhookResult.Rejected("the body must be a JSON object"));
+            }
+
+            string? eventType = null;
+            if (root.TryGetProperty("event_type", out var typeElement))
+            {
+                if (typeElement.ValueKind != JsonValueKind.String)
+                {
+                    return (null, WebhookResult.Rejected("event_type must be a string"));
+                }
+
+                eventType = typeElement.GetString();
+            }
+
+            var parameters = root;
+            if (root.TryGetProperty("params", out var p))
+            {
+                if (p.ValueKind != JsonValueKind.Object)
+                {
+                    return (null, WebhookResult.Rejected("params must be an object"));
+                }
+
+                parameters = p;
+            }
+            else if (eventType is not null)
+            {
+                return (null, WebhookResult.Rejected("params is missing"));
+            }
+
+            eventType ??= parameters.TryGetProperty("control_id", out _) ? PlayEvent
+                : parameters.TryGetProperty("call_state", out _) ? StateEvent
+                : null;
+            if (eventType is not PlayEvent and not StateEvent)
+            {
+                return (null, WebhookResult.Ignored($"event type {eventType ?? "(none)"} is not used by Playback"));
+            }
+
+            var timestamp = ReadTimestamp(root, out var badTimestamp);
+            if (badTimestamp is not null)
+            {
+                return (null, WebhookResult.Rejected(badTimestamp));
+            }
+
+            if (!TryString(parameters, "call_id", out var callId, out var error))
+            {
+                return (null, WebhookResult.Rejected(error));
+            }
+
+            if (eventType == StateEvent)
+            {
+                return TryString(parameters, "call_state", out var callState, out error)
+                    ? (new CallStateReceived(callId, callState, timestamp), null)
+                    : (null, WebhookResult.Rejected(error));
+            }
+
+            if (!TryString(parameters, "control_id", out var controlId, out error) || !TryString(parameters, "state", out var state, out error))
+            {
+                return (null, WebhookResult.Rejected(error));
+            }
+
+            if (!PlayStates.Contains(state))
+            {
+                return (null, WebhookResult.Ignored($"unknown play state {state}"));
+            }
+
+            return (new PlayStatusReceived(callId, controlId, state, timestamp), null);
+        }
+    }
+
+    private static bool TryString(JsonElement obj, string name, out string value, out string error)
+    {
+        value = string.Empty;
+        error = string.Empty;
+        if (!obj.TryGetProperty(name, out var element) || element.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(element.GetString()))
+        {
+            error = $"params.{name} is missing or not a non-empty string";
+            return false;
+        }
+
+        value = element.GetString()!;
+        return true;
+    }
+
+    private static DateTimeOffset? ReadTimestamp(JsonElement root, out string? error)
+    {
+        error = null;
+        if (!root.TryGetProperty("timestamp", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out var seconds) && double.IsFinite(seconds) && seconds is >= 0 and < 253402300799)
+        {
+            return DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(seconds * 1000));
+        }
+
+        if (element.ValueKind == JsonValueKind.String)
+        {
+            var text = element.GetString();
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) && double.IsFinite(seconds) && seconds is >= 0 and < 253402300799)
+            {
+                return DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(seconds * 1000));
+            }
+
+            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return parsed;
+            }
+        }
+
+        error = "timestamp must be epoch seconds or an ISO 8601 time";
+        return null;
+    }
+}
