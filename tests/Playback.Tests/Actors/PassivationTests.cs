@@ -1,0 +1,71 @@
+using Akka.TestKit;
+using Xunit.Abstractions;
+
+namespace Playback.Tests;
+
+public sealed class PassivationTests(ITestOutputHelper output)
+    : PlaybackSpec(output, "akka.loglevel = WARNING\nakka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"")
+{
+    private static readonly PlaybackSettings Idle = Settings with { IdleTimeout = TimeSpan.FromMinutes(2) };
+
+    private TestScheduler Clock => (TestScheduler)Sys.Scheduler;
+
+    [Fact]
+    public async Task An_idle_call_actor_stops_after_the_idle_timeout_and_not_before()
+    {
+        await using var manager = CreateManager(Idle);
+        var handle = await Within10s(manager.PlayAsync("call-p", Hello));
+        await handle.StopAsync();
+        Assert.Equal(1, manager.Statistics.ActiveCalls);
+
+        Clock.Advance(TimeSpan.FromSeconds(119));
+        await Task.Delay(50);
+        Assert.Equal(1, manager.Statistics.ActiveCalls);
+
+        Clock.Advance(TimeSpan.FromSeconds(2));
+        await AwaitAssertAsync(() => Assert.Equal(0, manager.Statistics.ActiveCalls));
+    }
+
+    [Fact]
+    public async Task A_call_with_an_active_playback_is_never_passivated()
+    {
+        await using var manager = CreateManager(Idle);
+        var handle = await Within10s(manager.PlayAsync("call-active", Hello));
+
+        Clock.Advance(TimeSpan.FromMinutes(30));
+        await Task.Delay(50);
+
+        Assert.Equal(1, manager.Statistics.ActiveCalls);
+        Assert.Equal(PlaybackState.Paused, (await handle.PauseAsync()).State);
+    }
+
+    [Fact]
+    public async Task A_command_after_passivation_starts_a_fresh_actor_that_answers()
+    {
+        await using var manager = CreateManager(Idle);
+        var handle = await Within10s(manager.PlayAsync("call-again", Hello));
+        await handle.StopAsync();
+        Clock.Advance(TimeSpan.FromMinutes(3));
+        await AwaitAssertAsync(() => Assert.Equal(0, manager.Statistics.ActiveCalls));
+
+        var next = await Within10s(manager.PlayAsync("call-again", Hello));
+
+        Assert.Equal(PlaybackState.Playing, next.Current);
+        Assert.Equal(1, manager.Statistics.ActiveCalls);
+    }
+
+    [Fact]
+    public async Task Webhooks_do_not_keep_alive_or_recreate_a_passivated_call()
+    {
+        await using var manager = CreateManager(Idle);
+        var handle = await Within10s(manager.PlayAsync("call-w", Hello));
+        await handle.StopAsync();
+        Clock.Advance(TimeSpan.FromMinutes(3));
+        await AwaitAssertAsync(() => Assert.Equal(0, manager.Statistics.ActiveCalls));
+
+        var late = await manager.HandleWebhookAsync("https://app.example.com/hook", NoHeaders, PlayWebhook("call-w", handle.ControlId, "finished"));
+
+        Assert.Equal(WebhookStatus.Ignored, late.Status);
+        Assert.Equal(0, manager.Statistics.ActiveCalls);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+
+namespace Playback.Tests;
+
+/// <summary>One request the fake API received.</summary>
+public sealed record FakeRequest(string Command, string CallId, string ControlId, double? Volume = null, IReadOnlyList<MediaItem>? Media = null, PlayOptions? Options = null);
+
+/// <summary>
+/// An in-memory ICallingApi: records every request in arrival order, measures how many requests per call are in flight
+/// at once, and answers through <see cref="Respond"/> (default: success after yielding, so requests really overlap
+/// if the caller lets them).
+/// </summary>
+public sealed class FakeCallingApi : ICallingApi
+{
+    private readonly ConcurrentDictionary<string, int> _inFlight = new();
+    private readonly object _gate = new();
+    private readonly List<FakeRequest> _requests = [];
+    private int _maxInFlightPerCall;
+
+    /// <summary>How a request is answered. Throw or return a faulted task to fail it.</summary>
+    public Func<FakeRequest, Task> Respond { get; set; } = async _ => await Task.Yield();
+
+    public IReadOnlyList<FakeRequest> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _requests.ToList();
+            }
+        }
+    }
+
+    public int MaxInFlightPerCall => Volatile.Read(ref _maxInFlightPerCall);
+
+    public Task PlayAsync(string callId, string controlId, IReadOnlyList<MediaItem> media, PlayOptions options, CancellationToken cancellationToken) =>
+        Run(new FakeRequest(CallingApi.Commands.Play, callId, controlId, options.Volume, media, options));
+
+    public Task PauseAsync(string callId, string controlId, CancellationToken cancellationToken) =>
+        Run(new FakeRequest(CallingApi.Commands.Pause, callId, controlId));
+
+    public Task ResumeAsync(string callId, string controlId, CancellationToken cancellationToken) =>
+        Run(new FakeRequest(CallingApi.Commands.Resume, callId, controlId));
+
+    public Task StopAsync(string callId, string controlId, CancellationToken cancellationToken) =>
+        Run(new FakeRequest(CallingApi.Commands.Stop, callId, controlId));
+
+    public Task SetVolumeAsync(string callId, string controlId, double volume, CancellationToken cancellationToken) =>
+        Run(new FakeRequest(CallingApi.Commands.Volume, callId, controlId, volume));
+
+    public static CallingApiException Error(FakeRequest r, int status, string message = "error") => status == 404
+        ? new CallGoneException(r.Command, r.CallId, r.ControlId, 404, "Not Found", null)
+        : new CallingApiException(r.Command, r.CallId, r.ControlId, status, message, null, null, CallingApiException.IsTransientStatus(status));
+
+    private async Task Run(FakeRequest request)
+    {
+        lock (_gate)
+        {
+            _requests.Add(request);
+        }
+
+        var now = _inFlight.AddOrUpdate(request.CallId, 1, (_, n) => n + 1);
+        int max;
+        while (now > (max = Volatile.Read(ref _maxInFlightPerCall)) && Interlocked.CompareExchange(ref _maxInFlightPerCall, now, max) != max)
+        {
+        }
+
+        try
+        {
+            await Respond(request).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inFlight.AddOrUpdate(request.CallId, 0, (_, n) => n - 1);
+        }
+    }
+}
+
+/// <summary>Answers requests only when the test releases them, one by one.</summary>
+public sealed class RequestGate
+{
+    private readonly ConcurrentQueue<(FakeRequest Request, TaskCompletionSource Done)> _pending = new();
+    private readonly SemaphoreSlim _arrived = new(0);
+
+    public Task Respond(FakeRequest request)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending.Enqueue((request, done));
+        _arrived.Release();
+        return done.Task;
+    }
+
+    /// <summary>Waits for the next request to arrive and returns it with its completion source.</summary>
+    public async Task<(FakeRequest Request, TaskCompletionSource Done)> NextAsync()
+    {
+        if (!await _arrived.WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+            throw new TimeoutException("No request arrived.");
+        }
+
+        _pending.TryDequeue(out var next);
+        return next;
+    }
+
+    public int Waiting => _pending.Count;
+}
