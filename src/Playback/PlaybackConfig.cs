@@ -23,9 +23,9 @@ internal static class PlaybackConfig
                 SigningKey = NullIfEmpty(c.GetString("signing-key", string.Empty)),
                 DefaultStatusUrl = NullIfEmpty(c.GetString("default-status-url", string.Empty)) is { } s ? ParseUrl(s, "playback.default-status-url") : null,
                 SignaturePolicy = ParsePolicy(c.GetString("webhook-signature-policy", "auto")),
-                RequestTimeout = c.GetTimeSpan("request-timeout"),
-                AskTimeout = c.GetTimeSpan("ask-timeout"),
-                IdleTimeout = c.GetTimeSpan("idle-timeout"),
+                RequestTimeout = ReadDuration(c, "request-timeout"),
+                AskTimeout = ReadDuration(c, "ask-timeout"),
+                IdleTimeout = ReadDuration(c, "idle-timeout"),
             };
         }
         catch (ConfigurationException e)
@@ -51,6 +51,18 @@ internal static class PlaybackConfig
         "off" => WebhookSignaturePolicy.Off,
         _ => throw new PlaybackConfigurationException([$"playback.webhook-signature-policy must be auto, required, when-present or off (was \"{value}\")"]),
     };
+
+    private static TimeSpan ReadDuration(Config c, string key)
+    {
+        try
+        {
+            return c.GetTimeSpan(key);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ConfigurationException)
+        {
+            throw new PlaybackConfigurationException([$"playback.{key} must be a duration such as 30s or 500ms (was \"{c.GetString(key, string.Empty)}\")"]);
+        }
+    }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
