@@ -39,9 +39,11 @@ internal sealed record CallPlaybacks
     /// <summary>No request in flight and no playback that is queued or active.</summary>
     public bool IsIdle => InFlight is null && Playbacks.Values.All(p => p.State.IsTerminal());
 
-    /// <summary>The playbacks that have not ended, active first, then queued in order.</summary>
+    /// <summary>The playbacks that have not ended: active first, then a play waiting for the stop of the one it replaces, then queued in order.</summary>
     public IEnumerable<PlaybackEntry> Current =>
-        Playbacks.Values.Where(p => p.State.IsActive()).Concat(Queue.Select(id => Playbacks[id]));
+        Playbacks.Values.Where(p => p.State.IsActive())
+            .Concat(Playbacks.Values.Where(p => p.State == PlaybackState.Queued && !Queue.Contains(p.ControlId)))
+            .Concat(Queue.Select(id => Playbacks[id]));
 
     public PlaybackSnapshot Snapshot(PlaybackEntry entry) => new(CallId, entry.ControlId, entry.State, entry.Volume, entry.Reason);
 
@@ -279,7 +281,16 @@ internal sealed record CallPlaybacks
 
             if (flight.ThenPlay is { } next)
             {
-                Start(next, flight.HasCaller);
+                if (_state.GoneReason is null)
+                {
+                    Start(next, flight.HasCaller);
+                }
+                else if (flight.HasCaller)
+                {
+                    // The call ended while the replacing stop was in flight: the new play has already failed; never send it.
+                    Reply(new CommandFailed(new CallGoneException(CallingApi.Commands.Play, CallId, next, null, _state.GoneReason, null)));
+                }
+
                 return;
             }
 
