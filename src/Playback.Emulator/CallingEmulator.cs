@@ -1,0 +1,343 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Playback.Emulator;
+
+/// <summary>
+/// A local Calling API (the play commands, dial and end) on Kestrel, bound to 127.0.0.1: validates like the real API,
+/// plays media on a clock with a speed factor, sends signed status webhooks, journals everything and injects faults.
+/// </summary>
+public sealed class CallingEmulator : IAsyncDisposable
+{
+    /// <summary>The path every command is posted to.</summary>
+    public const string CommandPath = "/api/calling/calls";
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    private const int MaxBodyBytes = 1 << 20;
+
+    private readonly WebApplication _app;
+    private readonly CallingEngine _engine;
+    private readonly WebhookDispatcher _webhooks;
+    private readonly CommandParser _parser;
+    private readonly ILogger _log;
+    private readonly byte[] _expectedAuth;
+
+    private CallingEmulator(EmulatorOptions options, WebApplication app, ILogger log)
+    {
+        Options = options;
+        _app = app;
+        _log = log;
+        Journal = new EmulatorJournal();
+        Faults = new EmulatorFaults(options.Seed);
+        _webhooks = new WebhookDispatcher(options, Journal, Faults, log);
+        _engine = new CallingEngine(options, _webhooks, log);
+        _parser = new CommandParser(options);
+        _expectedAuth = Encoding.UTF8.GetBytes("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.ProjectId}:{options.ApiToken}")));
+    }
+
+    /// <summary>The options in force.</summary>
+    public EmulatorOptions Options { get; }
+
+    /// <summary>The base URL to give Playback (<c>PlaybackSettings.BaseUrl</c>), e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public Uri BaseUrl { get; private set; } = null!;
+
+    /// <summary>The project id (Basic auth user).</summary>
+    public string ProjectId => Options.ProjectId;
+
+    /// <summary>The API token (Basic auth password).</summary>
+    public string ApiToken => Options.ApiToken;
+
+    /// <summary>The key webhooks are signed with.</summary>
+    public string SigningKey => Options.SigningKey;
+
+    /// <summary>Every request received and webhook sent, and the overlap counter.</summary>
+    public EmulatorJournal Journal { get; }
+
+    /// <summary>The fault plan in force (none by default).</summary>
+    public EmulatorFaults Faults { get; }
+
+    /// <summary>Starts an emulator on 127.0.0.1 (a free port unless <see cref="EmulatorOptions.Port"/> is set).</summary>
+    /// <param name="options">Options; defaults when null.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running emulator; dispose it to stop.</returns>
+    public static async Task<CallingEmulator> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EmulatorOptions();
+        options.Validate();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(CallingEmulator).Assembly.GetName().Name });
+        builder.Logging.ClearProviders();
+        if (options.LogToConsole)
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        }
+
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, options.Port);
+            k.Limits.MaxRequestBodySize = MaxBodyBytes;
+        });
+        var app = builder.Build();
+        var emulator = new CallingEmulator(options, app, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Playback.Emulator"));
+        emulator.Map(app);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        emulator.BaseUrl = new Uri(new Uri(address).GetLeftPart(UriPartial.Authority));
+        return emulator;
+    }
+
+    /// <summary>Creates a call in state answered (as <c>dial</c> does).</summary>
+    /// <param name="statusUrl">Where the call's <c>calling.call.state</c> webhooks go.</param>
+    /// <returns>The call id.</returns>
+    public string CreateCall(string? statusUrl = null) => _engine.CreateCall(statusUrl: statusUrl).Id;
+
+    /// <summary>Hangs a call up: its plays finish, <c>calling.call.state</c> <c>ended</c> is posted, later commands get 404.</summary>
+    /// <param name="callId">The call.</param>
+    /// <returns>False when the call is unknown or already ended.</returns>
+    public bool EndCall(string callId) => _engine.EndCall(callId);
+
+    /// <summary>The plays of a call as the emulator sees them (the server's truth).</summary>
+    /// <param name="callId">The call.</param>
+    /// <returns>Its plays, ended ones included.</returns>
+    public IReadOnlyList<EmulatedPlayState> GetPlays(string callId) => _engine.Plays(callId);
+
+    /// <summary>One play as the emulator sees it.</summary>
+    /// <param name="callId">The call.</param>
+    /// <param name="controlId">The play.</param>
+    /// <returns>The play, or null when unknown.</returns>
+    public EmulatedPlayState? GetPlay(string callId, string controlId) => _engine.Plays(callId).FirstOrDefault(p => p.ControlId == controlId);
+
+    /// <summary>Waits until the webhooks queued so far have been sent (at most <paramref name="limit"/>).</summary>
+    /// <param name="limit">The longest wait.</param>
+    /// <returns>A task that completes when they are out or the limit passed.</returns>
+    public Task DrainWebhooksAsync(TimeSpan limit) => _webhooks.DrainAsync(limit);
+
+    /// <summary>Waits until the host is asked to stop (Ctrl+C in the standalone program).</summary>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>A task that completes at shutdown.</returns>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>Stops the server after sending the webhooks still queued (at most 2 s).</summary>
+    /// <returns>A task that completes when stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await _webhooks.DisposeAsync().ConfigureAwait(false);
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.MapPost(CommandPath, HandleCommandAsync);
+        app.MapGet("/__emulator/journal", () => Results.Json(new { requests = Journal.Requests, webhooks = Journal.Webhooks, overlaps = Journal.Overlaps }, Json));
+        app.MapDelete("/__emulator/journal", () =>
+        {
+            Journal.Clear();
+            return Results.NoContent();
+        });
+        app.MapGet("/__emulator/faults", () => Results.Json(new { plan = Faults.Plan, injected = Faults.Injected }, Json));
+        app.MapPut("/__emulator/faults", async (HttpContext context) =>
+        {
+            try
+            {
+                var plan = await JsonSerializer.DeserializeAsync<FaultPlan>(context.Request.Body, Json, context.RequestAborted).ConfigureAwait(false);
+                Faults.Set(plan ?? new FaultPlan());
+                return Results.NoContent();
+            }
+            catch (Exception e) when (e is JsonException or ArgumentException)
+            {
+                return Results.Json(new { error = e.Message }, Json, statusCode: 400);
+            }
+        });
+        app.MapDelete("/__emulator/faults", () =>
+        {
+            Faults.Clear();
+            return Results.NoContent();
+        });
+        app.MapPost("/__emulator/calls", async (HttpContext context) =>
+        {
+            string? statusUrl = null;
+            if (context.Request.ContentLength is > 0)
+            {
+                try
+                {
+                    using var doc = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+                    if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("status_url", out var u) && u.ValueKind == JsonValueKind.String)
+                    {
+                        statusUrl = u.GetString();
+                    }
+                }
+                catch (JsonException)
+                {
+                    return Results.Json(new { error = "Bad Request" }, Json, statusCode: 400);
+                }
+            }
+
+            return Results.Json(new { id = CreateCall(statusUrl) }, Json, statusCode: 201);
+        });
+        app.MapDelete("/__emulator/calls/{id}", (string id) => EndCall(id) ? Results.NoContent() : Results.NotFound());
+        app.MapGet("/__emulator/calls/{id}/plays", (string id) => Results.Json(GetPlays(id), Json));
+    }
+
+    private async Task HandleCommandAsync(HttpContext context)
+    {
+        var body = await ReadBodyAsync(context.Request).ConfigureAwait(false);
+        var text = Encoding.UTF8.GetString(body);
+        if (!Authorized(context.Request))
+        {
+            Journal.Add(new JournalRequest(Options.Clock.GetUtcNow(), null, null, null, text, 401, null));
+            await WriteAsync(context, 401, new { error = "Unauthorized" }).ConfigureAwait(false);
+            return;
+        }
+
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            Journal.Add(new JournalRequest(Options.Clock.GetUtcNow(), null, null, null, text, 400, null));
+            await WriteAsync(context, 400, new { error = "Bad Request" }).ConfigureAwait(false);
+            return;
+        }
+
+        using (doc)
+        {
+            var (callId, commandName, controlId) = Peek(doc.RootElement);
+            var call = callId is null ? null : _engine.FindCall(callId);
+            if (call is not null && Interlocked.Increment(ref call.InFlight) > 1)
+            {
+                Journal.Overlap();
+            }
+
+            try
+            {
+                await ProcessAsync(context, doc.RootElement, text, callId, commandName, controlId).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (call is not null)
+                {
+                    Interlocked.Decrement(ref call.InFlight);
+                }
+            }
+        }
+    }
+
+    private async Task ProcessAsync(HttpContext context, JsonElement root, string text, string? callId, string? commandName, string? controlId)
+    {
+        var (command, errors) = _parser.Parse(root);
+        var fault = command is null ? null : Faults.ForCommand(command.Name, command.CallId);
+        var faultText = fault is null ? null : Describe(fault);
+        if (fault?.LatencyMs is { } latency)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(latency), Options.Clock, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        int status;
+        object response;
+        if (command is null)
+        {
+            (status, response) = (422, CallingEngine.Errors([.. errors]));
+        }
+        else if (fault is not null && (fault.Status is not null || fault.DropConnection) && !fault.AfterApply)
+        {
+            (status, response) = (0, new { });
+        }
+        else
+        {
+            (status, response) = _engine.Execute(command);
+        }
+
+        if (fault is not null && (fault.Status is not null || fault.DropConnection))
+        {
+            if (fault.DropConnection)
+            {
+                Log(commandName, callId, controlId, 0, faultText);
+                Journal.Add(new JournalRequest(Options.Clock.GetUtcNow(), callId, commandName, controlId, text, 0, faultText));
+                context.Abort();
+                return;
+            }
+
+            status = fault.Status!.Value;
+            response = new { error = ReasonPhrases.GetReasonPhrase(status) };
+            if (fault.RetryAfterSeconds is { } seconds)
+            {
+                context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (fault.RetryAfterDate is { } date)
+            {
+                context.Response.Headers.RetryAfter = date.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        Log(commandName, callId, controlId, status, faultText);
+        Journal.Add(new JournalRequest(Options.Clock.GetUtcNow(), callId, commandName, controlId, text, status, faultText));
+        await WriteAsync(context, status, response).ConfigureAwait(false);
+    }
+
+    private void Log(string? command, string? callId, string? controlId, int status, string? fault) =>
+        _log.LogInformation("{Command} call={CallId} control={ControlId} -> {Status}{Fault}", command ?? "(none)", callId, controlId, status == 0 ? "dropped" : status.ToString(System.Globalization.CultureInfo.InvariantCulture), fault is null ? string.Empty : $" (fault: {fault})");
+
+    private static string Describe(CommandFaultRule fault) => string.Join(", ", new[]
+    {
+        fault.Status is { } s ? $"status {s}" : null,
+        fault.DropConnection ? "drop" : null,
+        fault.LatencyMs is { } l ? $"latency {l} ms" : null,
+        fault.AfterApply ? "after apply" : null,
+    }.Where(x => x is not null));
+
+    private static (string? CallId, string? Command, string? ControlId) Peek(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return (null, null, null);
+        }
+
+        static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var controlId = root.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object ? Str(p, "control_id") : null;
+        return (Str(root, "id"), Str(root, "command"), controlId);
+    }
+
+    private bool Authorized(HttpRequest request)
+    {
+        var given = Encoding.UTF8.GetBytes(request.Headers.Authorization.ToString());
+        return CryptographicOperations.FixedTimeEquals(given, _expectedAuth);
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    private static Task WriteAsync(HttpContext context, int status, object body)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(body, Json, context.RequestAborted);
+    }
+}
