@@ -46,6 +46,12 @@ public sealed class PlaybackManager : IAsyncDisposable
     /// <summary>Counts since the manager started.</summary>
     public PlaybackStatistics Statistics => _counters.Read();
 
+    /// <summary>The actor that routes commands and webhooks to the call actors (for registration in Akka.Hosting's ActorRegistry).</summary>
+    public IActorRef CallRegistryActor => _registry;
+
+    /// <summary>Whether the manager accepts commands: not disposed and its ActorSystem not terminated.</summary>
+    public bool IsRunning => Volatile.Read(ref _disposed) == 0 && !_shutdown.IsCancellationRequested && !_system.WhenTerminated.IsCompleted;
+
     internal PlaybackEventHub Hub { get; }
 
     /// <summary>Creates a manager with its own ActorSystem and the HTTP Calling API client.</summary>
@@ -81,6 +87,13 @@ public sealed class PlaybackManager : IAsyncDisposable
     /// <exception cref="PlaybackConfigurationException">A setting is wrong.</exception>
     public static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ICallingApi api) =>
         Create(system, settings, api, deliveryScheduler: null);
+
+    /// <summary>Creates a manager that owns (and terminates on dispose) an ActorSystem made by the caller, e.g. with a logging setup.</summary>
+    internal static PlaybackManager CreateOwning(ActorSystem system, PlaybackSettings settings)
+    {
+        settings.Validate();
+        return new PlaybackManager(system, ownsSystem: true, settings, new CallingApi(settings), ownsApi: true, deliveryScheduler: null);
+    }
 
     internal static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ICallingApi api, IScheduler? deliveryScheduler)
     {
@@ -269,12 +282,12 @@ public sealed class PlaybackManager : IAsyncDisposable
             var present = !string.IsNullOrWhiteSpace(sha256) || !string.IsNullOrWhiteSpace(sha1);
             if (!present && policy == WebhookSignaturePolicy.Required)
             {
-                return WebhookResult.Rejected("signature missing");
+                return WebhookResult.Rejected("signature missing", WebhookRejection.Signature);
             }
 
             if (present && !WebhookSignature.IsValid(Settings.SigningKey!, requestUrl, body.Span, sha256, sha1))
             {
-                return WebhookResult.Rejected("signature invalid");
+                return WebhookResult.Rejected("signature invalid", WebhookRejection.Signature);
             }
         }
 
@@ -286,7 +299,7 @@ public sealed class PlaybackManager : IAsyncDisposable
 
         if (Volatile.Read(ref _disposed) == 1)
         {
-            return WebhookResult.Rejected("Playback is shutting down");
+            return WebhookResult.Rejected("Playback is shutting down", WebhookRejection.Unavailable);
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
@@ -300,7 +313,7 @@ public sealed class PlaybackManager : IAsyncDisposable
         }
         catch (Exception e) when (e is OperationCanceledException or AskTimeoutException)
         {
-            return WebhookResult.Rejected(_shutdown.IsCancellationRequested ? "Playback is shutting down" : "the call's actor did not answer in time");
+            return WebhookResult.Rejected(_shutdown.IsCancellationRequested ? "Playback is shutting down" : "the call's actor did not answer in time", WebhookRejection.Unavailable);
         }
     }
 

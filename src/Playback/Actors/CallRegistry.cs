@@ -138,7 +138,7 @@ internal sealed class CallRegistry : ReceiveActor
         }
         else
         {
-            sender.Tell(WebhookResult.Rejected("Playback is shutting down"));
+            sender.Tell(WebhookResult.Rejected("Playback is shutting down", WebhookRejection.Unavailable));
         }
     }
 

@@ -93,6 +93,7 @@ internal sealed class PlaybackActor : ReceiveActor, IWithStash, IWithTimers
     {
         Receive<RequestCompleted>(done => done.Sequence == _sequence, done =>
         {
+            _settings.Counters.RequestCompleted(done.Error);
             var now = Now;
             Apply(done.Error is null ? _state.RequestSucceeded(now) : _state.RequestFailed(ToPlaybackException(done.Error), now), webhookSender: null);
         });

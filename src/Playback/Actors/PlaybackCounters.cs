@@ -7,7 +7,21 @@ namespace Playback;
 /// <param name="WebhooksRejected">Webhooks refused (signature, malformed).</param>
 /// <param name="WebhooksIgnored">Webhooks about nothing tracked (unknown call or control id, unused event type).</param>
 /// <param name="WebhooksForUnknownCalls">Of the ignored: webhooks for a call with no actor (dropped; they never create one).</param>
-public sealed record PlaybackStatistics(long ActiveCalls, long RequestsSent, long WebhooksAccepted, long WebhooksRejected, long WebhooksIgnored, long WebhooksForUnknownCalls);
+/// <param name="RequestsFailed">REST requests that failed (any error, transient or final).</param>
+/// <param name="ConsecutiveTransientFailures">Transient failures (timeouts, connection errors, 429, 5xx) since the last request that got an answer from the API; 0 when the API is reachable.</param>
+/// <param name="LastAnswerAt">When the API last answered a request (2xx or a final error such as 404/422); null before the first.</param>
+/// <param name="LastTransientFailure">The last transient failure's message, if any.</param>
+public sealed record PlaybackStatistics(
+    long ActiveCalls,
+    long RequestsSent,
+    long WebhooksAccepted,
+    long WebhooksRejected,
+    long WebhooksIgnored,
+    long WebhooksForUnknownCalls,
+    long RequestsFailed,
+    long ConsecutiveTransientFailures,
+    DateTimeOffset? LastAnswerAt,
+    string? LastTransientFailure);
 
 /// <summary>Thread-safe counters behind <see cref="PlaybackStatistics"/>.</summary>
 internal sealed class PlaybackCounters
@@ -18,6 +32,10 @@ internal sealed class PlaybackCounters
     private long _rejected;
     private long _ignored;
     private long _unknownCalls;
+    private long _failed;
+    private long _consecutiveTransient;
+    private long _lastAnswerTicks;
+    private string? _lastTransientFailure;
 
     public void CallStarted() => Interlocked.Increment(ref _activeCalls);
 
@@ -26,6 +44,28 @@ internal sealed class PlaybackCounters
     public void RequestSent() => Interlocked.Increment(ref _requestsSent);
 
     public void UnknownCall() => Interlocked.Increment(ref _unknownCalls);
+
+    /// <summary>Records a request's outcome: an answer from the API (success or a final error) or a transient failure.</summary>
+    public void RequestCompleted(Exception? error)
+    {
+        if (error is not null)
+        {
+            Interlocked.Increment(ref _failed);
+        }
+
+        if (error is CallingApiException { IsTransient: true } transient)
+        {
+            Interlocked.Increment(ref _consecutiveTransient);
+            Volatile.Write(ref _lastTransientFailure, transient.Message);
+            return;
+        }
+
+        if (error is null or CallingApiException)
+        {
+            Interlocked.Exchange(ref _consecutiveTransient, 0);
+            Interlocked.Exchange(ref _lastAnswerTicks, DateTimeOffset.UtcNow.UtcTicks);
+        }
+    }
 
     public void Webhook(WebhookStatus status)
     {
@@ -49,5 +89,9 @@ internal sealed class PlaybackCounters
         Interlocked.Read(ref _accepted),
         Interlocked.Read(ref _rejected),
         Interlocked.Read(ref _ignored),
-        Interlocked.Read(ref _unknownCalls));
+        Interlocked.Read(ref _unknownCalls),
+        Interlocked.Read(ref _failed),
+        Interlocked.Read(ref _consecutiveTransient),
+        Interlocked.Read(ref _lastAnswerTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null,
+        Volatile.Read(ref _lastTransientFailure));
 }
