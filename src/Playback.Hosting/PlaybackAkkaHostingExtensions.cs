@@ -1,0 +1,89 @@
+using System.Runtime.CompilerServices;
+using Akka.Actor;
+using Akka.Hosting;
+
+namespace Playback.Hosting;
+
+/// <summary>The key under which Playback's call registry actor is registered in Akka.Hosting's <see cref="ActorRegistry"/> (<c>IRequiredActor&lt;PlaybackCallRegistry&gt;</c>).</summary>
+public sealed class PlaybackCallRegistry
+{
+    private PlaybackCallRegistry()
+    {
+    }
+}
+
+/// <summary>Runs Playback inside an Akka.Hosting ActorSystem.</summary>
+public static class PlaybackAkkaHostingExtensions
+{
+    private static readonly ConditionalWeakTable<ActorSystem, PlaybackManager> Managers = new();
+
+    /// <summary>The manager started on this ActorSystem by <c>WithPlayback</c>, if any.</summary>
+    /// <param name="system">The ActorSystem.</param>
+    /// <returns>The manager, or null.</returns>
+    public static PlaybackManager? GetPlayback(this ActorSystem system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        return Managers.TryGetValue(system, out var manager) ? manager : null;
+    }
+
+    /// <summary>
+    /// Starts a <see cref="PlaybackManager"/> with these settings on this (the host's) ActorSystem when it starts, registers
+    /// its call registry actor as <see cref="PlaybackCallRegistry"/>, and sends Akka's logs to <c>ILogger</c>. With
+    /// <c>services.AddPlayback(…)</c> also registered, DI resolves this same manager.
+    /// </summary>
+    /// <param name="builder">The Akka.Hosting builder.</param>
+    /// <param name="settings">The settings (validated when the system starts).</param>
+    /// <returns>The builder.</returns>
+    public static AkkaConfigurationBuilder WithPlayback(this AkkaConfigurationBuilder builder, PlaybackSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
+        return builder.WithLoggerBridge().WithActors((system, registry) => registry.Register<PlaybackCallRegistry>(Start(system, settings).CallRegistryActor));
+    }
+
+    /// <summary>As <see cref="WithPlayback(AkkaConfigurationBuilder, PlaybackSettings)"/>, with options set in code over the environment fallback.</summary>
+    /// <param name="builder">The Akka.Hosting builder.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The builder.</returns>
+    public static AkkaConfigurationBuilder WithPlayback(this AkkaConfigurationBuilder builder, Action<PlaybackOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new PlaybackOptions();
+        configure(options);
+        return builder.WithPlayback(options.ToSettings());
+    }
+    /// <summary>
+    /// Starts the <see cref="PlaybackManager"/> registered by <c>services.AddPlayback(…)</c> on this (the host's) ActorSystem
+    /// when it starts, registers its call registry actor as <see cref="PlaybackCallRegistry"/>, and sends Akka's logs to
+    /// <c>ILogger</c> through Akka.Hosting's logger bridge.
+    /// </summary>
+    /// <param name="builder">The Akka.Hosting builder.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>Call <c>services.AddPlayback(configuration.GetSection("Playback"))</c> too: it is what makes <see cref="PlaybackManager"/> resolvable from DI and validates the options.</remarks>
+    public static AkkaConfigurationBuilder WithPlayback(this AkkaConfigurationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder
+            .WithLoggerBridge()
+            .WithActors((system, registry, resolver) =>
+            {
+                var manager = resolver.GetService<PlaybackManager>()
+                    ?? throw new InvalidOperationException("PlaybackManager is not registered: call services.AddPlayback(...) as well as WithPlayback().");
+                registry.Register<PlaybackCallRegistry>(manager.CallRegistryActor);
+            });
+    }
+
+    internal static PlaybackManager Start(ActorSystem system, PlaybackSettings settings)
+    {
+        var manager = PlaybackManager.Create(system, settings);
+        Managers.AddOrUpdate(system, manager);
+        return manager;
+    }
+
+    private static AkkaConfigurationBuilder WithLoggerBridge(this AkkaConfigurationBuilder builder) =>
+        builder.ConfigureLoggers(loggers =>
+        {
+            loggers.ClearLoggers();
+            loggers.AddLoggerFactory();
+        });
+}

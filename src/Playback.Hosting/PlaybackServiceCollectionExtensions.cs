@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Playback.Hosting;
+
+/// <summary>Registers Playback in a service collection.</summary>
+public static class PlaybackServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="PlaybackManager"/> (a singleton), <see cref="PlaybackOptions"/> bound to a configuration
+    /// section and validated at startup, and the <c>playback</c> health check.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The section to bind, usually <c>configuration.GetSection("Playback")</c>.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddPlayback(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<PlaybackOptions>().Bind(configuration).ValidateOnStart();
+        return services.AddPlaybackCore();
+    }
+
+    /// <summary>Registers Playback with options set in code (environment fallbacks still apply to what is not set).</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddPlayback(this IServiceCollection services, Action<PlaybackOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<PlaybackOptions>().Configure(configure).ValidateOnStart();
+        return services.AddPlaybackCore();
+    }
+
+    private static IServiceCollection AddPlaybackCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton<PlaybackWebhookRoute>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlaybackOptions>, PlaybackOptionsValidator>());
+        services.TryAddSingleton<PlaybackManagerProvider>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<PlaybackManagerProvider>().Manager);
+        if (!services.Any(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType == typeof(PlaybackHostedService)))
+        {
+            services.AddHostedService<PlaybackHostedService>();
+            services.AddHealthChecks().Add(new HealthCheckRegistration(
+                PlaybackHealthCheck.Name,
+                sp => new PlaybackHealthCheck(sp.GetRequiredService<PlaybackManagerProvider>()),
+                failureStatus: null,
+                tags: ["playback"]));
+        }
+
+        return services;
+    }
+}
