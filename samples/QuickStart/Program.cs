@@ -1,88 +1,129 @@
-// Playback quick start. With no configuration it runs against an in-process stand-in of the Calling API
-// (it prints each request and answers 200, then sends the signed status webhooks SignalWire would send),
-// so it needs no account. The emulator-backed quick start (real HTTP on loopback) arrives with Playback.Emulator.
-using System.Reactive.Linq;
-using System.Reactive.Threading.Tasks;
-using System.Text;
-using Akka.Actor;
+// Playback quick start.
+//
+// With no configuration it starts the embedded Calling API emulator (media plays 20x faster than real time) and a
+// webhook endpoint on 127.0.0.1, creates a call, and runs the three examples of the SDK's calling.play page, then
+// pauses, resumes, changes the volume of and stops a looping playback. Every state change is printed as it arrives
+// from Playback's Rx stream; the states come back through real HTTP and signed webhooks.
+//
+// Against a real SignalWire space: set SIGNALWIRE_PROJECT_ID, SIGNALWIRE_API_TOKEN, SIGNALWIRE_SPACE (and
+// SIGNALWIRE_SIGNING_KEY), PLAYBACK_CALL_ID (a live, answered call) and PLAYBACK_PUBLIC_URL (a public https URL that
+// forwards to http://127.0.0.1:PLAYBACK_LISTEN_PORT, default 5000, e.g. a tunnel).
+using System.Net;
+using System.Net.Sockets;
 using Playback;
+using Playback.Emulator;
+using Playback.Hosting;
+using Spectre.Console;
 
-const string SigningKey = "quickstart-signing-key";
-const string WebhookUrl = "https://my-service.example.com/signalwire/events";
-const string CallId = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+var env = (string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+var realSpace = env("SIGNALWIRE_PROJECT_ID") is not null && env("SIGNALWIRE_API_TOKEN") is not null && env("SIGNALWIRE_SPACE") is not null;
+if (realSpace && (env("PLAYBACK_CALL_ID") is null || env("PLAYBACK_PUBLIC_URL") is null))
+{
+    AnsiConsole.MarkupLine("[red]Against a real space, set PLAYBACK_CALL_ID (a live call) and PLAYBACK_PUBLIC_URL (where SignalWire reaches this program) too.[/]");
+    return 2;
+}
 
-var standIn = new PrintingCallingApi();
-using var system = ActorSystem.Create("quickstart", "akka.loglevel = WARNING");
-await using var playback = PlaybackManager.Create(system, new PlaybackSettings { SigningKey = SigningKey, DefaultStatusUrl = new Uri(WebhookUrl) }, standIn);
+await using var emulator = realSpace ? null : await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
+var port = realSpace ? int.Parse(env("PLAYBACK_LISTEN_PORT") ?? "5000") : FreeLoopbackPort();
+var publicUrl = realSpace ? env("PLAYBACK_PUBLIC_URL")! : $"http://127.0.0.1:{port}";
 
-using var log = playback.Events.Subscribe(e =>
-    Console.WriteLine(e.Change == PlaybackChange.Volume
-        ? $"  event  {e.ControlId[..8]}  volume -> {e.Volume:0.#} dB"
-        : $"  event  {e.ControlId[..8]}  {e.PreviousState?.ToString() ?? "-",-8} -> {e.State,-8} {e.Reason}"));
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.ClearProviders();
+builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+builder.Services.AddPlayback(o =>
+{
+    o.PublicBaseUrl = publicUrl;                       // plays default their status_url to {publicUrl}/signalwire/events
+    if (emulator is not null)
+    {
+        o.BaseUrl = emulator.BaseUrl.ToString();
+        o.ProjectId = emulator.ProjectId;
+        o.ApiToken = emulator.ApiToken;
+        o.SigningKey = emulator.SigningKey;
+        o.UseEnvironmentFallback = false;
+    }
+});
+await using var app = builder.Build();
+app.MapPlaybackWebhooks("/signalwire/events");
+await app.StartAsync();
 
-// 1. The three examples of the SDK's calling.play page.
-var hello = await playback.PlayAsync(CallId, [Media.Tts("Hello from the REST API!")]);
-await Webhook(hello.ControlId, "finished");
-await hello.Completion;
+var playback = app.Services.GetRequiredService<PlaybackManager>();
+var callId = emulator?.CreateCall(publicUrl + "/signalwire/events") ?? env("PLAYBACK_CALL_ID")!;
+var wait = realSpace ? TimeSpan.FromMinutes(2) : TimeSpan.FromSeconds(30);
 
-var greeting = await playback.PlayAsync(CallId, [Media.Audio("https://example.com/greeting.mp3")]);
-await Webhook(greeting.ControlId, "finished");
-await greeting.Completion;
+AnsiConsole.MarkupLine(emulator is null
+    ? $"[bold]Playback quick start[/] against [blue]{Markup.Escape(env("SIGNALWIRE_SPACE")!)}[/], call [blue]{Markup.Escape(callId)}[/]"
+    : $"[bold]Playback quick start[/] against the embedded emulator at [blue]{emulator.BaseUrl}[/] (x20 speed), call [blue]{callId[..8]}[/]");
+AnsiConsole.MarkupLine($"webhooks: [blue]{Markup.Escape(publicUrl)}/signalwire/events[/]\n");
 
-var hold = await playback.PlayAsync(CallId,
-    [Media.Tts("Please hold while we connect you."), Media.Silence(1), Media.Audio("https://example.com/hold-music.mp3")],
-    new PlayOptions { Volume = -3, Loop = 0 });
+var printedEnds = new System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource>();
+using var log = playback.EventsFor(callId).Subscribe(e =>
+{
+    AnsiConsole.MarkupLine(Describe(e));
+    if (e.State.IsTerminal())
+    {
+        printedEnds.GetOrAdd(e.ControlId, _ => new TaskCompletionSource()).TrySetResult();
+    }
+});
 
-// 2. Control a looping playback. (Events arrive on the Rx stream asynchronously; wait for the last one before exiting.)
-var lastEvent = playback.EventsFor(CallId).FirstAsync(e => e.ControlId == hold.ControlId && e.State.IsTerminal()).ToTask();
-await hold.PauseAsync();
-await hold.ResumeAsync();
-await hold.SetVolumeAsync(6);
-await hold.StopAsync();
-var outcome = await hold.Completion;
-await lastEvent;
-Console.WriteLine($"hold music ended: {outcome.State} ({outcome.Reason})");
-
-// 3. Bad input never reaches the wire.
 try
 {
-    await playback.PlayAsync(CallId, [Media.Tts("ok"), Media.Tts("fine"), new SilenceMedia(-1)]);
+    Step("1. TTS: \"Hello from the REST API!\"");
+    var hello = await playback.PlayAsync(callId, [Media.Tts("Hello from the REST API!")]);
+    await Ended(hello);
+
+    Step("2. Audio: https://example.com/greeting.mp3");
+    var greeting = await playback.PlayAsync(callId, [Media.Audio("https://example.com/greeting.mp3")]);
+    await Ended(greeting);
+
+    Step("3. Sequence, looping: TTS + 1 s silence + hold music; then pause, resume, volume, stop");
+    var hold = await playback.PlayAsync(callId,
+        [Media.Tts("Please hold while we connect you."), Media.Silence(1), Media.Audio("https://example.com/hold-music.mp3")],
+        new PlayOptions { Loop = 0 });
+    await hold.PauseAsync();
+    await hold.ResumeAsync();
+    await hold.SetVolumeAsync(6);
+    await hold.StopAsync();
+    await Ended(hold);
+
+    var stats = playback.Statistics;
+    AnsiConsole.MarkupLine($"\n[green]Done.[/] {stats.RequestsSent} requests sent, {stats.WebhooksAccepted} signed webhooks accepted, {stats.WebhooksRejected} rejected.");
+    return 0;
 }
-catch (ArgumentException e)
+catch (Exception e) when (e is PlaybackException or TimeoutException)
 {
-    Console.WriteLine($"rejected before sending: {e.ParamName}: {e.Message}");
+    AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.GetType().Name)}: {Markup.Escape(e.Message)}[/]");
+    return 1;
 }
 
-Console.WriteLine($"requests sent: {playback.Statistics.RequestsSent}, webhooks accepted: {playback.Statistics.WebhooksAccepted}");
-return 0;
-
-async Task Webhook(string controlId, string state)
+// Waits until the playback has ended and its last event has been printed.
+async Task Ended(PlaybackHandle handle)
 {
-    var body = Encoding.UTF8.GetBytes(
-        $$$"""{"event_type":"calling.call.play","timestamp":{{{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}}},"params":{"call_id":"{{{CallId}}}","control_id":"{{{controlId}}}","state":"{{{state}}}"}}""");
-    var signature = WebhookSignature.ComputeSha256(SigningKey, WebhookUrl, body);
-    var result = await playback.HandleWebhookAsync(WebhookUrl, [new(WebhookSignature.Sha256Header, signature)], body);
-    Console.WriteLine($"  webhook {state} -> {result.Status}");
+    var outcome = await handle.Completion.WaitAsync(wait);
+    await printedEnds.GetOrAdd(handle.ControlId, _ => new TaskCompletionSource()).Task.WaitAsync(wait);
+    AnsiConsole.MarkupLine($"   [grey]ended: {outcome.State}{(outcome.Reason is null ? string.Empty : " (" + Markup.Escape(outcome.Reason) + ")")}[/]");
 }
 
-/// <summary>Stands in for the Calling API: prints each command and accepts it.</summary>
-internal sealed class PrintingCallingApi : ICallingApi
+static void Step(string title) => AnsiConsole.MarkupLine($"\n[bold yellow]{Markup.Escape(title)}[/]");
+
+static string Describe(PlaybackEvent e)
 {
-    public Task PlayAsync(string callId, string controlId, IReadOnlyList<MediaItem> media, PlayOptions options, CancellationToken cancellationToken) =>
-        Print($"calling.play        {controlId[..8]} {MediaJson.Serialize(media)}");
-
-    public Task PauseAsync(string callId, string controlId, CancellationToken cancellationToken) => Print($"calling.play.pause  {controlId[..8]}");
-
-    public Task ResumeAsync(string callId, string controlId, CancellationToken cancellationToken) => Print($"calling.play.resume {controlId[..8]}");
-
-    public Task StopAsync(string callId, string controlId, CancellationToken cancellationToken) => Print($"calling.play.stop   {controlId[..8]}");
-
-    public Task SetVolumeAsync(string callId, string controlId, double volume, CancellationToken cancellationToken) =>
-        Print($"calling.play.volume {controlId[..8]} {volume} dB");
-
-    private static Task Print(string line)
+    var color = e.State switch
     {
-        Console.WriteLine("POST   " + line);
-        return Task.CompletedTask;
-    }
+        PlaybackState.Playing => "green",
+        PlaybackState.Paused => "yellow",
+        PlaybackState.Finished or PlaybackState.Stopped => "blue",
+        PlaybackState.Failed => "red",
+        _ => "grey",
+    };
+    var what = e.Change == PlaybackChange.Volume
+        ? $"volume {e.Volume:0.#} dB"
+        : $"{e.PreviousState?.ToString() ?? "-"} -> [{color}]{e.State}[/]";
+    return $"   {e.Timestamp:HH:mm:ss.fff}  {e.ControlId[..8]}  {what}{(e.Reason is null ? string.Empty : "  " + Markup.Escape(e.Reason))}";
+}
+
+static int FreeLoopbackPort()
+{
+    using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+    socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+    return ((IPEndPoint)socket.LocalEndPoint!).Port;
 }
