@@ -7,7 +7,9 @@ internal static class PlaybackConfig
 {
     public static readonly Config Reference = LoadReference();
 
-    public static readonly (TimeSpan RequestTimeout, TimeSpan AskTimeout, TimeSpan IdleTimeout) Defaults = ReadDefaults();
+    public static readonly (TimeSpan RequestTimeout, TimeSpan AskTimeout, TimeSpan IdleTimeout, TimeSpan StatusTimeout) Defaults = ReadDefaults();
+
+    public static readonly ResilienceDefaults Resilience = ReadResilience(Reference.GetConfig("playback"));
 
     public static PlaybackSettings Read(Config config)
     {
@@ -26,6 +28,8 @@ internal static class PlaybackConfig
                 RequestTimeout = ReadDuration(c, "request-timeout"),
                 AskTimeout = ReadDuration(c, "ask-timeout"),
                 IdleTimeout = ReadDuration(c, "idle-timeout"),
+                StatusTimeout = ReadDuration(c, "status-timeout"),
+                Resilience = ReadResilience(c).ToSettings(),
             };
         }
         catch (ConfigurationException e)
@@ -74,9 +78,76 @@ internal static class PlaybackConfig
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }
 
-    private static (TimeSpan, TimeSpan, TimeSpan) ReadDefaults()
+    private static ResilienceDefaults ReadResilience(Config c) => new(
+        ReadInt(c, "resilience.max-retries"),
+        ReadDuration(c, "resilience.base-delay"),
+        ReadDuration(c, "resilience.max-delay"),
+        ReadDuration(c, "resilience.command-deadline"),
+        ReadDouble(c, "resilience.breaker-failure-ratio"),
+        ReadInt(c, "resilience.breaker-minimum-throughput"),
+        ReadDuration(c, "resilience.breaker-sampling-duration"),
+        ReadDuration(c, "resilience.breaker-duration"),
+        ReadInt(c, "resilience.rate-limit"),
+        ReadDuration(c, "resilience.rate-limit-period"),
+        ReadInt(c, "resilience.rate-limit-queue"));
+
+    private static int ReadInt(Config c, string key)
+    {
+        try
+        {
+            return c.GetInt(key);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ConfigurationException)
+        {
+            throw new PlaybackConfigurationException([$"playback.{key} must be a whole number (was \"{c.GetString(key, string.Empty)}\")"]);
+        }
+    }
+
+    private static double ReadDouble(Config c, string key)
+    {
+        try
+        {
+            return c.GetDouble(key);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ConfigurationException)
+        {
+            throw new PlaybackConfigurationException([$"playback.{key} must be a number (was \"{c.GetString(key, string.Empty)}\")"]);
+        }
+    }
+
+    private static (TimeSpan, TimeSpan, TimeSpan, TimeSpan) ReadDefaults()
     {
         var c = Reference.GetConfig("playback");
-        return (c.GetTimeSpan("request-timeout"), c.GetTimeSpan("ask-timeout"), c.GetTimeSpan("idle-timeout"));
+        return (c.GetTimeSpan("request-timeout"), c.GetTimeSpan("ask-timeout"), c.GetTimeSpan("idle-timeout"), c.GetTimeSpan("status-timeout"));
     }
+}
+
+/// <summary>The resilience defaults read from HOCON (kept apart from <see cref="ResilienceSettings"/>, whose initializers read them).</summary>
+internal sealed record ResilienceDefaults(
+    int MaxRetries,
+    TimeSpan BaseDelay,
+    TimeSpan MaxDelay,
+    TimeSpan CommandDeadline,
+    double BreakerFailureRatio,
+    int BreakerMinimumThroughput,
+    TimeSpan BreakerSamplingDuration,
+    TimeSpan BreakerDuration,
+    int RateLimit,
+    TimeSpan RateLimitPeriod,
+    int RateLimitQueue)
+{
+    public ResilienceSettings ToSettings() => new()
+    {
+        MaxRetries = MaxRetries,
+        BaseDelay = BaseDelay,
+        MaxDelay = MaxDelay,
+        CommandDeadline = CommandDeadline,
+        BreakerFailureRatio = BreakerFailureRatio,
+        BreakerMinimumThroughput = BreakerMinimumThroughput,
+        BreakerSamplingDuration = BreakerSamplingDuration,
+        BreakerDuration = BreakerDuration,
+        RateLimit = RateLimit,
+        RateLimitPeriod = RateLimitPeriod,
+        RateLimitQueue = RateLimitQueue,
+    };
 }

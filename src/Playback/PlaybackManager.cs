@@ -32,7 +32,7 @@ public sealed class PlaybackManager : IAsyncDisposable
         Settings = settings;
         _log = Logging.GetLogger(system, typeof(PlaybackManager));
         Hub = new PlaybackEventHub(deliveryScheduler, e => _log.Warning("A playback subscriber threw and was unsubscribed: {0}", e.GetType().Name + ": " + e.Message));
-        var actorSettings = new PlaybackActorSettings(api, Hub, _counters, settings.IdleTimeout);
+        var actorSettings = new PlaybackActorSettings(api, Hub, _counters, settings.IdleTimeout, settings.StatusTimeout);
         _registry = system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture));
         system.WhenTerminated.ContinueWith(_ => Shutdown(), TaskScheduler.Default);
     }
@@ -44,7 +44,7 @@ public sealed class PlaybackManager : IAsyncDisposable
     public IObservable<PlaybackEvent> Events => Hub.Events;
 
     /// <summary>Counts since the manager started.</summary>
-    public PlaybackStatistics Statistics => _counters.Read();
+    public PlaybackStatistics Statistics => _counters.Read(_api as ResilientCallingApi);
 
     /// <summary>The actor that routes commands and webhooks to the call actors (for registration in Akka.Hosting's ActorRegistry).</summary>
     public IActorRef CallRegistryActor => _registry;
@@ -63,7 +63,7 @@ public sealed class PlaybackManager : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         var system = ActorSystem.Create("playback", PlaybackConfig.Reference);
-        return new PlaybackManager(system, ownsSystem: true, settings, new CallingApi(settings), ownsApi: true, deliveryScheduler: null);
+        return new PlaybackManager(system, ownsSystem: true, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null);
     }
 
     /// <summary>Creates a manager inside an existing ActorSystem with the HTTP Calling API client.</summary>
@@ -76,10 +76,10 @@ public sealed class PlaybackManager : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        return new PlaybackManager(system, ownsSystem: false, settings, new CallingApi(settings), ownsApi: true, deliveryScheduler: null);
+        return new PlaybackManager(system, ownsSystem: false, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null);
     }
 
-    /// <summary>Creates a manager inside an existing ActorSystem that sends commands through the given API (a substitute in tests, or a decorated client).</summary>
+    /// <summary>Creates a manager inside an existing ActorSystem that sends commands through the given API (a substitute in tests, or a decorated client). The API is used as given: wrap it in <see cref="ResilientCallingApi"/> for retries, breaker and rate limit.</summary>
     /// <param name="system">The ActorSystem to run the call actors in.</param>
     /// <param name="settings">Settings; credentials are not required.</param>
     /// <param name="api">The Calling API implementation.</param>
@@ -92,8 +92,12 @@ public sealed class PlaybackManager : IAsyncDisposable
     internal static PlaybackManager CreateOwning(ActorSystem system, PlaybackSettings settings)
     {
         settings.Validate();
-        return new PlaybackManager(system, ownsSystem: true, settings, new CallingApi(settings), ownsApi: true, deliveryScheduler: null);
+        return new PlaybackManager(system, ownsSystem: true, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null);
     }
+
+    /// <summary>The HTTP client behind the resilience pipeline.</summary>
+    private static ResilientCallingApi HttpApi(PlaybackSettings settings) =>
+        new(new CallingApi(settings), settings.Resilience, settings.RequestTimeout);
 
     internal static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ICallingApi api, IScheduler? deliveryScheduler)
     {

@@ -52,6 +52,13 @@ public sealed record PlaybackSettings
     /// <value>The default is 120 seconds (<c>playback.idle-timeout</c>).</value>
     public TimeSpan IdleTimeout { get; init; } = PlaybackConfig.Defaults.IdleTimeout;
 
+    /// <summary>Watchdog: a playing playback that expects webhooks (it has a status URL and a finite length) and has had no news for this long is marked Failed ("no status received"). <see cref="TimeSpan.Zero"/> turns it off.</summary>
+    /// <value>The default is 10 minutes (<c>playback.status-timeout</c>).</value>
+    public TimeSpan StatusTimeout { get; init; } = PlaybackConfig.Defaults.StatusTimeout;
+
+    /// <summary>Retries, deadline, circuit breaker and rate limit of the Calling API client (<c>playback.resilience</c>).</summary>
+    public ResilienceSettings Resilience { get; init; } = new();
+
     /// <summary>The policy in force, after applying the default rule.</summary>
     public WebhookSignaturePolicy EffectiveSignaturePolicy =>
         SignaturePolicy ?? (string.IsNullOrEmpty(SigningKey) ? WebhookSignaturePolicy.Off : WebhookSignaturePolicy.Required);
@@ -107,7 +114,7 @@ public sealed record PlaybackSettings
     public override string ToString() =>
         $"PlaybackSettings {{ ProjectId = {ProjectId}, ApiToken = {Mask(ApiToken)}, Space = {Space}, BaseUrl = {BaseUrl}, " +
         $"SigningKey = {Mask(SigningKey)}, DefaultStatusUrl = {DefaultStatusUrl}, SignaturePolicy = {EffectiveSignaturePolicy}, " +
-        $"RequestTimeout = {RequestTimeout}, AskTimeout = {AskTimeout}, IdleTimeout = {IdleTimeout} }}";
+        $"RequestTimeout = {RequestTimeout}, AskTimeout = {AskTimeout}, IdleTimeout = {IdleTimeout}, StatusTimeout = {StatusTimeout}, Resilience = {Resilience} }}";
 
     internal void Validate(bool requireCredentials)
     {
@@ -135,6 +142,19 @@ public sealed record PlaybackSettings
         CheckPositive(RequestTimeout, nameof(RequestTimeout), problems);
         CheckPositive(AskTimeout, nameof(AskTimeout), problems);
         CheckPositive(IdleTimeout, nameof(IdleTimeout), problems);
+        if (StatusTimeout < TimeSpan.Zero)
+        {
+            problems.Add("StatusTimeout must be zero (off) or positive");
+        }
+
+        if (Resilience is null)
+        {
+            problems.Add("Resilience must be set");
+        }
+        else
+        {
+            Resilience.Validate(problems);
+        }
         if (SignaturePolicy is WebhookSignaturePolicy.Required or WebhookSignaturePolicy.WhenPresent && string.IsNullOrEmpty(SigningKey))
         {
             problems.Add($"SigningKey is missing but SignaturePolicy is {SignaturePolicy} (playback.signing-key or SIGNALWIRE_SIGNING_KEY)");

@@ -62,5 +62,8 @@ internal sealed record PlayStatusReceived(string CallId, string ControlId, strin
 /// <summary>A <c>calling.call.state</c> webhook.</summary>
 internal sealed record CallStateReceived(string CallId, string CallState, DateTimeOffset? Timestamp) : IWithCallId;
 
+/// <summary>A playback's watchdog fired.</summary>
+internal sealed record StatusTimedOut(string ControlId);
+
 /// <summary>The outcome of the call's REST request, piped back to the actor.</summary>
 internal sealed record RequestCompleted(long Sequence, Exception? Error);

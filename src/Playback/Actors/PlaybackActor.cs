@@ -110,12 +110,18 @@ internal sealed class PlaybackActor : ReceiveActor, IWithStash, IWithTimers
         Receive<CallStateReceived>(_ => Sender.Tell(WebhookResult.Accepted($"call {_callId} has ended")));
         Receive<StopIfIdle>(_ => Context.Stop(Self));
         Receive<IdleTick>(_ => { });
+        Receive<StatusTimedOut>(_ => { });
     }
 
     private void ReceiveWebhooks()
     {
         Receive<PlayStatusReceived>(status => Apply(_state.PlayStatus(status, Now), Sender));
         Receive<CallStateReceived>(state => Apply(_state.CallState(state, Now), Sender));
+        Receive<StatusTimedOut>(timedOut =>
+        {
+            _log.Warning("Playback {0} on call {1} had no status for {2}; marking it failed.", timedOut.ControlId, _callId, _settings.StatusTimeout);
+            Apply(_state.StatusTimedOut(timedOut.ControlId, Now), webhookSender: null);
+        });
     }
 
     private void Apply(Transition transition, IActorRef? webhookSender)
@@ -136,6 +142,17 @@ internal sealed class PlaybackActor : ReceiveActor, IWithStash, IWithTimers
                     break;
                 case SendRequest send:
                     Send(send.Request);
+                    break;
+                case Watch watch:
+                    if (watch.On && _settings.StatusTimeout > TimeSpan.Zero)
+                    {
+                        Timers.StartSingleTimer("watchdog:" + watch.ControlId, new StatusTimedOut(watch.ControlId), _settings.StatusTimeout);
+                    }
+                    else
+                    {
+                        Timers.Cancel("watchdog:" + watch.ControlId);
+                    }
+
                     break;
                 case EndCall end:
                     ended = true;

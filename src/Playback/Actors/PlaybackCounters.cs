@@ -11,6 +11,8 @@ namespace Playback;
 /// <param name="ConsecutiveTransientFailures">Transient failures (timeouts, connection errors, 429, 5xx) since the last request that got an answer from the API; 0 when the API is reachable.</param>
 /// <param name="LastAnswerAt">When the API last answered a request (2xx or a final error such as 404/422); null before the first.</param>
 /// <param name="LastTransientFailure">The last transient failure's message, if any.</param>
+/// <param name="Retries">Retries made by the resilience pipeline (0 when the API is not a <see cref="ResilientCallingApi"/>).</param>
+/// <param name="BreakerOpenings">How often the circuit breaker opened.</param>
 public sealed record PlaybackStatistics(
     long ActiveCalls,
     long RequestsSent,
@@ -21,7 +23,9 @@ public sealed record PlaybackStatistics(
     long RequestsFailed,
     long ConsecutiveTransientFailures,
     DateTimeOffset? LastAnswerAt,
-    string? LastTransientFailure);
+    string? LastTransientFailure,
+    long Retries,
+    long BreakerOpenings);
 
 /// <summary>Thread-safe counters behind <see cref="PlaybackStatistics"/>.</summary>
 internal sealed class PlaybackCounters
@@ -83,7 +87,7 @@ internal sealed class PlaybackCounters
         }
     }
 
-    public PlaybackStatistics Read() => new(
+    public PlaybackStatistics Read(ResilientCallingApi? resilience) => new(
         Interlocked.Read(ref _activeCalls),
         Interlocked.Read(ref _requestsSent),
         Interlocked.Read(ref _accepted),
@@ -93,5 +97,7 @@ internal sealed class PlaybackCounters
         Interlocked.Read(ref _failed),
         Interlocked.Read(ref _consecutiveTransient),
         Interlocked.Read(ref _lastAnswerTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null,
-        Volatile.Read(ref _lastTransientFailure));
+        Volatile.Read(ref _lastTransientFailure),
+        resilience?.Retries ?? 0,
+        resilience?.BreakerOpenings ?? 0);
 }

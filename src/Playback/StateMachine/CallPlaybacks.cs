@@ -123,6 +123,14 @@ internal sealed record CallPlaybacks
         return step.Done(WebhookResult.Accepted($"call state {state.CallState} does not change playbacks"));
     }
 
+    /// <summary>The watchdog fired: a playing playback has had no news for the status timeout.</summary>
+    public Transition StatusTimedOut(string controlId, DateTimeOffset now)
+    {
+        var step = new Step(this, now);
+        step.StatusTimedOut(controlId);
+        return step.Done();
+    }
+
     /// <summary>Ends every playback because the call is gone (404, or system-level knowledge).</summary>
     public Transition CallGone(string reason, DateTimeOffset now)
     {
@@ -135,6 +143,7 @@ internal sealed record CallPlaybacks
     private sealed class Step(CallPlaybacks state, DateTimeOffset now)
     {
         private readonly ImmutableArray<Effect>.Builder _effects = ImmutableArray.CreateBuilder<Effect>();
+        private readonly CallPlaybacks _initial = state;
         private CallPlaybacks _state = state;
 
         private string CallId => _state.CallId;
@@ -142,7 +151,43 @@ internal sealed record CallPlaybacks
         public Transition Done(WebhookResult? webhook = null)
         {
             StartNextQueued();
+            WatchChanged();
             return new Transition(_state, _effects.ToImmutable(), webhook);
+        }
+
+        public void StatusTimedOut(string controlId)
+        {
+            if (_state.Playbacks.TryGetValue(controlId, out var entry) && entry.State == PlaybackState.Playing && _state.InFlight?.Request.ControlId != controlId)
+            {
+                Change(controlId, PlaybackState.Failed, "no status received");
+            }
+        }
+
+        /// <summary>Re-arms the watchdog of every playback that had news in this step, and disarms those no longer playing.</summary>
+        private void WatchChanged()
+        {
+            static bool Watched(PlaybackEntry? e) => e is { State: PlaybackState.Playing, Watchable: true };
+            foreach (var (id, after) in _state.Playbacks)
+            {
+                var before = _initial.Playbacks.GetValueOrDefault(id);
+                if (before == after)
+                {
+                    continue;
+                }
+
+                if (Watched(after) || Watched(before))
+                {
+                    _effects.Add(new Watch(id, Watched(after)));
+                }
+            }
+
+            foreach (var (id, before) in _initial.Playbacks)
+            {
+                if (!_state.Playbacks.ContainsKey(id) && Watched(before))
+                {
+                    _effects.Add(new Watch(id, false));
+                }
+            }
         }
 
         public void Reply(CommandReply reply) => _effects.Add(new ReplyToCaller(reply));

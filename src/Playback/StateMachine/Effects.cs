@@ -43,6 +43,9 @@ internal sealed record ReplyToCaller(CommandReply Reply) : Effect;
 /// <summary>Publish a playback change.</summary>
 internal sealed record Publish(PlaybackEvent Event) : Effect;
 
+/// <summary>Arm (restart) or disarm the no-news watchdog of a playback.</summary>
+internal sealed record Watch(string ControlId, bool On) : Effect;
+
 /// <summary>The call is gone: fail waiting commands and stop the call's actor.</summary>
 internal sealed record EndCall(string Reason) : Effect;
 

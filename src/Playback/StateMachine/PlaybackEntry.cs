@@ -13,4 +13,7 @@ internal sealed record PlaybackEntry(string ControlId, PlaybackState State, doub
 
     /// <summary>The newest server timestamp of a webhook applied to this playback.</summary>
     public DateTimeOffset? LastEventAt { get; init; }
+
+    /// <summary>Whether the watchdog applies: webhooks are expected (a status URL) and the playback ends by itself (finite loop, no endless ringtone).</summary>
+    public bool Watchable => Options.StatusUrl is not null && Options.Loop != 0 && !Media.Any(m => m is RingtoneMedia { Duration: null });
 }

@@ -1,0 +1,189 @@
+using System.Threading.RateLimiting;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace Playback;
+
+/// <summary>
+/// Decorates an <see cref="ICallingApi"/> with Polly: an overall deadline per command, retries of transient failures
+/// (capped exponential backoff with jitter, <c>Retry-After</c> honoured, never 400/401/403/404/422), a circuit breaker,
+/// an account-wide token-bucket rate limiter, and a per-attempt timeout. A retried <c>calling.play</c> reuses its
+/// control id, and a retry answered "control_id already active" counts as success (the earlier attempt landed).
+/// </summary>
+public sealed class ResilientCallingApi : ICallingApi, IDisposable
+{
+    private readonly ICallingApi _inner;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly RateLimiter? _limiter;
+    private readonly TimeSpan _deadline;
+    private long _retries;
+    private long _breakerOpened;
+
+    /// <summary>Wraps an API client.</summary>
+    /// <param name="inner">The client to call, usually <see cref="CallingApi"/>.</param>
+    /// <param name="settings">The resilience settings.</param>
+    /// <param name="attemptTimeout">Timeout of one attempt (usually <see cref="PlaybackSettings.RequestTimeout"/>).</param>
+    public ResilientCallingApi(ICallingApi inner, ResilienceSettings settings, TimeSpan attemptTimeout)
+        : this(inner, settings, attemptTimeout, TimeProvider.System)
+    {
+    }
+
+    internal ResilientCallingApi(ICallingApi inner, ResilienceSettings settings, TimeSpan attemptTimeout, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(settings);
+        var problems = new List<string>();
+        settings.Validate(problems);
+        if (problems.Count > 0)
+        {
+            throw new PlaybackConfigurationException(problems);
+        }
+
+        _inner = inner;
+        _deadline = settings.CommandDeadline;
+        var transient = new PredicateBuilder()
+            .Handle<CallingApiException>(e => e.IsTransient)
+            .Handle<TimeoutRejectedException>();
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddTimeout(settings.CommandDeadline);
+        if (settings.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = transient,
+                MaxRetryAttempts = settings.MaxRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = settings.BaseDelay,
+                MaxDelay = settings.MaxDelay,
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is CallingApiException { RetryAfter: { } retryAfter } ? retryAfter : (TimeSpan?)null),
+                OnRetry = _ =>
+                {
+                    Interlocked.Increment(ref _retries);
+                    return default;
+                },
+            });
+        }
+
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            ShouldHandle = transient,
+            FailureRatio = settings.BreakerFailureRatio,
+            MinimumThroughput = settings.BreakerMinimumThroughput,
+            SamplingDuration = settings.BreakerSamplingDuration,
+            BreakDuration = settings.BreakerDuration,
+            OnOpened = _ =>
+            {
+                Interlocked.Increment(ref _breakerOpened);
+                return default;
+            },
+        });
+        if (settings.RateLimit > 0)
+        {
+            // A smooth bucket: one tenth of the limit may burst, the rest trickles in every 1/100 of the period, so no
+            // window of one period ever exceeds the limit.
+            var burst = Math.Max(1, settings.RateLimit / 10);
+            _limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = burst,
+                TokensPerPeriod = Math.Max(1, (settings.RateLimit - burst) / 100),
+                ReplenishmentPeriod = settings.RateLimitPeriod / 100,
+                QueueLimit = settings.RateLimitQueue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            });
+            builder.AddRateLimiter(_limiter);
+        }
+
+        _pipeline = builder.AddTimeout(attemptTimeout).Build();
+    }
+
+    /// <summary>Retries made so far.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>How often the circuit has opened.</summary>
+    public long BreakerOpenings => Interlocked.Read(ref _breakerOpened);
+
+    /// <inheritdoc />
+    public Task PlayAsync(string callId, string controlId, IReadOnlyList<MediaItem> media, PlayOptions options, CancellationToken cancellationToken) =>
+        RunAsync(CallingApi.Commands.Play, callId, controlId, async (attempt, ct) =>
+        {
+            try
+            {
+                await _inner.PlayAsync(callId, controlId, media, options, ct).ConfigureAwait(false);
+            }
+            catch (CallingApiException e) when (attempt > 0 && IsAlreadyActive(e))
+            {
+                // An earlier attempt reached the server although its answer was lost: the play is running.
+            }
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task PauseAsync(string callId, string controlId, CancellationToken cancellationToken) =>
+        RunAsync(CallingApi.Commands.Pause, callId, controlId, (_, ct) => _inner.PauseAsync(callId, controlId, ct), cancellationToken);
+
+    /// <inheritdoc />
+    public Task ResumeAsync(string callId, string controlId, CancellationToken cancellationToken) =>
+        RunAsync(CallingApi.Commands.Resume, callId, controlId, (_, ct) => _inner.ResumeAsync(callId, controlId, ct), cancellationToken);
+
+    /// <inheritdoc />
+    public Task StopAsync(string callId, string controlId, CancellationToken cancellationToken) =>
+        RunAsync(CallingApi.Commands.Stop, callId, controlId, (_, ct) => _inner.StopAsync(callId, controlId, ct), cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetVolumeAsync(string callId, string controlId, double volume, CancellationToken cancellationToken) =>
+        RunAsync(CallingApi.Commands.Volume, callId, controlId, (_, ct) => _inner.SetVolumeAsync(callId, controlId, volume, ct), cancellationToken);
+
+    /// <summary>Disposes the rate limiter and, when it is disposable, the inner client.</summary>
+    public void Dispose()
+    {
+        _limiter?.Dispose();
+        (_inner as IDisposable)?.Dispose();
+    }
+
+    /// <summary>Whether a 422 says the control id is already active on the call (the emulator's code <c>already_active</c>, or such a message).</summary>
+    internal static bool IsAlreadyActive(CallingApiException e) =>
+        e.StatusCode == 422 && (e.Errors.Any(x => x.Code == "already_active" || (x.Message?.Contains("already active", StringComparison.OrdinalIgnoreCase) ?? false))
+            || (e.ServerMessage?.Contains("already active", StringComparison.OrdinalIgnoreCase) ?? false));
+
+    private async Task RunAsync(string command, string callId, string controlId, Func<int, CancellationToken, Task> call, CancellationToken cancellationToken)
+    {
+        var attempts = 0;
+        CallingApiException? last = null;
+        try
+        {
+            await _pipeline.ExecuteAsync(
+                async ct =>
+                {
+                    var attempt = attempts++;
+                    try
+                    {
+                        await call(attempt, ct).ConfigureAwait(false);
+                    }
+                    catch (CallingApiException e)
+                    {
+                        last = e;
+                        throw;
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokenCircuitException e)
+        {
+            throw new CallingApiException(command, callId, controlId, null, $"circuit open: the Calling API failed repeatedly; failing fast for now (last error: {last?.ServerMessage ?? e.Message})", null, last?.RequestId, isTransient: true, inner: e);
+        }
+        catch (RateLimiterRejectedException e)
+        {
+            throw new CallingApiException(command, callId, controlId, null, "rate limit queue full: too many commands are waiting for a permit", null, null, isTransient: true, inner: e);
+        }
+        catch (TimeoutRejectedException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CallingApiException(command, callId, controlId, last?.StatusCode, $"no success within {Describe(e.Timeout)} after {attempts} attempt(s){(last is null ? string.Empty : "; last error: " + last.ServerMessage)}", last?.Errors, last?.RequestId, isTransient: true, last?.RetryAfter, e);
+        }
+    }
+
+    private string Describe(TimeSpan timeout) => timeout == _deadline ? $"the command deadline of {timeout.TotalSeconds:0.###} s" : $"{timeout.TotalSeconds:0.###} s";
+}
