@@ -254,7 +254,17 @@ public sealed class CallingEmulator : IAsyncDisposable
         var faultText = fault is null ? null : Describe(fault);
         if (fault?.LatencyMs is { } latency)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(latency), Options.Clock, context.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(latency), Options.Clock, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up during the injected latency: nothing was applied.
+                Log(commandName, callId, controlId, 0, faultText + ", client disconnected");
+                Journal.Add(new JournalRequest(Options.Clock.GetUtcNow(), callId, commandName, controlId, text, 0, faultText + ", client disconnected"));
+                return;
+            }
         }
 
         int status;

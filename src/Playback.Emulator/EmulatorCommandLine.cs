@@ -55,7 +55,7 @@ internal sealed record EmulatorCommandLine(EmulatorOptions Options, bool ShowSec
             Speed = Number("speed", Get("speed"), 1.0, s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
             AcceptFlatMedia = Flag("accept-flat-media"),
             Seed = Number("seed", Get("seed"), 1, int.Parse),
-            DefaultAudioDuration = TimeSpan.FromSeconds(Number("audio-seconds", Get("audio-seconds"), 5.0, s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture))),
+            DefaultAudioDuration = Number("audio-seconds", Get("audio-seconds"), TimeSpan.FromSeconds(5), s => TimeSpan.FromSeconds(double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture))),
             LogToConsole = true,
         };
         options = options with

@@ -87,8 +87,8 @@ internal sealed class CallingEngine(EmulatorOptions options, WebhookDispatcher w
 
         if (command is EndCommand)
         {
-            EndCall(call.Id);
-            return (200, CallObject(call));
+            // A call that has already ended is gone: a second end gets 404 like any later command.
+            return EndCall(call.Id) ? (200, CallObject(call)) : NotFound();
         }
 
         lock (call.Gate)

@@ -57,7 +57,8 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
                 }));
                 return;
             case WebhookFaultKind.Reorder:
-                if (_held.TryAdd(callId, outgoing with { Fault = "reorder" }))
+                var held = outgoing with { Fault = "reorder" };
+                if (_held.TryAdd(callId, held))
                 {
                     var hold = TimeSpan.FromMilliseconds(fault.DelayMs ?? 1000);
                     _detached.Add(Task.Run(async () =>
@@ -65,7 +66,11 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
                         await Task.Delay(hold, _options.Clock, _stopping.Token).ConfigureAwait(false);
                         lock (_gate)
                         {
-                            ReleaseHeld(callId);
+                            // Release only the webhook this timer was started for, not a newer one held since.
+                            if (_held.TryGetValue(callId, out var current) && ReferenceEquals(current, held))
+                            {
+                                ReleaseHeld(callId);
+                            }
                         }
                     }));
                     return;
@@ -86,13 +91,13 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits (up to a limit) for queued webhooks to go out.</summary>
+    /// <summary>Waits (up to a limit) for queued webhooks to go out, delayed and held ones included.</summary>
     public async Task DrainAsync(TimeSpan limit)
     {
         Task[] pending;
         lock (_gate)
         {
-            pending = _tails.Values.ToArray();
+            pending = _tails.Values.Concat(_detached.Where(t => !t.IsCompleted)).ToArray();
         }
 
         await Task.WhenAny(Task.WhenAll(pending), Task.Delay(limit)).ConfigureAwait(false);

@@ -77,7 +77,12 @@ internal sealed partial class CommandParser(EmulatorOptions options)
             errors.Add(Invalid("command", "unsupported", $"command {command} is not supported by the emulator"));
         }
 
-        parameters.RejectUnknown();
+        if (result is not null || command is "calling.play" or "calling.play.pause" or "calling.play.resume" or "calling.play.stop" or "calling.play.volume" or "end" or "dial")
+        {
+            // The params of an unsupported command are not judged: its `command` error says it all.
+            parameters.RejectUnknown();
+        }
+
         return errors.Count > 0 ? (null, errors) : (result, errors);
     }
 
