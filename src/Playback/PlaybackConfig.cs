@@ -7,7 +7,7 @@ internal static class PlaybackConfig
 {
     public static readonly Config Reference = LoadReference();
 
-    public static readonly (TimeSpan RequestTimeout, TimeSpan AskTimeout, TimeSpan IdleTimeout, TimeSpan StatusTimeout) Defaults = ReadDefaults();
+    public static readonly (TimeSpan RequestTimeout, TimeSpan AskTimeout, TimeSpan IdleTimeout, TimeSpan StatusTimeout, int MaxConnections) Defaults = ReadDefaults();
 
     public static readonly ResilienceDefaults Resilience = ReadResilience(Reference.GetConfig("playback"));
 
@@ -29,6 +29,7 @@ internal static class PlaybackConfig
                 AskTimeout = ReadDuration(c, "ask-timeout"),
                 IdleTimeout = ReadDuration(c, "idle-timeout"),
                 StatusTimeout = ReadDuration(c, "status-timeout"),
+                MaxConnections = ReadInt(c, "max-connections"),
                 Resilience = ReadResilience(c).ToSettings(),
             };
         }
@@ -115,10 +116,10 @@ internal static class PlaybackConfig
         }
     }
 
-    private static (TimeSpan, TimeSpan, TimeSpan, TimeSpan) ReadDefaults()
+    private static (TimeSpan, TimeSpan, TimeSpan, TimeSpan, int) ReadDefaults()
     {
         var c = Reference.GetConfig("playback");
-        return (c.GetTimeSpan("request-timeout"), c.GetTimeSpan("ask-timeout"), c.GetTimeSpan("idle-timeout"), c.GetTimeSpan("status-timeout"));
+        return (c.GetTimeSpan("request-timeout"), c.GetTimeSpan("ask-timeout"), c.GetTimeSpan("idle-timeout"), c.GetTimeSpan("status-timeout"), c.GetInt("max-connections"));
     }
 }
 

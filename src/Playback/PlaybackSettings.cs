@@ -52,6 +52,10 @@ public sealed record PlaybackSettings
     /// <value>The default is 120 seconds (<c>playback.idle-timeout</c>).</value>
     public TimeSpan IdleTimeout { get; init; } = PlaybackConfig.Defaults.IdleTimeout;
 
+    /// <summary>Connections the Calling API client keeps open at most; further requests wait for one, in order.</summary>
+    /// <value>The default is 128 (<c>playback.max-connections</c>), chosen from the benchmarks in the README.</value>
+    public int MaxConnections { get; init; } = PlaybackConfig.Defaults.MaxConnections;
+
     /// <summary>Watchdog: a playing playback that expects webhooks (it has a status URL and a finite length) and has had no news for this long is marked Failed ("no status received"). <see cref="TimeSpan.Zero"/> turns it off.</summary>
     /// <value>The default is 10 minutes (<c>playback.status-timeout</c>).</value>
     public TimeSpan StatusTimeout { get; init; } = PlaybackConfig.Defaults.StatusTimeout;
@@ -114,7 +118,7 @@ public sealed record PlaybackSettings
     public override string ToString() =>
         $"PlaybackSettings {{ ProjectId = {ProjectId}, ApiToken = {Mask(ApiToken)}, Space = {Space}, BaseUrl = {BaseUrl}, " +
         $"SigningKey = {Mask(SigningKey)}, DefaultStatusUrl = {DefaultStatusUrl}, SignaturePolicy = {EffectiveSignaturePolicy}, " +
-        $"RequestTimeout = {RequestTimeout}, AskTimeout = {AskTimeout}, IdleTimeout = {IdleTimeout}, StatusTimeout = {StatusTimeout}, Resilience = {Resilience} }}";
+        $"RequestTimeout = {RequestTimeout}, AskTimeout = {AskTimeout}, IdleTimeout = {IdleTimeout}, MaxConnections = {MaxConnections}, StatusTimeout = {StatusTimeout}, Resilience = {Resilience} }}";
 
     internal void Validate(bool requireCredentials)
     {
@@ -142,6 +146,11 @@ public sealed record PlaybackSettings
         CheckPositive(RequestTimeout, nameof(RequestTimeout), problems);
         CheckPositive(AskTimeout, nameof(AskTimeout), problems);
         CheckPositive(IdleTimeout, nameof(IdleTimeout), problems);
+        if (MaxConnections is < 1 or > 65535)
+        {
+            problems.Add("MaxConnections must be 1 to 65535");
+        }
+
         if (StatusTimeout < TimeSpan.Zero)
         {
             problems.Add("StatusTimeout must be zero (off) or positive");

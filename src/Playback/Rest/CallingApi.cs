@@ -49,13 +49,36 @@ public sealed class CallingApi : ICallingApi, IDisposable
         settings.Validate();
         _requestTimeout = settings.RequestTimeout;
         _ownsClient = client is null;
-        _client = client ?? new FlurlClient(settings.ResolveBaseUrl().AbsoluteUri);
+        _client = client ?? new FlurlClient(CreateHttpClient(settings), settings.ResolveBaseUrl().AbsoluteUri);
         _client.BaseUrl ??= settings.ResolveBaseUrl().AbsoluteUri;
         _client.Settings.JsonSerializer = new DefaultJsonSerializer(WireJsonContext.Default.Options);
         _client.Settings.Timeout = settings.RequestTimeout;
+        _client.Settings.HttpVersion = "2.0";
         _client.WithBasicAuth(settings.ProjectId!, settings.ApiToken!)
             .WithHeader("Accept", "application/json")
             .WithHeader("User-Agent", UserAgent);
+    }
+
+    /// <summary>
+    /// The HTTP client: a bounded connection pool (<see cref="PlaybackSettings.MaxConnections"/>; requests beyond it wait
+    /// for a free connection in order), HTTP/2 when the server offers it over TLS (then many requests share one connection).
+    /// </summary>
+    private static HttpClient CreateHttpClient(PlaybackSettings settings)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = settings.MaxConnections,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            EnableMultipleHttp2Connections = true,
+            AutomaticDecompression = System.Net.DecompressionMethods.All,
+        };
+        return new HttpClient(handler)
+        {
+            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+            DefaultRequestVersion = System.Net.HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
     }
 
     /// <summary>The User-Agent sent with every request: <c>Playback/&lt;assembly version&gt;</c>.</summary>
