@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Playback.Benchmarks;
+
+// dotnet run -c Release --project tests/Playback.Benchmarks -- --quick   (whole suite, short; writes results/latest.md)
+// dotnet run -c Release --project tests/Playback.Benchmarks              (longer runs, more samples)
+// --skip-micro / --only-micro narrow it down.
+var quick = args.Contains("--quick");
+var sw = Stopwatch.StartNew();
+var report = new Report();
+
+if (!args.Contains("--skip-micro"))
+{
+    var job = (quick ? Job.ShortRun.WithWarmupCount(2).WithIterationCount(5) : Job.Default)
+        .WithToolchain(InProcessEmitToolchain.Instance);
+    var config = ManualConfig.CreateEmpty()
+        .AddJob(job)
+        .AddColumnProvider(DefaultConfig.Instance.GetColumnProviders().ToArray())
+        .AddDiagnoser(BenchmarkDotNet.Diagnosers.MemoryDiagnoser.Default)
+        .AddLogger(ConsoleLogger.Default)
+        .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.JoinSummary);
+    var summaries = BenchmarkRunner.Run([typeof(MicroBenchmarks), typeof(FanOutBenchmarks)], config);
+    var writer = new StringWriter();
+    var logger = new TextWriterLogger(writer);
+    foreach (var summary in summaries)
+    {
+        MarkdownExporter.GitHub.ExportToLog(summary, logger);
+    }
+
+    report.Micro = string.Join('\n', writer.ToString().Split('\n').Where(l => l.StartsWith('|')));
+}
+
+if (!args.Contains("--only-micro"))
+{
+    await new EndToEnd(quick, report).RunAsync();
+}
+
+var markdown = report.ToMarkdown(quick, sw.Elapsed);
+var folder = Path.Combine(AppContext.BaseDirectory, "results");
+Directory.CreateDirectory(folder);
+var file = Path.Combine(folder, "latest.md");
+await File.WriteAllTextAsync(file, markdown);
+Console.WriteLine();
+Console.WriteLine(markdown);
+Console.WriteLine($"written to {file}");
+
+internal sealed class TextWriterLogger(TextWriter writer) : ILogger
+{
+    public string Id => nameof(TextWriterLogger);
+
+    public int Priority => 0;
+
+    public void Write(LogKind logKind, string text) => writer.Write(text);
+
+    public void WriteLine() => writer.WriteLine();
+
+    public void WriteLine(LogKind logKind, string text) => writer.WriteLine(text);
+
+    public void Flush() => writer.Flush();
+}
