@@ -67,7 +67,7 @@ internal sealed class PlaybackManagerProvider(IServiceProvider services, IOption
                 return started;
             }
 
-            log.LogInformation("Playback starts on the host's ActorSystem {System}: {Settings}", system.Name, settings);
+            log.LogInformation("Playback starts on the host's ActorSystem {System}: {Settings}", system.Name, settings.ToString());
             return PlaybackAkkaHostingExtensions.Start(system, settings);
         }
 
@@ -76,7 +76,7 @@ internal sealed class PlaybackManagerProvider(IServiceProvider services, IOption
             .WithConfig(Akka.Configuration.ConfigurationFactory.ParseString("akka.loggers = [\"Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting\"]"))
             .And(new LoggerFactorySetup(loggerFactory));
         var owned = ActorSystem.Create("playback", setup);
-        log.LogInformation("Playback starts on its own ActorSystem: {Settings}", settings);
+        log.LogInformation("Playback starts on its own ActorSystem: {Settings}", settings.ToString());
         return PlaybackManager.CreateOwning(owned, settings);
     }
 }

@@ -1,0 +1,162 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Playback.Hosting.Tests;
+
+/// <summary>Tests that change process environment variables run alone, after every other test.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class EnvironmentCollection
+{
+    public const string Name = "Process environment";
+}
+
+/// <summary>The <c>SIGNALWIRE_*</c> / <c>PLAYBACK_BASE_URL</c> fallback of <see cref="PlaybackOptions"/>.</summary>
+[Collection(EnvironmentCollection.Name)]
+public sealed class EnvironmentFallbackTests
+{
+    private static readonly string[] Variables = ["SIGNALWIRE_PROJECT_ID", "SIGNALWIRE_API_TOKEN", "SIGNALWIRE_SPACE", "SIGNALWIRE_SIGNING_KEY", "PLAYBACK_BASE_URL"];
+
+    [Fact]
+    public async Task Unset_options_fall_back_to_the_SIGNALWIRE_variables_and_the_manager_plays_with_them()
+    {
+        await using var emulator = await TestSupport.StartEmulatorAsync();
+        await WithEnvironmentAsync(new()
+        {
+            ["SIGNALWIRE_PROJECT_ID"] = emulator.ProjectId,
+            ["SIGNALWIRE_API_TOKEN"] = emulator.ApiToken,
+            ["SIGNALWIRE_SIGNING_KEY"] = emulator.SigningKey,
+            ["SIGNALWIRE_SPACE"] = "example",
+            ["PLAYBACK_BASE_URL"] = emulator.BaseUrl.ToString(),
+        }, async () =>
+        {
+            var builder = TestSupport.HostBuilder();
+            builder.Services.AddPlayback(o => o.UseEnvironmentFallback = true);
+            using var host = builder.Build();
+            await host.StartAsync();
+            var playback = host.Services.GetRequiredService<PlaybackManager>();
+
+            Assert.Equal(emulator.ProjectId, playback.Settings.ProjectId);
+            Assert.Equal(emulator.ApiToken, playback.Settings.ApiToken);
+            Assert.Equal(emulator.SigningKey, playback.Settings.SigningKey);
+            Assert.Equal("example", playback.Settings.Space);
+            Assert.Equal(emulator.BaseUrl, playback.Settings.BaseUrl);
+            var handle = await playback.PlayAsync(emulator.CreateCall(), [Media.Silence(1)]);
+            Assert.Equal(PlaybackState.Playing, handle.Current);
+            await host.StopAsync();
+        });
+    }
+
+    [Fact]
+    public async Task The_space_alone_from_the_environment_satisfies_validation_and_resolves_the_signalwire_host()
+    {
+        await WithEnvironmentAsync(new()
+        {
+            ["SIGNALWIRE_PROJECT_ID"] = "env-project",
+            ["SIGNALWIRE_API_TOKEN"] = "env-token",
+            ["SIGNALWIRE_SPACE"] = "myspace",
+        }, async () =>
+        {
+            var builder = TestSupport.HostBuilder();
+            builder.Services.AddPlayback(o => o.UseEnvironmentFallback = true);
+            using var host = builder.Build();
+            await host.StartAsync();
+
+            var settings = host.Services.GetRequiredService<PlaybackManager>().Settings;
+
+            Assert.Equal("myspace", settings.Space);
+            Assert.Equal(new Uri("https://myspace.signalwire.com"), settings.ResolveBaseUrl());
+            await host.StopAsync();
+        });
+    }
+
+    [Fact]
+    public async Task Values_set_in_code_win_over_the_environment()
+    {
+        await WithEnvironmentAsync(new()
+        {
+            ["SIGNALWIRE_PROJECT_ID"] = "env-project",
+            ["SIGNALWIRE_API_TOKEN"] = "env-token",
+            ["SIGNALWIRE_SPACE"] = "envspace",
+        }, async () =>
+        {
+            var builder = TestSupport.HostBuilder();
+            builder.Services.AddPlayback(o =>
+            {
+                o.ProjectId = "code-project";
+                o.Space = "codespace";
+            });
+            using var host = builder.Build();
+            await host.StartAsync();
+
+            var settings = host.Services.GetRequiredService<PlaybackManager>().Settings;
+
+            Assert.Equal("code-project", settings.ProjectId);
+            Assert.Equal("env-token", settings.ApiToken);
+            Assert.Equal("codespace", settings.Space);
+            await host.StopAsync();
+        });
+    }
+
+    [Fact]
+    public async Task With_the_fallback_off_the_environment_is_ignored_and_startup_fails()
+    {
+        await WithEnvironmentAsync(new()
+        {
+            ["SIGNALWIRE_PROJECT_ID"] = "env-project",
+            ["SIGNALWIRE_API_TOKEN"] = "env-token",
+            ["SIGNALWIRE_SPACE"] = "envspace",
+        }, async () =>
+        {
+            var builder = TestSupport.HostBuilder();
+            builder.Services.AddPlayback(o => o.UseEnvironmentFallback = false);
+            using var host = builder.Build();
+
+            var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+            Assert.Contains(error.Failures, f => f.Contains("ProjectId", StringComparison.Ordinal));
+            Assert.Contains(error.Failures, f => f.Contains("ApiToken", StringComparison.Ordinal));
+            Assert.Contains(error.Failures, f => f.Contains("Space", StringComparison.Ordinal));
+        });
+    }
+
+    [Fact]
+    public async Task A_bad_PLAYBACK_BASE_URL_is_reported_at_startup_rather_than_thrown_from_the_validator()
+    {
+        await WithEnvironmentAsync(new()
+        {
+            ["SIGNALWIRE_PROJECT_ID"] = "env-project",
+            ["SIGNALWIRE_API_TOKEN"] = "env-token",
+            ["PLAYBACK_BASE_URL"] = "not a url",
+        }, async () =>
+        {
+            var builder = TestSupport.HostBuilder();
+            builder.Services.AddPlayback(o => o.UseEnvironmentFallback = true);
+            using var host = builder.Build();
+
+            var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+            Assert.Contains(error.Failures, f => f.Contains("PLAYBACK_BASE_URL", StringComparison.Ordinal));
+        });
+    }
+
+    private static async Task WithEnvironmentAsync(Dictionary<string, string> values, Func<Task> test)
+    {
+        var saved = Variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
+        try
+        {
+            foreach (var name in Variables)
+            {
+                Environment.SetEnvironmentVariable(name, values.GetValueOrDefault(name));
+            }
+
+            await test();
+        }
+        finally
+        {
+            foreach (var (name, value) in saved)
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+        }
+    }
+}
