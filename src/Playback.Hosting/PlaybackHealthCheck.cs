@@ -15,22 +15,21 @@ public sealed class PlaybackHealthCheck : IHealthCheck
     /// <summary>How many transient failures in a row make the check Degraded.</summary>
     public const int DegradedAfterTransientFailures = 3;
 
-    private readonly PlaybackManagerProvider _provider;
+    private readonly Func<PlaybackManager?> _manager;
 
-    internal PlaybackHealthCheck(PlaybackManagerProvider provider)
+    internal PlaybackHealthCheck(Func<PlaybackManager?> manager)
     {
-        _provider = provider;
+        _manager = manager;
     }
 
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (!_provider.IsCreated)
+        if (_manager() is not { } manager)
         {
             return Task.FromResult(HealthCheckResult.Degraded("Playback has not started yet."));
         }
 
-        var manager = _provider.Manager;
         var stats = manager.Statistics;
         var data = new Dictionary<string, object>
         {

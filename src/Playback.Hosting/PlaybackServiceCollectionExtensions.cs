@@ -36,6 +36,34 @@ public static class PlaybackServiceCollectionExtensions
         return services.AddPlaybackCore();
     }
 
+    /// <summary>
+    /// Makes the <see cref="PlaybackManager"/> that Akka.Hosting's <c>WithPlayback(settings)</c> or <c>WithPlayback(o => …)</c>
+    /// starts on the host's ActorSystem resolvable from DI (and adds the <c>playback</c> health check), without binding
+    /// or validating options of its own. <c>MapPlaybackWebhooks</c> then uses default <see cref="PlaybackOptions"/>
+    /// unless you configure them (e.g. <c>services.Configure&lt;PlaybackOptions&gt;(o => o.PublicBaseUrl = …)</c>).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddPlayback(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<PlaybackOptions>();
+        services.TryAddSingleton<PlaybackWebhookRoute>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<Akka.Actor.ActorSystem>().GetPlayback()
+            ?? throw new InvalidOperationException("No PlaybackManager has been started on the ActorSystem: add WithPlayback(settings) to AddAkka(...), or register Playback with AddPlayback(configuration)."));
+        if (!services.Any(d => d.ServiceType == typeof(HealthCheckMarker)))
+        {
+            services.AddSingleton<HealthCheckMarker>();
+            services.AddHealthChecks().Add(new HealthCheckRegistration(
+                PlaybackHealthCheck.Name,
+                sp => new PlaybackHealthCheck(() => sp.GetService<Akka.Actor.ActorSystem>()?.GetPlayback()),
+                failureStatus: null,
+                tags: ["playback"]));
+        }
+
+        return services;
+    }
+
     private static IServiceCollection AddPlaybackCore(this IServiceCollection services)
     {
         services.TryAddSingleton<PlaybackWebhookRoute>();
@@ -45,13 +73,25 @@ public static class PlaybackServiceCollectionExtensions
         if (!services.Any(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType == typeof(PlaybackHostedService)))
         {
             services.AddHostedService<PlaybackHostedService>();
+        }
+
+        if (!services.Any(d => d.ServiceType == typeof(HealthCheckMarker)))
+        {
+            services.AddSingleton<HealthCheckMarker>();
             services.AddHealthChecks().Add(new HealthCheckRegistration(
                 PlaybackHealthCheck.Name,
-                sp => new PlaybackHealthCheck(sp.GetRequiredService<PlaybackManagerProvider>()),
+                sp =>
+                {
+                    var provider = sp.GetRequiredService<PlaybackManagerProvider>();
+                    return new PlaybackHealthCheck(() => provider.IsCreated ? provider.Manager : null);
+                },
                 failureStatus: null,
                 tags: ["playback"]));
         }
 
         return services;
     }
+
+    /// <summary>Marks that the playback health check is registered, so that it is registered once.</summary>
+    private sealed class HealthCheckMarker;
 }

@@ -168,4 +168,24 @@ public sealed class AkkaHostingTests
 
         Assert.Contains("AddPlayback", error.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task WithPlayback_settings_and_the_parameterless_AddPlayback_make_the_manager_resolvable_from_DI()
+    {
+        await using var emulator = await TestSupport.StartEmulatorAsync();
+        var settings = new PlaybackSettings { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl };
+        var builder = TestSupport.HostBuilder();
+        builder.Services.AddAkka("calls", b => b.WithPlayback(settings));
+        builder.Services.AddPlayback();
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var fromDi = host.Services.GetRequiredService<PlaybackManager>();
+
+        Assert.Same(host.Services.GetRequiredService<ActorSystem>().GetPlayback(), fromDi);
+        Assert.Same(settings, fromDi.Settings);
+        var health = await host.Services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync();
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, health.Entries[PlaybackHealthCheck.Name].Status);
+        await host.StopAsync();
+    }
 }

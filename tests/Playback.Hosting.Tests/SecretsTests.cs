@@ -21,7 +21,7 @@ public sealed class SecretsTests
             await handle.PauseAsync();
             await handle.SetVolumeAsync(3);
             await handle.ResumeAsync();
-            emulator.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play.stop", Status = 500, First = 1 }] });
+            emulator.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play.stop", Status = 403, First = 1 }] });
             await Assert.ThrowsAsync<CallingApiException>(() => handle.StopAsync());
             await handle.StopAsync();
             var body = TestSupport.PlayWebhook(handle.CallId, handle.ControlId, "finished");
