@@ -10,7 +10,6 @@ public sealed class PlaybackHandle
     {
         _manager = manager;
         _tracker = tracker;
-        States = manager.Hub.StatesOf(tracker);
     }
 
     /// <summary>The call.</summary>
@@ -29,7 +28,7 @@ public sealed class PlaybackHandle
     public string? Reason => _tracker.Last?.Reason;
 
     /// <summary>The state stream: replays the current state to each new subscriber, then every change, and completes after the terminal state. Delivered off the actor threads.</summary>
-    public IObservable<PlaybackState> States { get; }
+    public IObservable<PlaybackState> States => _manager.Hub.StatesOf(_tracker);
 
     /// <summary>Completes with the terminal state and reason; faults with <see cref="PlaybackShutdownException"/> if Playback shuts down first.</summary>
     public Task<PlaybackOutcome> Completion => _tracker.Completion;

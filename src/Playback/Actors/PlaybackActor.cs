@@ -8,24 +8,30 @@ namespace Playback;
 /// while a request is in flight), folds in webhooks at any time, publishes every change, and gives every command
 /// exactly one reply. Stops (through its parent) when the call is gone or it has been idle for the idle timeout.
 /// </summary>
-internal sealed class PlaybackActor : ReceiveActor, IWithStash, IWithTimers
+internal sealed class PlaybackActor : UntypedActor, IWithStash, IWithTimers
 {
     private const string IdleTimerKey = "idle";
 
     private readonly string _callId;
     private readonly PlaybackActorSettings _settings;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly UntypedReceive _ready;
+    private readonly UntypedReceive _busy;
+    private readonly UntypedReceive _gone;
+    private ILoggingAdapter? _log;
     private CallPlaybacks _state;
     private IActorRef? _caller;
     private long _sequence;
 
+    // An UntypedActor with cached behaviour delegates: a call actor is created per call and switches behaviour on
+    // every request, so neither may allocate handler tables (ReceiveActor does, per instance and per Become).
     public PlaybackActor(string callId, PlaybackActorSettings settings)
     {
         _callId = callId;
         _settings = settings;
         _state = new CallPlaybacks(callId);
-        Ready();
+        _ready = Ready;
+        _busy = Busy;
+        _gone = Gone;
     }
 
     public IStash Stash { get; set; } = null!;
@@ -37,12 +43,14 @@ internal sealed class PlaybackActor : ReceiveActor, IWithStash, IWithTimers
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
+    private ILoggingAdapter Log => _log ??= Context.GetLogger();
+
     protected override void PreStart() => RestartIdleTimer();
+
+    protected override void OnReceive(object message) => Ready(message);
 
     protected override void PostStop()
     {
-        _stopping.Cancel();
-        _stopping.Dispose();
         var reason = _state.GoneReason;
         if (_caller is not null)
         {
@@ -61,67 +69,103 @@ internal sealed class PlaybackActor : ReceiveActor, IWithStash, IWithTimers
         }
     }
 
-    private void Ready()
+    private void Ready(object message)
     {
-        Receive<IPlaybackCommand>(command =>
+        switch (message)
         {
-            _caller = Sender;
-            Apply(_state.Decide(command, Now), webhookSender: null);
-        });
-        ReceiveWebhooks();
-        Receive<IdleTick>(_ =>
+            case IPlaybackCommand command:
+                _caller = Sender;
+                Apply(_state.Decide(command, Now), webhookSender: null);
+                break;
+            case IdleTick:
+                if (_state.IsIdle)
+                {
+                    Context.Parent.Tell(new Passivate(_callId));
+                }
+
+                break;
+            case StopIfIdle:
+                if (_state.IsIdle)
+                {
+                    Context.Stop(Self);
+                }
+                else
+                {
+                    Context.Parent.Tell(new PassivationCancelled(_callId));
+                }
+
+                break;
+            default:
+                if (!Webhook(message))
+                {
+                    Unhandled(message);
+                }
+
+                break;
+        }
+    }
+
+    private void Busy(object message)
+    {
+        switch (message)
         {
-            if (_state.IsIdle)
-            {
-                Context.Parent.Tell(new Passivate(_callId));
-            }
-        });
-        Receive<StopIfIdle>(_ =>
+            case RequestCompleted done when done.Sequence == _sequence:
+                _settings.Counters.RequestCompleted(done.Error);
+                var now = Now;
+                Apply(done.Error is null ? _state.RequestSucceeded(now) : _state.RequestFailed(ToPlaybackException(done.Error), now), webhookSender: null);
+                break;
+            case RequestCompleted:
+            case IdleTick:
+                break;
+            default:
+                if (!Webhook(message))
+                {
+                    Stash.Stash();
+                }
+
+                break;
+        }
+    }
+
+    private void Gone(object message)
+    {
+        switch (message)
         {
-            if (_state.IsIdle)
-            {
+            case IPlaybackCommand command:
+                Sender.Tell(new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, _state.GoneReason, null)));
+                break;
+            case PlayStatusReceived or CallStateReceived:
+                Sender.Tell(WebhookResult.Accepted($"call {_callId} has ended"));
+                break;
+            case StopIfIdle:
                 Context.Stop(Self);
-            }
-            else
-            {
-                Context.Parent.Tell(new PassivationCancelled(_callId));
-            }
-        });
+                break;
+            case IdleTick or StatusTimedOut or RequestCompleted:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
-    private void Busy()
+    /// <summary>Webhooks and the watchdog are applied in every behaviour but Gone, never stashed.</summary>
+    private bool Webhook(object message)
     {
-        Receive<RequestCompleted>(done => done.Sequence == _sequence, done =>
+        switch (message)
         {
-            _settings.Counters.RequestCompleted(done.Error);
-            var now = Now;
-            Apply(done.Error is null ? _state.RequestSucceeded(now) : _state.RequestFailed(ToPlaybackException(done.Error), now), webhookSender: null);
-        });
-        ReceiveWebhooks();
-        Receive<IdleTick>(_ => { });
-        ReceiveAny(_ => Stash.Stash());
-    }
-
-    private void Gone()
-    {
-        Receive<IPlaybackCommand>(command =>
-            Sender.Tell(new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, _state.GoneReason, null))));
-        Receive<PlayStatusReceived>(_ => Sender.Tell(WebhookResult.Accepted($"call {_callId} has ended")));
-        Receive<CallStateReceived>(_ => Sender.Tell(WebhookResult.Accepted($"call {_callId} has ended")));
-        Receive<StopIfIdle>(_ => Context.Stop(Self));
-        Receive<IdleTick>(_ => { });
-        Receive<StatusTimedOut>(_ => { });
-    }
-
-    private void ReceiveWebhooks()
-    {
-        Receive<PlayStatusReceived>(status => Apply(_state.PlayStatus(status, Now), Sender));
-        Receive<CallStateReceived>(state => Apply(_state.CallState(state, Now), Sender));
-        Receive<StatusTimedOut>(timedOut =>
-        {
-            _log.Warning("Playback {0} on call {1} had no status for {2}; marking it failed.", timedOut.ControlId, _callId, _settings.StatusTimeout);
-            Apply(_state.StatusTimedOut(timedOut.ControlId, Now), webhookSender: null);
-        });
+            case PlayStatusReceived status:
+                Apply(_state.PlayStatus(status, Now), Sender);
+                return true;
+            case CallStateReceived state:
+                Apply(_state.CallState(state, Now), Sender);
+                return true;
+            case StatusTimedOut timedOut:
+                Log.Warning("Playback {0} on call {1} had no status for {2}; marking it failed.", timedOut.ControlId, _callId, _settings.StatusTimeout);
+                Apply(_state.StatusTimedOut(timedOut.ControlId, Now), webhookSender: null);
+                return true;
+            default:
+                return false;
+        }
     }
 
     private void Apply(Transition transition, IActorRef? webhookSender)
@@ -156,7 +200,7 @@ internal sealed class PlaybackActor : ReceiveActor, IWithStash, IWithTimers
                     break;
                 case EndCall end:
                     ended = true;
-                    _log.Info("Call {0} is gone ({1}); ending its playbacks.", _callId, end.Reason);
+                    Log.Info("Call {0} is gone ({1}); ending its playbacks.", _callId, end.Reason);
                     break;
             }
         }
@@ -170,7 +214,7 @@ internal sealed class PlaybackActor : ReceiveActor, IWithStash, IWithTimers
         {
             if (!wasBusy)
             {
-                Become(Busy);
+                Context.Become(_busy);
             }
 
             return;
@@ -181,7 +225,7 @@ internal sealed class PlaybackActor : ReceiveActor, IWithStash, IWithTimers
             if (ended || wasBusy)
             {
                 FailStashed();
-                Become(Gone);
+                Context.Become(_gone);
                 Context.Parent.Tell(new Passivate(_callId));
             }
 
@@ -190,7 +234,7 @@ internal sealed class PlaybackActor : ReceiveActor, IWithStash, IWithTimers
 
         if (wasBusy)
         {
-            Become(Ready);
+            Context.Become(_ready);
             Stash.UnstashAll();
         }
 
@@ -201,7 +245,7 @@ internal sealed class PlaybackActor : ReceiveActor, IWithStash, IWithTimers
     {
         var sequence = ++_sequence;
         var api = _settings.Api;
-        var token = _stopping.Token;
+        var token = _settings.Shutdown;
         Task task;
         try
         {
