@@ -111,7 +111,7 @@ internal sealed class PlaybackEventHub
                     channel.Trackers.Remove(e.ControlId);
                 }
 
-                channel.Subject.OnNext(e);
+                channel.Subject?.OnNext(e);
                 RemoveIfUnused(channel);
                 break;
             }
@@ -155,7 +155,7 @@ internal sealed class PlaybackEventHub
                 }
 
                 channel.Trackers.Clear();
-                channel.Subject.OnCompleted();
+                channel.Subject?.OnCompleted();
                 channel.Removed = true;
             }
         }
@@ -195,7 +195,7 @@ internal sealed class PlaybackEventHub
                 }
 
                 channel.Subscribers++;
-                var subscription = channel.Subject.Subscribe(observer);
+                var subscription = (channel.Subject ??= new Subject<PlaybackEvent>()).Subscribe(observer);
                 return System.Reactive.Disposables.Disposable.Create(() =>
                 {
                     subscription.Dispose();
@@ -221,8 +221,10 @@ internal sealed class PlaybackEventHub
     private sealed class CallChannel(string callId)
     {
         public readonly object Gate = new();
-        public readonly Dictionary<string, PlaybackTracker> Trackers = new(StringComparer.Ordinal);
-        public readonly Subject<PlaybackEvent> Subject = new();
+        public readonly Dictionary<string, PlaybackTracker> Trackers = new(1, StringComparer.Ordinal);
+
+        /// <summary>Created by the first <c>EventsFor</c> subscriber.</summary>
+        public Subject<PlaybackEvent>? Subject;
 
         public string CallId { get; } = callId;
 
