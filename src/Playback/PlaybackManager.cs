@@ -32,6 +32,7 @@ public sealed class PlaybackManager : IAsyncDisposable
         Settings = settings;
         _log = Logging.GetLogger(system, typeof(PlaybackManager));
         Hub = new PlaybackEventHub(deliveryScheduler, e => _log.Warning("A playback subscriber threw and was unsubscribed: {0}", e.GetType().Name + ": " + e.Message));
+        system.Settings.InjectTopLevelFallback(PlaybackConfig.Reference);
         var actorSettings = new PlaybackActorSettings(api, Hub, _counters, settings.IdleTimeout, settings.StatusTimeout, _shutdown.Token);
         _registry = system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture));
         system.WhenTerminated.ContinueWith(_ => Shutdown(), TaskScheduler.Default);

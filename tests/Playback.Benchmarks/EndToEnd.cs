@@ -16,7 +16,7 @@ using Playback.Hosting;
 namespace Playback.Benchmarks;
 
 /// <summary>The end-to-end measurements: raw Flurl vs the actor path on the same loopback server, ingestion, memory.</summary>
-internal sealed class EndToEnd(bool quick, Report report)
+internal sealed class EndToEnd(bool quick, Report report, string? only = null)
 {
     private const string ProjectId = "bench-project";
     private const string Token = "bench-token";
@@ -31,13 +31,29 @@ internal sealed class EndToEnd(bool quick, Report report)
         await using var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { ProjectId = ProjectId, ApiToken = Token });
         using var system = ActorSystem.Create("bench", "akka.loglevel = ERROR");
 
-        await LatencyAsync(system, "bare Kestrel (200 at once)", bare.BaseUrl, null);
-        await LatencyAsync(system, "emulator", emulator.BaseUrl, emulator);
-        await ThroughputAsync(system, bare.BaseUrl);
-        await PoolSizesAsync(system, bare.BaseUrl);
-        await IngestionInProcessAsync(system);
-        await IngestionOverHttpAsync(bare);
-        await MemoryAsync();
+        bool Run(string section) => only is null || only == section;
+        if (Run("latency"))
+        {
+            await LatencyAsync(system, "bare Kestrel (200 at once)", bare.BaseUrl, null);
+            await LatencyAsync(system, "emulator", emulator.BaseUrl, emulator);
+        }
+
+        if (Run("throughput"))
+        {
+            await ThroughputAsync(system, bare.BaseUrl);
+            await PoolSizesAsync(system, bare.BaseUrl);
+        }
+
+        if (Run("ingestion"))
+        {
+            await IngestionInProcessAsync(system);
+            await IngestionOverHttpAsync(bare);
+        }
+
+        if (Run("memory"))
+        {
+            await MemoryAsync();
+        }
     }
 
     private static PlaybackSettings Settings(Uri baseUrl, int pool = 128, bool rateLimit = true) => new()
@@ -227,6 +243,7 @@ internal sealed class EndToEnd(bool quick, Report report)
         var handles = await Batched(calls, i => manager.PlayAsync("mem-" + i, [Media.Tts("Please hold")], new PlayOptions { Loop = 0 }));
         var active = Heap();
         await Batched(calls, i => handles[i].StopAsync());
+        handles = [];
         var idle = Heap();
         var sw = Stopwatch.StartNew();
         while (manager.Statistics.ActiveCalls > 0 && sw.Elapsed < TimeSpan.FromSeconds(60))
@@ -236,7 +253,6 @@ internal sealed class EndToEnd(bool quick, Report report)
 
         var passivated = Heap();
         report.Memory(calls, (active - before) / (double)calls, (idle - before) / (double)calls, (passivated - before) / (double)calls, active - before);
-        GC.KeepAlive(handles);
     }
 
     private static async Task<T[]> Batched<T>(int count, Func<int, Task<T>> op)

@@ -10,12 +10,13 @@ using Playback.Benchmarks;
 
 // dotnet run -c Release --project tests/Playback.Benchmarks -- --quick   (whole suite, short; writes results/latest.md)
 // dotnet run -c Release --project tests/Playback.Benchmarks              (longer runs, more samples)
-// --skip-micro / --only-micro narrow it down.
+// --skip-micro, or --only micro|latency|throughput|ingestion|memory, narrow it down.
 var quick = args.Contains("--quick");
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var sw = Stopwatch.StartNew();
 var report = new Report();
 
-if (!args.Contains("--skip-micro"))
+if (!args.Contains("--skip-micro") && only is null or "micro")
 {
     var job = (quick ? Job.ShortRun.WithWarmupCount(2).WithIterationCount(5) : Job.Default)
         .WithToolchain(InProcessEmitToolchain.Instance);
@@ -36,9 +37,9 @@ if (!args.Contains("--skip-micro"))
     report.Micro = string.Join('\n', writer.ToString().Split('\n').Where(l => l.StartsWith('|')));
 }
 
-if (!args.Contains("--only-micro"))
+if (only is not "micro")
 {
-    await new EndToEnd(quick, report).RunAsync();
+    await new EndToEnd(quick, report, only).RunAsync();
 }
 
 var markdown = report.ToMarkdown(quick, sw.Elapsed);

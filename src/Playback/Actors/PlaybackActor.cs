@@ -8,7 +8,7 @@ namespace Playback;
 /// while a request is in flight), folds in webhooks at any time, publishes every change, and gives every command
 /// exactly one reply. Stops (through its parent) when the call is gone or it has been idle for the idle timeout.
 /// </summary>
-internal sealed class PlaybackActor : UntypedActor, IWithStash, IWithTimers
+internal sealed class PlaybackActor : UntypedActor, IWithTimers
 {
     private const string IdleTimerKey = "idle";
 
@@ -34,12 +34,19 @@ internal sealed class PlaybackActor : UntypedActor, IWithStash, IWithTimers
         _gone = Gone;
     }
 
-    public IStash Stash { get; set; } = null!;
+    /// <summary>
+    /// Messages that arrived while a request was in flight, with their senders, in arrival order. Kept here rather than in
+    /// Akka's stash, which needs a deque mailbox that pre-allocates per actor; created on first use.
+    /// </summary>
+    private Queue<(object Message, IActorRef Sender)>? _waiting;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <summary>The mailbox of call actors: a single-consumer queue that costs nothing while empty (the default one pre-allocates a segment per actor).</summary>
+    public const string MailboxId = "playback-call-mailbox";
+
     public static Props Props(string callId, PlaybackActorSettings settings) =>
-        Akka.Actor.Props.Create(() => new PlaybackActor(callId, settings));
+        Akka.Actor.Props.Create(typeof(PlaybackActor), callId, settings).WithMailbox(MailboxId);
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
@@ -58,23 +65,26 @@ internal sealed class PlaybackActor : UntypedActor, IWithStash, IWithTimers
             _caller = null;
         }
 
-        foreach (var envelope in Stash.ClearStash())
+        while (_waiting is { Count: > 0 })
         {
-            if (envelope.Message is IPlaybackCommand command)
+            var (message, sender) = _waiting.Dequeue();
+            if (message is IPlaybackCommand command)
             {
-                envelope.Sender.Tell(reason is null
+                sender.Tell(reason is null
                     ? new CommandFailed(new PlaybackShutdownException($"{command.Name} for call {_callId} was not run: Playback is shutting down.", _callId, command.ControlId))
                     : new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, reason, null)));
             }
         }
     }
 
-    private void Ready(object message)
+    private void Ready(object message) => Ready(message, Sender);
+
+    private void Ready(object message, IActorRef sender)
     {
         switch (message)
         {
             case IPlaybackCommand command:
-                _caller = Sender;
+                _caller = sender;
                 Apply(_state.Decide(command, Now), webhookSender: null);
                 break;
             case IdleTick:
@@ -120,7 +130,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithStash, IWithTimers
             default:
                 if (!Webhook(message))
                 {
-                    Stash.Stash();
+                    (_waiting ??= new Queue<(object, IActorRef)>()).Enqueue((message, Sender));
                 }
 
                 break;
@@ -235,7 +245,11 @@ internal sealed class PlaybackActor : UntypedActor, IWithStash, IWithTimers
         if (wasBusy)
         {
             Context.Become(_ready);
-            Stash.UnstashAll();
+            RunWaiting();
+            if (_state.InFlight is not null || _state.GoneReason is not null)
+            {
+                return;
+            }
         }
 
         RestartIdleTimer();
@@ -283,13 +297,24 @@ internal sealed class PlaybackActor : UntypedActor, IWithStash, IWithTimers
         };
     }
 
+    /// <summary>Handles the messages that waited for the request, in order, until one puts a new request on the wire.</summary>
+    private void RunWaiting()
+    {
+        while (_waiting is { Count: > 0 } && _state.InFlight is null && _state.GoneReason is null)
+        {
+            var (message, sender) = _waiting.Dequeue();
+            Ready(message, sender);
+        }
+    }
+
     private void FailStashed()
     {
-        foreach (var envelope in Stash.ClearStash())
+        while (_waiting is { Count: > 0 })
         {
-            if (envelope.Message is IPlaybackCommand command)
+            var (message, sender) = _waiting.Dequeue();
+            if (message is IPlaybackCommand command)
             {
-                envelope.Sender.Tell(new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, _state.GoneReason, null)));
+                sender.Tell(new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, _state.GoneReason, null)));
             }
         }
     }
