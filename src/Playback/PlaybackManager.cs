@@ -307,10 +307,10 @@ public sealed class PlaybackManager : IAsyncDisposable
             return WebhookResult.Rejected("Playback is shutting down", WebhookRejection.Unavailable);
         }
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token) : null;
         try
         {
-            return await _registry.Ask<WebhookResult>(message!, Settings.AskTimeout, linked.Token).ConfigureAwait(false);
+            return await _registry.Ask<WebhookResult>(message!, Settings.AskTimeout, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -332,11 +332,12 @@ public sealed class PlaybackManager : IAsyncDisposable
 
     private async Task<PlaybackSnapshot> AskAsync(IPlaybackCommand command, CancellationToken cancellationToken)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
+        // Linking costs an allocation per command: only link when the caller's token can fire.
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token) : null;
         CommandReply reply;
         try
         {
-            reply = await _registry.Ask<CommandReply>(command, Settings.AskTimeout, linked.Token).ConfigureAwait(false);
+            reply = await _registry.Ask<CommandReply>(command, Settings.AskTimeout, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
