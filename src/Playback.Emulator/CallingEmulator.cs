@@ -233,21 +233,29 @@ public sealed class CallingEmulator : IAsyncDisposable
                 Journal.Overlap();
             }
 
-            try
+            var released = 0;
+            void Release()
             {
-                await ProcessAsync(context, doc.RootElement, text, callId, commandName, controlId).ConfigureAwait(false);
-            }
-            finally
-            {
-                if (call is not null)
+                if (call is not null && Interlocked.Exchange(ref released, 1) == 0)
                 {
                     Interlocked.Decrement(ref call.InFlight);
                 }
             }
+
+            try
+            {
+                await ProcessAsync(context, doc.RootElement, text, callId, commandName, controlId, Release).ConfigureAwait(false);
+            }
+            finally
+            {
+                Release();
+            }
         }
     }
 
-    private async Task ProcessAsync(HttpContext context, JsonElement root, string text, string? callId, string? commandName, string? controlId)
+    // `release` frees the call's in-flight slot. A dropped connection calls it before aborting: the client sees the reset
+    // at once and may retry before this handler has returned, which is not two requests in flight from its point of view.
+    private async Task ProcessAsync(HttpContext context, JsonElement root, string text, string? callId, string? commandName, string? controlId, Action release)
     {
         var (command, errors) = _parser.Parse(root);
         var fault = command is null ? null : Faults.ForCommand(command.Name, command.CallId);
@@ -288,6 +296,7 @@ public sealed class CallingEmulator : IAsyncDisposable
             {
                 Log(commandName, callId, controlId, 0, faultText);
                 Journal.Add(new JournalRequest(Options.Clock.GetUtcNow(), callId, commandName, controlId, text, 0, faultText));
+                release();
                 context.Abort();
                 return;
             }

@@ -11,7 +11,8 @@ namespace Playback;
 /// Decorates an <see cref="ICallingApi"/> with Polly: an overall deadline per command, retries of transient failures
 /// (capped exponential backoff with jitter, <c>Retry-After</c> honoured, never 400/401/403/404/422), a circuit breaker,
 /// an account-wide token-bucket rate limiter, and a per-attempt timeout. A retried <c>calling.play</c> reuses its
-/// control id, and a retry answered "control_id already active" counts as success (the earlier attempt landed).
+/// control id, and a retry answered "control_id already active" counts as success (the earlier attempt landed); likewise a
+/// retried <c>calling.play.stop</c> answered "no longer active" counts as success (the play is not running any more).
 /// </summary>
 public sealed class ResilientCallingApi : ICallingApi, IDisposable
 {
@@ -131,7 +132,18 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
 
     /// <inheritdoc />
     public Task StopAsync(string callId, string controlId, CancellationToken cancellationToken) =>
-        RunAsync(CallingApi.Commands.Stop, callId, controlId, (_, ct) => _inner.StopAsync(callId, controlId, ct), cancellationToken);
+        RunAsync(CallingApi.Commands.Stop, callId, controlId, async (attempt, ct) =>
+        {
+            try
+            {
+                await _inner.StopAsync(callId, controlId, ct).ConfigureAwait(false);
+            }
+            catch (CallingApiException e) when (attempt > 0 && IsNotActive(e))
+            {
+                // An earlier attempt reached the server although its answer was lost (or the play ended meanwhile):
+                // either way the play is no longer running, which is what the stop asked for.
+            }
+        }, cancellationToken);
 
     /// <inheritdoc />
     public Task SetVolumeAsync(string callId, string controlId, double volume, CancellationToken cancellationToken) =>
@@ -148,6 +160,11 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
     internal static bool IsAlreadyActive(CallingApiException e) =>
         e.StatusCode == 422 && (e.Errors.Any(x => x.Code == "already_active" || (x.Message?.Contains("already active", StringComparison.OrdinalIgnoreCase) ?? false))
             || (e.ServerMessage?.Contains("already active", StringComparison.OrdinalIgnoreCase) ?? false));
+
+    /// <summary>Whether a 422 says the control id is no longer active on the call (the emulator's code <c>not_active</c>, or such a message).</summary>
+    internal static bool IsNotActive(CallingApiException e) =>
+        e.StatusCode == 422 && (e.Errors.Any(x => x.Code == "not_active" || (x.Message?.Contains("already ended", StringComparison.OrdinalIgnoreCase) ?? false))
+            || (e.ServerMessage?.Contains("already ended", StringComparison.OrdinalIgnoreCase) ?? false));
 
     private async Task RunAsync(string command, string callId, string controlId, Func<int, CancellationToken, Task> call, CancellationToken cancellationToken)
     {
