@@ -43,6 +43,15 @@ public sealed class PlaybackOptions
     /// <summary>Idle time after which a call actor stops (default 120 s).</summary>
     public TimeSpan? IdleTimeout { get; set; }
 
+    /// <summary>Connections the Calling API client keeps open at most (default 128).</summary>
+    public int? MaxConnections { get; set; }
+
+    /// <summary>The lost-webhook watchdog (default 10 min; zero = off).</summary>
+    public TimeSpan? StatusTimeout { get; set; }
+
+    /// <summary>Retries, deadline, circuit breaker and rate limit (section <c>Playback:Resilience</c>, e.g. <c>MaxRetries</c>, <c>CommandDeadline</c>, <c>RateLimit</c>); unset values keep their defaults.</summary>
+    public ResilienceSettings? Resilience { get; set; }
+
     /// <summary>Largest webhook body accepted; larger ones get 413.</summary>
     /// <value>The default is 64 KiB.</value>
     public long MaxWebhookBodyBytes { get; set; } = DefaultMaxWebhookBodyBytes;
@@ -77,6 +86,9 @@ public sealed class PlaybackOptions
             RequestTimeout = RequestTimeout ?? baseline.RequestTimeout,
             AskTimeout = AskTimeout ?? baseline.AskTimeout,
             IdleTimeout = IdleTimeout ?? baseline.IdleTimeout,
+            MaxConnections = MaxConnections ?? baseline.MaxConnections,
+            StatusTimeout = StatusTimeout ?? baseline.StatusTimeout,
+            Resilience = Resilience ?? baseline.Resilience,
         };
         if (problems.Count > 0)
         {

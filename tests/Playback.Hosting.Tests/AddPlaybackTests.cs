@@ -26,6 +26,11 @@ public sealed class AddPlaybackTests
             ["Playback:IdleTimeout"] = "00:03:00",
             ["Playback:MaxWebhookBodyBytes"] = "2048",
             ["Playback:UseEnvironmentFallback"] = "false",
+            ["Playback:MaxConnections"] = "32",
+            ["Playback:StatusTimeout"] = "00:02:00",
+            ["Playback:Resilience:MaxRetries"] = "7",
+            ["Playback:Resilience:CommandDeadline"] = "00:00:08",
+            ["Playback:Resilience:RateLimit"] = "500",
         }).Build();
         var builder = TestSupport.HostBuilder();
         builder.Services.AddPlayback(configuration.GetSection("Playback"));
@@ -43,6 +48,10 @@ public sealed class AddPlaybackTests
         Assert.Equal(emulator.BaseUrl, settings.BaseUrl);
         Assert.Equal(new Uri("https://hooks.example.com/status"), settings.DefaultStatusUrl);
         Assert.Equal(WebhookSignaturePolicy.WhenPresent, settings.EffectiveSignaturePolicy);
+        Assert.Equal(32, settings.MaxConnections);
+        Assert.Equal(TimeSpan.FromMinutes(2), settings.StatusTimeout);
+        Assert.Equal((7, TimeSpan.FromSeconds(8), 500), (settings.Resilience.MaxRetries, settings.Resilience.CommandDeadline, settings.Resilience.RateLimit));
+        Assert.Equal(new ResilienceSettings().BreakerDuration, settings.Resilience.BreakerDuration);
         Assert.Equal(TimeSpan.FromSeconds(7), settings.RequestTimeout);
         Assert.Equal(TimeSpan.FromSeconds(9), settings.AskTimeout);
         Assert.Equal(TimeSpan.FromMinutes(3), settings.IdleTimeout);
