@@ -79,7 +79,9 @@ public static class PlaybackWebhookEndpoint
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false })
         {
-            feature.MaxRequestBodySize = limit + 1;
+            // Kestrel counts a chunked body's framing (chunk sizes, CRLFs) against its limit: give it room for the framing
+            // of a body of exactly `limit` bytes. The loop below enforces the limit on the body itself.
+            feature.MaxRequestBodySize = limit > (long.MaxValue - 65536) / 2 ? null : (2 * limit) + 65536;
         }
 
         using var buffer = new MemoryStream();

@@ -7,6 +7,9 @@ namespace Playback.Emulator;
 /// <summary>The emulated calls and plays: applies validated commands, runs play timelines on the clock and emits webhooks.</summary>
 internal sealed class CallingEngine(EmulatorOptions options, WebhookDispatcher webhooks, ILogger log)
 {
+    /// <summary>The longest wait a timer accepts (uint.MaxValue - 1 ms, about 49.7 days); a play that ends later never ends while the emulator runs.</summary>
+    private const double MaxTimerSeconds = (uint.MaxValue - 1) / 1000.0;
+
     private readonly ConcurrentDictionary<string, EmulatedCall> _calls = new(StringComparer.Ordinal);
     private readonly string _spaceId = Guid.NewGuid().ToString();
     private readonly string _nodeId = Guid.NewGuid().ToString();
@@ -208,8 +211,16 @@ internal sealed class CallingEngine(EmulatorOptions options, WebhookDispatcher w
                 return;
             }
 
+            // Valid durations and loop counts can put the end beyond what a timer can wait (or make it infinite):
+            // such a play just never ends on its own, like an endless one.
+            var seconds = (endsAt - play.Position) / options.Speed;
+            if (!(seconds < MaxTimerSeconds))
+            {
+                return;
+            }
+
             // The callback takes the call's lock, which the caller holds: it cannot run before Timer is set.
-            var wait = TimeSpan.FromSeconds((endsAt - play.Position) / options.Speed);
+            var wait = TimeSpan.FromSeconds(seconds);
             ITimer? timer = null;
             timer = options.Clock.CreateTimer(_ => Reached(call, play, timer), null, wait, Timeout.InfiniteTimeSpan);
             play.Timer = timer;

@@ -24,10 +24,10 @@ internal sealed partial class CommandParser(EmulatorOptions options)
     /// <summary>Audio URLs on this reserved top-level domain (RFC 2606) cannot be played: the play reports <c>error</c> when it reaches them.</summary>
     public const string FailingHostSuffix = ".invalid";
 
-    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Language();
 
-    [GeneratedRegex("^[A-Za-z0-9.\\-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9.\\-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Voice();
 
     public (EmulatorCommand? Command, List<ValidationError> Errors) Parse(JsonElement root)

@@ -11,13 +11,13 @@ internal static partial class PlayValidation
     public const int MaxControlIdLength = 128;
     public const int MaxCallIdLength = 128;
 
-    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex LanguagePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9.\\-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9.\\-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex VoicePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_.:\\-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9_.:\\-]+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ControlIdPattern();
 
     /// <summary>Checks a whole play: the media list, then the options.</summary>

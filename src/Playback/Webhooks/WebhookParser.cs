@@ -26,76 +26,89 @@ internal static class WebhookParser
 
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            try
             {
-                return (null, WebhookResult.Rejected("the body must be a JSON object"));
+                return Parse(doc.RootElement);
             }
-
-            string? eventType = null;
-            if (root.TryGetProperty("event_type", out var typeElement))
+            catch (InvalidOperationException e)
             {
-                if (typeElement.ValueKind != JsonValueKind.String)
-                {
-                    return (null, WebhookResult.Rejected("event_type must be a string"));
-                }
-
-                eventType = typeElement.GetString();
+                // JsonDocument checks the structure only: a string holding invalid UTF-8 or an escaped lone surrogate
+                // throws when it is read.
+                return (null, WebhookResult.Rejected("malformed JSON: " + e.Message));
             }
-
-            var parameters = root;
-            if (root.TryGetProperty("params", out var p))
-            {
-                if (p.ValueKind != JsonValueKind.Object)
-                {
-                    return (null, WebhookResult.Rejected("params must be an object"));
-                }
-
-                parameters = p;
-            }
-            else if (eventType is not null)
-            {
-                return (null, WebhookResult.Rejected("params is missing"));
-            }
-
-            eventType ??= parameters.TryGetProperty("control_id", out _) ? PlayEvent
-                : parameters.TryGetProperty("call_state", out _) ? StateEvent
-                : null;
-            if (eventType is not PlayEvent and not StateEvent)
-            {
-                return (null, WebhookResult.Ignored($"event type {eventType ?? "(none)"} is not used by Playback"));
-            }
-
-            var timestamp = ReadTimestamp(root, out var badTimestamp);
-            if (badTimestamp is not null)
-            {
-                return (null, WebhookResult.Rejected(badTimestamp));
-            }
-
-            if (!TryString(parameters, "call_id", out var callId, out var error))
-            {
-                return (null, WebhookResult.Rejected(error));
-            }
-
-            if (eventType == StateEvent)
-            {
-                return TryString(parameters, "call_state", out var callState, out error)
-                    ? (new CallStateReceived(callId, callState, timestamp), null)
-                    : (null, WebhookResult.Rejected(error));
-            }
-
-            if (!TryString(parameters, "control_id", out var controlId, out error) || !TryString(parameters, "state", out var state, out error))
-            {
-                return (null, WebhookResult.Rejected(error));
-            }
-
-            if (!PlayStates.Contains(state))
-            {
-                return (null, WebhookResult.Ignored($"unknown play state {state}"));
-            }
-
-            return (new PlayStatusReceived(callId, controlId, state, timestamp), null);
         }
+    }
+
+    private static (IWithCallId? Message, WebhookResult? Result) Parse(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return (null, WebhookResult.Rejected("the body must be a JSON object"));
+        }
+
+        string? eventType = null;
+        if (root.TryGetProperty("event_type", out var typeElement))
+        {
+            if (typeElement.ValueKind != JsonValueKind.String)
+            {
+                return (null, WebhookResult.Rejected("event_type must be a string"));
+            }
+
+            eventType = typeElement.GetString();
+        }
+
+        var parameters = root;
+        if (root.TryGetProperty("params", out var p))
+        {
+            if (p.ValueKind != JsonValueKind.Object)
+            {
+                return (null, WebhookResult.Rejected("params must be an object"));
+            }
+
+            parameters = p;
+        }
+        else if (eventType is not null)
+        {
+            return (null, WebhookResult.Rejected("params is missing"));
+        }
+
+        eventType ??= parameters.TryGetProperty("control_id", out _) ? PlayEvent
+            : parameters.TryGetProperty("call_state", out _) ? StateEvent
+            : null;
+        if (eventType is not PlayEvent and not StateEvent)
+        {
+            return (null, WebhookResult.Ignored($"event type {eventType ?? "(none)"} is not used by Playback"));
+        }
+
+        var timestamp = ReadTimestamp(root, out var badTimestamp);
+        if (badTimestamp is not null)
+        {
+            return (null, WebhookResult.Rejected(badTimestamp));
+        }
+
+        if (!TryString(parameters, "call_id", out var callId, out var error))
+        {
+            return (null, WebhookResult.Rejected(error));
+        }
+
+        if (eventType == StateEvent)
+        {
+            return TryString(parameters, "call_state", out var callState, out error)
+                ? (new CallStateReceived(callId, callState, timestamp), null)
+                : (null, WebhookResult.Rejected(error));
+        }
+
+        if (!TryString(parameters, "control_id", out var controlId, out error) || !TryString(parameters, "state", out var state, out error))
+        {
+            return (null, WebhookResult.Rejected(error));
+        }
+
+        if (!PlayStates.Contains(state))
+        {
+            return (null, WebhookResult.Ignored($"unknown play state {state}"));
+        }
+
+        return (new PlayStatusReceived(callId, controlId, state, timestamp), null);
     }
 
     private static bool TryString(JsonElement obj, string name, out string value, out string error)

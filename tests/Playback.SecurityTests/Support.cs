@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Playback.SecurityTests;
+
+/// <summary>Small helpers shared by the tests: loopback ports, waiting on a condition, printing generated values.</summary>
+internal static class Support
+{
+    /// <summary>How long a test waits for something that should happen at once (a generous bound, never an assertion on timing).</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    public static int FreeLoopbackPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    /// <summary>Polls a condition (yielding between polls, no sleeping thread) until it holds or <see cref="Patience"/> runs out.</summary>
+    public static async Task EventuallyAsync(Func<bool> condition, string what)
+    {
+        using var limit = new CancellationTokenSource(Patience);
+        while (!condition())
+        {
+            if (limit.IsCancellationRequested)
+            {
+                throw new Xunit.Sdk.XunitException($"Gave up waiting for: {what}");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>A string with every non-printable-ASCII character shown as an escape, so that a failing case can be read and re-typed.</summary>
+    public static string Show(string? s)
+    {
+        if (s is null)
+        {
+            return "null";
+        }
+
+        var b = new StringBuilder("\"");
+        foreach (var c in s)
+        {
+            b.Append(c is >= ' ' and <= '~' and not '"' and not '\\' ? c.ToString() : $"\\u{(int)c:x4}");
+        }
+
+        return b.Append('"').ToString();
+    }
+
+    public static string Show(double? d) => d is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "null";
+
+    public static string Show(int? i) => i?.ToString(CultureInfo.InvariantCulture) ?? "null";
+
+    public static string Show(Uri? u) => u is null ? "null" : (u.IsAbsoluteUri ? "abs:" : "rel:") + Show(u.OriginalString);
+
+    public static string Show<T>(T? e)
+        where T : struct, Enum => e is { } v ? $"({typeof(T).Name}){Convert.ToInt32(v, CultureInfo.InvariantCulture)}" : "null";
+}
