@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Polly;
 using Polly.CircuitBreaker;
@@ -18,7 +19,10 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
 {
     private readonly ICallingApi _inner;
     private readonly ResiliencePipeline _pipeline;
-    private readonly RateLimiter? _limiter;
+    private readonly ConcurrencyLimiter? _tokens;
+    private readonly ConcurrentQueue<RateLimitLease> _spent = new();
+    private readonly ITimer? _replenish;
+    private readonly int _tokensPerStep;
     private readonly TimeSpan _deadline;
     private long _retries;
     private long _breakerOpened;
@@ -84,19 +88,24 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
         });
         if (settings.RateLimit > 0)
         {
-            // A smooth bucket: one tenth of the limit may burst, the rest trickles in every 1/100 of the period, so no
-            // window of one period ever exceeds the limit.
+            // A smooth token bucket: one tenth of the limit may burst, the rest trickles back in up to 100 steps per
+            // period, so no window of one period ever exceeds the limit. System.Threading.RateLimiting's
+            // ConcurrencyLimiter holds the tokens (its permits) and does the FIFO queueing, queue limit and
+            // cancellation; a spent permit is handed back by a timer on the pipeline's TimeProvider (the BCL's
+            // TokenBucketRateLimiter replenishes on a real timer and the Stopwatch, whatever the TimeProvider says).
             var burst = Math.Max(1, settings.RateLimit / 10);
-            _limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            var trickle = Math.Max(1, settings.RateLimit - burst);
+            var steps = Math.Min(100, trickle);
+            _tokensPerStep = trickle / steps;
+            _tokens = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
             {
-                TokenLimit = burst,
-                TokensPerPeriod = Math.Max(1, (settings.RateLimit - burst) / 100),
-                ReplenishmentPeriod = settings.RateLimitPeriod / 100,
+                PermitLimit = burst,
                 QueueLimit = settings.RateLimitQueue,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
             });
-            builder.AddRateLimiter(_limiter);
+            var step = settings.RateLimitPeriod / steps;
+            _replenish = time.CreateTimer(_ => Replenish(), null, step, step);
+            builder.AddRateLimiter(new RateLimiterStrategyOptions { RateLimiter = args => TakeTokenAsync(args.Context.CancellationToken) });
         }
 
         _pipeline = builder.AddTimeout(attemptTimeout).Build();
@@ -152,7 +161,13 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
     /// <summary>Disposes the rate limiter and, when it is disposable, the inner client.</summary>
     public void Dispose()
     {
-        _limiter?.Dispose();
+        _replenish?.Dispose();
+        _tokens?.Dispose();
+        while (_spent.TryDequeue(out var lease))
+        {
+            lease.Dispose();
+        }
+
         (_inner as IDisposable)?.Dispose();
     }
 
@@ -165,6 +180,28 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
     internal static bool IsNotActive(CallingApiException e) =>
         e.StatusCode == 422 && (e.Errors.Any(x => x.Code == "not_active" || (x.Message?.Contains("already ended", StringComparison.OrdinalIgnoreCase) ?? false))
             || (e.ServerMessage?.Contains("already ended", StringComparison.OrdinalIgnoreCase) ?? false));
+
+    /// <summary>Takes one token, waiting in the limiter's queue when none is left. The token stays spent after the request: only <see cref="Replenish"/> gives it back.</summary>
+    private async ValueTask<RateLimitLease> TakeTokenAsync(CancellationToken cancellationToken)
+    {
+        var lease = await _tokens!.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        if (!lease.IsAcquired)
+        {
+            return lease;
+        }
+
+        _spent.Enqueue(lease);
+        return SpentToken.Instance;
+    }
+
+    /// <summary>One step of the bucket's refill: returns up to <see cref="_tokensPerStep"/> spent tokens (the oldest waiters get them first).</summary>
+    private void Replenish()
+    {
+        for (var i = 0; i < _tokensPerStep && _spent.TryDequeue(out var lease); i++)
+        {
+            lease.Dispose();
+        }
+    }
 
     private async Task RunAsync(string command, string callId, string controlId, Func<int, CancellationToken, Task> call, CancellationToken cancellationToken)
     {
@@ -203,4 +240,20 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
     }
 
     private string Describe(TimeSpan timeout) => timeout == _deadline ? $"the command deadline of {timeout.TotalSeconds:0.###} s" : $"{timeout.TotalSeconds:0.###} s";
+
+    /// <summary>The lease Polly gets for a taken token: disposing it gives nothing back (tokens return only with time).</summary>
+    private sealed class SpentToken : RateLimitLease
+    {
+        public static readonly SpentToken Instance = new();
+
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
 }

@@ -144,6 +144,9 @@ internal sealed record CallPlaybacks
     {
         private readonly ImmutableArray<Effect>.Builder _effects = ImmutableArray.CreateBuilder<Effect>();
         private readonly CallPlaybacks _initial = state;
+
+        /// <summary>Playbacks that had news in this step (a webhook or an acknowledged command), even when their entry did not change.</summary>
+        private readonly HashSet<string> _news = new(StringComparer.Ordinal);
         private CallPlaybacks _state = state;
 
         private string CallId => _state.CallId;
@@ -157,9 +160,17 @@ internal sealed record CallPlaybacks
 
         public void StatusTimedOut(string controlId)
         {
-            if (_state.Playbacks.TryGetValue(controlId, out var entry) && entry.State == PlaybackState.Playing && _state.InFlight?.Request.ControlId != controlId)
+            if (_state.Playbacks.TryGetValue(controlId, out var entry) && entry.State == PlaybackState.Playing)
             {
-                Change(controlId, PlaybackState.Failed, "no status received");
+                if (_state.InFlight?.Request.ControlId == controlId)
+                {
+                    // Its request's outcome will tell; re-arm so the watchdog still applies if that outcome changes nothing.
+                    _news.Add(controlId);
+                }
+                else
+                {
+                    Change(controlId, PlaybackState.Failed, "no status received");
+                }
             }
         }
 
@@ -170,7 +181,7 @@ internal sealed record CallPlaybacks
             foreach (var (id, after) in _state.Playbacks)
             {
                 var before = _initial.Playbacks.GetValueOrDefault(id);
-                if (before == after)
+                if (before == after && !_news.Contains(id))
                 {
                     continue;
                 }
@@ -304,6 +315,7 @@ internal sealed record CallPlaybacks
             var entry = _state.Playbacks.GetValueOrDefault(id);
             if (entry is not null && !entry.State.IsTerminal())
             {
+                _news.Add(id);
                 entry = Update(id, e => e with { LastAckAt = now });
                 switch (flight.Request.Command)
                 {
@@ -389,6 +401,9 @@ internal sealed record CallPlaybacks
             {
                 return WebhookResult.Accepted($"playback {entry.ControlId} has already ended ({entry.State})");
             }
+
+            // Any webhook about a live playback is news for its watchdog, even a duplicate or stale one that changes nothing.
+            _news.Add(entry.ControlId);
 
             if (entry.State == PlaybackState.Queued)
             {

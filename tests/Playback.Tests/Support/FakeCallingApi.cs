@@ -20,6 +20,9 @@ public sealed class FakeCallingApi : ICallingApi
     /// <summary>How a request is answered. Throw or return a faulted task to fail it.</summary>
     public Func<FakeRequest, Task> Respond { get; set; } = async _ => await Task.Yield();
 
+    /// <summary>When set, answers instead of <see cref="Respond"/> and sees the request's cancellation token (e.g. to hang until cancelled).</summary>
+    public Func<FakeRequest, CancellationToken, Task>? RespondCancellable { get; set; }
+
     public IReadOnlyList<FakeRequest> Requests
     {
         get
@@ -34,25 +37,25 @@ public sealed class FakeCallingApi : ICallingApi
     public int MaxInFlightPerCall => Volatile.Read(ref _maxInFlightPerCall);
 
     public Task PlayAsync(string callId, string controlId, IReadOnlyList<MediaItem> media, PlayOptions options, CancellationToken cancellationToken) =>
-        Run(new FakeRequest(CallingApi.Commands.Play, callId, controlId, options.Volume, media, options));
+        Run(new FakeRequest(CallingApi.Commands.Play, callId, controlId, options.Volume, media, options), cancellationToken);
 
     public Task PauseAsync(string callId, string controlId, CancellationToken cancellationToken) =>
-        Run(new FakeRequest(CallingApi.Commands.Pause, callId, controlId));
+        Run(new FakeRequest(CallingApi.Commands.Pause, callId, controlId), cancellationToken);
 
     public Task ResumeAsync(string callId, string controlId, CancellationToken cancellationToken) =>
-        Run(new FakeRequest(CallingApi.Commands.Resume, callId, controlId));
+        Run(new FakeRequest(CallingApi.Commands.Resume, callId, controlId), cancellationToken);
 
     public Task StopAsync(string callId, string controlId, CancellationToken cancellationToken) =>
-        Run(new FakeRequest(CallingApi.Commands.Stop, callId, controlId));
+        Run(new FakeRequest(CallingApi.Commands.Stop, callId, controlId), cancellationToken);
 
     public Task SetVolumeAsync(string callId, string controlId, double volume, CancellationToken cancellationToken) =>
-        Run(new FakeRequest(CallingApi.Commands.Volume, callId, controlId, volume));
+        Run(new FakeRequest(CallingApi.Commands.Volume, callId, controlId, volume), cancellationToken);
 
     public static CallingApiException Error(FakeRequest r, int status, string message = "error") => status == 404
         ? new CallGoneException(r.Command, r.CallId, r.ControlId, 404, "Not Found", null)
         : new CallingApiException(r.Command, r.CallId, r.ControlId, status, message, null, null, CallingApiException.IsTransientStatus(status));
 
-    private async Task Run(FakeRequest request)
+    private async Task Run(FakeRequest request, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -67,7 +70,7 @@ public sealed class FakeCallingApi : ICallingApi
 
         try
         {
-            await Respond(request).ConfigureAwait(false);
+            await (RespondCancellable is { } cancellable ? cancellable(request, cancellationToken) : Respond(request)).ConfigureAwait(false);
         }
         finally
         {

@@ -1,0 +1,386 @@
+using System.Collections.Immutable;
+using Akka.TestKit;
+using Xunit.Abstractions;
+using static Playback.Tests.Sm;
+
+namespace Playback.Tests;
+
+/// <summary>
+/// The no-news watchdog's rules on the pure <see cref="CallPlaybacks"/> value: which transitions arm, re-arm and disarm
+/// it (<see cref="Watch"/> effects), which playbacks are watchable, and what <c>StatusTimedOut</c> does.
+/// </summary>
+public sealed class WatchdogRulesTests
+{
+    private static readonly Uri Hook = new("https://app.example.com/status");
+
+    // ───────────────────────── Arming and re-arming ─────────────────────────
+
+    [Fact]
+    public void A_watchable_play_is_not_watched_while_starting_and_is_armed_by_its_2xx()
+    {
+        var sent = Idle().Decide(Watched("p"), PlaySentAt);
+        Assert.Empty(sent.Watches());
+
+        var acked = sent.State.RequestSucceeded(PlayAckAt);
+
+        Assert.Equal([new Watch("p", true)], acked.Watches());
+    }
+
+    [Theory]
+    [InlineData("a newer playing")]
+    [InlineData("a playing without timestamp")]
+    [InlineData("a playing older than the 2xx")]
+    [InlineData("a stale paused")]
+    [InlineData("an unknown state")]
+    public void A_webhook_about_a_watched_playing_playback_re_arms_its_watchdog(string what)
+    {
+        var webhook = what switch
+        {
+            "a newer playing" => Status("p", "playing", At(30)),
+            "a playing without timestamp" => Status("p", "playing", null),
+            "a playing older than the 2xx" => Status("p", "playing", At(5)),
+            "a stale paused" => Status("p", "paused", At(5)),
+            _ => Status("p", "buffering", At(30)),
+        };
+
+        var t = PlayingWatched("p").PlayStatus(webhook, Later);
+
+        Assert.True(t.Watches().SequenceEqual([new Watch("p", true)]), what);
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+    }
+
+    [Fact]
+    public void Each_duplicate_playing_webhook_re_arms_the_watchdog_again()
+    {
+        var first = PlayingWatched("p").PlayStatus(Status("p", "playing", At(30)), At(30));
+        var second = first.State.PlayStatus(Status("p", "playing", At(30)), At(40));
+        var third = second.State.PlayStatus(Status("p", "playing", At(30)), At(50));
+
+        Assert.Equal([new Watch("p", true)], first.Watches());
+        Assert.Equal([new Watch("p", true)], second.Watches());
+        Assert.Equal([new Watch("p", true)], third.Watches());
+        Assert.Equal(WebhookStatus.Accepted, third.Webhook?.Status);
+    }
+
+    [Fact]
+    public void An_acknowledged_volume_change_re_arms_the_watchdog()
+    {
+        var sent = PlayingWatched("p").Decide(Volume("p", 3), At(20));
+        Assert.Empty(sent.Watches());
+
+        var acked = sent.State.RequestSucceeded(At(21));
+
+        Assert.Equal([new Watch("p", true)], acked.Watches());
+    }
+
+    [Fact]
+    public void An_acknowledged_resume_arms_the_watchdog_again()
+    {
+        var paused = PlayingWatched("p").Decide(Pause("p"), At(15)).State.RequestSucceeded(At(16)).State;
+
+        var resumed = paused.Decide(Resume("p"), At(20)).State.RequestSucceeded(At(21));
+
+        Assert.Equal(PlaybackState.Playing, resumed.State.StateOf("p"));
+        Assert.Equal([new Watch("p", true)], resumed.Watches());
+    }
+
+    // ───────────────────────── Disarming ─────────────────────────
+
+    [Theory]
+    [InlineData("pause acknowledged")]
+    [InlineData("paused webhook")]
+    [InlineData("finished webhook")]
+    [InlineData("error webhook")]
+    [InlineData("stop acknowledged")]
+    [InlineData("call ended")]
+    [InlineData("call gone")]
+    public void The_watchdog_is_disarmed_when_the_playback_stops_playing(string how)
+    {
+        var playing = PlayingWatched("p");
+
+        var t = how switch
+        {
+            "pause acknowledged" => playing.Decide(Pause("p"), At(20)).State.RequestSucceeded(At(21)),
+            "paused webhook" => playing.PlayStatus(Status("p", "paused", At(30)), At(30)),
+            "finished webhook" => playing.PlayStatus(Status("p", "finished", At(30)), At(30)),
+            "error webhook" => playing.PlayStatus(Status("p", "error", At(30)), At(30)),
+            "stop acknowledged" => playing.Decide(Stop("p"), At(20)).State.RequestSucceeded(At(21)),
+            "call ended" => playing.CallState(CallStateEvent("ended"), At(30)),
+            _ => playing.CallGone("call gone: 404", At(30)),
+        };
+
+        Assert.NotEqual(PlaybackState.Playing, t.State.StateOf("p"));
+        Assert.Equal([new Watch("p", false)], t.Watches());
+    }
+
+    // ───────────────────────── Watchable ─────────────────────────
+
+    [Theory]
+    [InlineData("no status URL")]
+    [InlineData("loop = 0 (endless)")]
+    [InlineData("an endless ringtone")]
+    [InlineData("an endless ringtone after other media")]
+    public void A_playback_that_is_not_watchable_never_arms_the_watchdog(string why)
+    {
+        var play = why switch
+        {
+            "no status URL" => Play("p"),
+            "loop = 0 (endless)" => Watched("p", loop: 0),
+            "an endless ringtone" => Watched("p", media: [Media.Ringtone("us")]),
+            _ => Watched("p", media: [Media.Tts("Please hold"), Media.Ringtone("us")]),
+        };
+        var playing = Expect(Idle().Decide(play, PlaySentAt).State.RequestSucceeded(PlayAckAt).State, "p", PlaybackState.Playing);
+        var acked = Idle().Decide(play, PlaySentAt).State.RequestSucceeded(PlayAckAt);
+        var webhook = playing.PlayStatus(Status("p", "playing", At(30)), At(30));
+        var volume = playing.Decide(Volume("p"), At(31)).State.RequestSucceeded(At(32));
+
+        Assert.False(acked.Watches().Any(w => w.On), why);
+        Assert.False(webhook.Watches().Any(w => w.On), why);
+        Assert.False(volume.Watches().Any(w => w.On), why);
+    }
+
+    [Theory]
+    [InlineData("finite media with a status URL")]
+    [InlineData("no loop given (plays once)")]
+    [InlineData("a ringtone with a duration")]
+    public void A_playback_with_a_status_URL_and_a_finite_length_is_watched(string what)
+    {
+        var play = what switch
+        {
+            "finite media with a status URL" => Watched("p"),
+            "no loop given (plays once)" => Watched("p", loop: null),
+            _ => Watched("p", media: [Media.Ringtone("us", 20)]),
+        };
+        var acked = Idle().Decide(play, PlaySentAt).State.RequestSucceeded(PlayAckAt);
+
+        Assert.True(acked.Watches().SequenceEqual([new Watch("p", true)]), what);
+    }
+
+    // ───────────────────────── StatusTimedOut ─────────────────────────
+
+    [Fact]
+    public void StatusTimedOut_marks_a_playing_playback_Failed_with_reason_no_status_received()
+    {
+        var t = PlayingWatched("p").StatusTimedOut("p", Later);
+
+        var e = t.Published("p", PlaybackState.Playing, PlaybackState.Failed);
+        Assert.Equal("no status received", e.Reason);
+        Assert.Equal(PlaybackState.Failed, t.State.StateOf("p"));
+        Assert.Equal("no status received", t.State.Playbacks["p"].Reason);
+        Assert.Contains("p", t.State.Ended);
+        Assert.Equal([new Watch("p", false)], t.Watches());
+        Assert.Empty(t.Replies());
+        t.NoRequest();
+    }
+
+    [Fact]
+    public void StatusTimedOut_starts_the_next_queued_playback()
+    {
+        var state = Enqueue(PlayingWatched("p"), "q");
+
+        var t = state.StatusTimedOut("p", Later);
+
+        Assert.Equal(PlaybackState.Failed, t.State.StateOf("p"));
+        t.Sent(ApiCommand.Play, "q");
+    }
+
+    [Theory]
+    [InlineData("paused")]
+    [InlineData("finished")]
+    [InlineData("stopped")]
+    [InlineData("failed")]
+    [InlineData("unknown control id")]
+    public void StatusTimedOut_changes_nothing_for_a_playback_that_is_not_playing(string which)
+    {
+        var state = which switch
+        {
+            "paused" => PlayingWatched("p").Decide(Pause("p"), At(15)).State.RequestSucceeded(At(16)).State,
+            "finished" => PlayingWatched("p").PlayStatus(Status("p", "finished", At(30)), At(30)).State,
+            "stopped" => PlayingWatched("p").Decide(Stop("p"), At(25)).State.RequestSucceeded(At(26)).State,
+            "failed" => PlayingWatched("p").StatusTimedOut("p", At(30)).State,
+            _ => PlayingWatched("other"),
+        };
+
+        var t = state.StatusTimedOut("p", Later);
+
+        Assert.Same(state, t.State);
+        Assert.Empty(t.Effects);
+    }
+
+    [Fact]
+    public void StatusTimedOut_while_a_request_for_the_playback_is_in_flight_changes_nothing_but_re_arms_the_watchdog()
+    {
+        var busy = PlayingWatched("p").Decide(Volume("p", 3), At(20)).State;
+
+        var t = busy.StatusTimedOut("p", Later);
+
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+        Assert.Equal(busy.InFlight, t.State.InFlight);
+        Assert.Empty(t.Events());
+        Assert.Empty(t.Replies());
+        Assert.Empty(t.Requests());
+        Assert.Equal([new Watch("p", true)], t.Watches());
+
+        // A failed volume change leaves the playback Playing; the re-armed watchdog still covers it.
+        var failed = t.State.RequestFailed(ApiError("p", 503, "unavailable"), At(60));
+        Assert.Equal(PlaybackState.Playing, failed.State.StateOf("p"));
+        Assert.Equal(PlaybackState.Failed, failed.State.StatusTimedOut("p", At(120)).State.StateOf("p"));
+    }
+
+    // ───────────────────────── Helpers ─────────────────────────
+
+    private static StartPlay Watched(string id, int? loop = 2, ImmutableArray<MediaItem> media = default) =>
+        new(CallId, id, media.IsDefault ? PlayMedia : media, new PlayOptions { ControlId = id, Loop = loop, StatusUrl = Hook });
+
+    private static CallPlaybacks PlayingWatched(string id) =>
+        Expect(Idle().Decide(Watched(id), PlaySentAt).State.RequestSucceeded(PlayAckAt).State, id, PlaybackState.Playing);
+}
+
+/// <summary>
+/// The watchdog in the call actor, on Akka's <see cref="TestScheduler"/> (virtual time): a playing playback with a
+/// status URL and no news for <see cref="PlaybackSettings.StatusTimeout"/> fails with "no status received"; webhooks
+/// re-arm it; paused playbacks and a zero timeout are never timed out.
+/// </summary>
+public sealed class WatchdogTests(ITestOutputHelper output)
+    : PlaybackSpec(output, "akka.loglevel = WARNING\nakka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"")
+{
+    private const string HookUrl = "https://app.example.com/status";
+
+    private static readonly PlaybackSettings Watched = Settings with { StatusTimeout = TimeSpan.FromMinutes(5) };
+
+    private static readonly PlayOptions WithStatus = new() { StatusUrl = new Uri(HookUrl) };
+
+    private TestScheduler Clock => (TestScheduler)Sys.Scheduler;
+
+    [Fact]
+    public async Task A_playing_playback_with_a_status_URL_and_no_news_fails_after_the_status_timeout_and_not_before()
+    {
+        await using var manager = CreateManager(Watched);
+        var handle = await Within10s(manager.PlayAsync("call-wd1", Hello, WithStatus));
+        await BarrierAsync(manager, "call-wd1");
+
+        await AdvanceAsync(manager, "call-wd1", TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        Assert.Equal(PlaybackState.Playing, handle.Current);
+
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var outcome = await Within10s(handle.Completion);
+
+        Assert.Equal(PlaybackState.Failed, outcome.State);
+        Assert.Equal("no status received", outcome.Reason);
+        Assert.Empty(manager.Snapshot("call-wd1"));
+    }
+
+    [Fact]
+    public async Task A_playing_webhook_at_minute_4_re_arms_the_watchdog()
+    {
+        await using var manager = CreateManager(Watched);
+        var handle = await Within10s(manager.PlayAsync("call-wd2", Hello, WithStatus));
+        await BarrierAsync(manager, "call-wd2");
+
+        await AdvanceAsync(manager, "call-wd2", TimeSpan.FromMinutes(4));
+        Assert.Equal(WebhookStatus.Accepted, (await Within10s(manager.HandleWebhookAsync(HookUrl, [], PlayWebhook("call-wd2", handle.ControlId, "playing")))).Status);
+
+        await AdvanceAsync(manager, "call-wd2", TimeSpan.FromMinutes(4));
+        Assert.Equal(PlaybackState.Playing, handle.Current);
+
+        Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        var outcome = await Within10s(handle.Completion);
+        Assert.Equal((PlaybackState.Failed, "no status received"), (outcome.State, outcome.Reason));
+    }
+
+    [Fact]
+    public async Task A_duplicate_playing_webhook_is_news_and_re_arms_the_watchdog_too()
+    {
+        await using var manager = CreateManager(Watched);
+        var handle = await Within10s(manager.PlayAsync("call-wd3", Hello, WithStatus));
+        var playing = PlayWebhook("call-wd3", handle.ControlId, "playing", timestamp: 1_700_000_000);
+
+        await AdvanceAsync(manager, "call-wd3", TimeSpan.FromMinutes(2));
+        await Within10s(manager.HandleWebhookAsync(HookUrl, [], playing));
+        await AdvanceAsync(manager, "call-wd3", TimeSpan.FromMinutes(4));
+        await Within10s(manager.HandleWebhookAsync(HookUrl, [], playing));
+
+        await AdvanceAsync(manager, "call-wd3", TimeSpan.FromMinutes(4));
+        Assert.Equal(PlaybackState.Playing, handle.Current);
+
+        Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        Assert.Equal(PlaybackState.Failed, (await Within10s(handle.Completion)).State);
+    }
+
+    [Fact]
+    public async Task A_paused_playback_is_never_failed_and_resuming_arms_the_watchdog_again()
+    {
+        await using var manager = CreateManager(Watched);
+        var handle = await Within10s(manager.PlayAsync("call-wd4", Hello, WithStatus));
+        await Within10s(handle.PauseAsync());
+
+        await AdvanceAsync(manager, "call-wd4", TimeSpan.FromHours(1));
+        Assert.Equal(PlaybackState.Paused, handle.Current);
+
+        await Within10s(handle.ResumeAsync());
+        await AdvanceAsync(manager, "call-wd4", TimeSpan.FromMinutes(4));
+        Assert.Equal(PlaybackState.Playing, handle.Current);
+        Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        Assert.Equal(PlaybackState.Failed, (await Within10s(handle.Completion)).State);
+    }
+
+    [Fact]
+    public async Task A_status_timeout_of_zero_turns_the_watchdog_off()
+    {
+        await using var manager = CreateManager(Settings with { StatusTimeout = TimeSpan.Zero });
+        var handle = await Within10s(manager.PlayAsync("call-wd5", Hello, WithStatus));
+
+        await AdvanceAsync(manager, "call-wd5", TimeSpan.FromHours(2));
+
+        Assert.Equal(PlaybackState.Playing, handle.Current);
+        Assert.False(handle.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_playback_without_a_status_URL_is_never_failed_for_lack_of_news()
+    {
+        await using var manager = CreateManager(Watched);
+        var handle = await Within10s(manager.PlayAsync("call-wd6", Hello));
+
+        await AdvanceAsync(manager, "call-wd6", TimeSpan.FromHours(2));
+
+        Assert.Equal(PlaybackState.Playing, handle.Current);
+    }
+
+    [Fact]
+    public async Task A_finished_playback_does_not_fail_later()
+    {
+        await using var manager = CreateManager(Watched);
+        var handle = await Within10s(manager.PlayAsync("call-wd7", Hello, WithStatus));
+        await Within10s(manager.HandleWebhookAsync(HookUrl, [], PlayWebhook("call-wd7", handle.ControlId, "finished")));
+
+        await AdvanceAsync(manager, "call-wd7", TimeSpan.FromMinutes(10));
+
+        var outcome = await Within10s(handle.Completion);
+        Assert.Equal((PlaybackState.Finished, "finished"), (outcome.State, outcome.Reason));
+    }
+
+    /// <summary>
+    /// Waits until the call's actor has handled everything sent to it so far (a call-state webhook that changes nothing
+    /// is answered in order), so timers armed by earlier messages exist before virtual time moves.
+    /// </summary>
+    private static async Task BarrierAsync(PlaybackManager manager, string callId)
+    {
+        var result = await Within10s(manager.HandleWebhookAsync(HookUrl, [], CallStateWebhook(callId, "answered")));
+        Assert.Equal(WebhookStatus.Accepted, result.Status);
+    }
+
+    /// <summary>Moves virtual time after a barrier, then waits until the actor has handled whatever timers fired.</summary>
+    private async Task AdvanceAsync(PlaybackManager manager, string callId, TimeSpan by)
+    {
+        await BarrierAsync(manager, callId);
+        Clock.Advance(by);
+        await BarrierAsync(manager, callId);
+    }
+}
+
+/// <summary>Helpers on transitions for the watchdog rules.</summary>
+internal static class WatchEffects
+{
+    public static Watch[] Watches(this Transition t) => [.. t.Effects.OfType<Watch>()];
+}
