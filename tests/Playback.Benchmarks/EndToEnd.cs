@@ -237,8 +237,8 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
     private async Task MemoryAsync()
     {
         var calls = 100_000;
-        using var system = ActorSystem.Create("bench-memory", "akka.loglevel = ERROR");
-        await using var manager = PlaybackManager.Create(system, new PlaybackSettings { IdleTimeout = TimeSpan.FromSeconds(3), AskTimeout = TimeSpan.FromMinutes(5) }, new InstantApi());
+        using var system = ActorSystem.Create("bench-memory", Environment.GetEnvironmentVariable("BENCH_AKKA_LOG") ?? "akka.loglevel = ERROR");
+        await using var manager = PlaybackManager.Create(system, new PlaybackSettings { IdleTimeout = TimeSpan.FromSeconds(8), AskTimeout = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("BENCH_ASK_SECONDS") ?? "300")) }, new InstantApi());
         var before = Heap();
         var handles = await Batched(calls, i => manager.PlayAsync("mem-" + i, [Media.Tts("Please hold")], new PlayOptions { Loop = 0 }));
         var active = Heap();

@@ -35,6 +35,11 @@ internal sealed class CallRegistry : ReceiveActor
     {
         foreach (var entry in _calls.Values)
         {
+            if (!entry.HasBuffer)
+            {
+                continue;
+            }
+
             foreach (var (message, sender) in entry.Buffer)
             {
                 ReplyShutdown(message, sender);
@@ -105,11 +110,16 @@ internal sealed class CallRegistry : ReceiveActor
         }
 
         _settings.Counters.CallStopped();
-        if (entry.Buffer.Any(x => x.Message is IPlaybackCommand))
+        if (entry.HasBuffer && entry.Buffer.Any(x => x.Message is IPlaybackCommand))
         {
             var successor = Start(callId);
             successor.Buffer.AddRange(entry.Buffer);
             Flush(successor);
+            return;
+        }
+
+        if (!entry.HasBuffer)
+        {
             return;
         }
 
@@ -122,6 +132,11 @@ internal sealed class CallRegistry : ReceiveActor
 
     private static void Flush(CallEntry entry)
     {
+        if (!entry.HasBuffer)
+        {
+            return;
+        }
+
         foreach (var (message, sender) in entry.Buffer)
         {
             entry.Actor.Tell(message, sender);
@@ -148,6 +163,11 @@ internal sealed class CallRegistry : ReceiveActor
 
         public bool Passivating { get; set; }
 
-        public List<(IWithCallId Message, IActorRef Sender)> Buffer { get; } = [];
+        /// <summary>Messages held while the actor passivates; created on first use.</summary>
+        public List<(IWithCallId Message, IActorRef Sender)> Buffer => _buffer ??= [];
+
+        public bool HasBuffer => _buffer is { Count: > 0 };
+
+        private List<(IWithCallId Message, IActorRef Sender)>? _buffer;
     }
 }

@@ -575,7 +575,10 @@ internal sealed record CallPlaybacks
                 return;
             }
 
-            var after = Update(controlId, e => e with { State = next, Reason = reason });
+            // An ended playback keeps only what recognises its late webhooks: its media and options are dropped.
+            var after = Update(controlId, e => next.IsTerminal()
+                ? e with { State = next, Reason = reason, Media = ImmutableArray<MediaItem>.Empty, Options = PlayOptions.Default }
+                : e with { State = next, Reason = reason });
             if (next.IsTerminal())
             {
                 var ended = _state.Ended.Add(controlId);
