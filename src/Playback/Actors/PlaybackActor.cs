@@ -278,12 +278,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
         }
 
         _settings.Counters.RequestSent();
-        task.ContinueWith(
-                t => new RequestCompleted(sequence, t.IsCanceled ? new OperationCanceledException() : t.Exception?.GetBaseException()),
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default)
-            .PipeTo(Self);
+        task.PipeTo(Self, success: () => new RequestCompleted(sequence, null), failure: e => new RequestCompleted(sequence, e));
     }
 
     private PlaybackException ToPlaybackException(Exception error)

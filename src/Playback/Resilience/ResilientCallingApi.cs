@@ -172,14 +172,14 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
     }
 
     /// <summary>Whether a 422 says the control id is already active on the call (the emulator's code <c>already_active</c>, or such a message).</summary>
-    internal static bool IsAlreadyActive(CallingApiException e) =>
-        e.StatusCode == 422 && (e.Errors.Any(x => x.Code == "already_active" || (x.Message?.Contains("already active", StringComparison.OrdinalIgnoreCase) ?? false))
-            || (e.ServerMessage?.Contains("already active", StringComparison.OrdinalIgnoreCase) ?? false));
+    internal static bool IsAlreadyActive(CallingApiException e) => Is422(e, "already_active", "already active");
 
     /// <summary>Whether a 422 says the control id is no longer active on the call (the emulator's code <c>not_active</c>, or such a message).</summary>
-    internal static bool IsNotActive(CallingApiException e) =>
-        e.StatusCode == 422 && (e.Errors.Any(x => x.Code == "not_active" || (x.Message?.Contains("already ended", StringComparison.OrdinalIgnoreCase) ?? false))
-            || (e.ServerMessage?.Contains("already ended", StringComparison.OrdinalIgnoreCase) ?? false));
+    internal static bool IsNotActive(CallingApiException e) => Is422(e, "not_active", "already ended");
+
+    private static bool Is422(CallingApiException e, string code, string phrase) =>
+        e.StatusCode == 422 && (e.Errors.Any(x => x.Code == code || (x.Message?.Contains(phrase, StringComparison.OrdinalIgnoreCase) ?? false))
+            || (e.ServerMessage?.Contains(phrase, StringComparison.OrdinalIgnoreCase) ?? false));
 
     /// <summary>Takes one token, waiting in the limiter's queue when none is left. The token stays spent after the request: only <see cref="Replenish"/> gives it back.</summary>
     private async ValueTask<RateLimitLease> TakeTokenAsync(CancellationToken cancellationToken)

@@ -49,8 +49,9 @@ public sealed class CallingApi : ICallingApi, IDisposable
         settings.Validate();
         _requestTimeout = settings.RequestTimeout;
         _ownsClient = client is null;
-        _client = client ?? new FlurlClient(CreateHttpClient(settings), settings.ResolveBaseUrl().AbsoluteUri);
-        _client.BaseUrl ??= settings.ResolveBaseUrl().AbsoluteUri;
+        var baseUrl = settings.ResolveBaseUrl().AbsoluteUri;
+        _client = client ?? new FlurlClient(CreateHttpClient(settings), baseUrl);
+        _client.BaseUrl ??= baseUrl;
         _client.Settings.JsonSerializer = new DefaultJsonSerializer(WireJsonContext.Default.Options);
         _client.Settings.Timeout = settings.RequestTimeout;
         _client.Settings.HttpVersion = "2.0";

@@ -30,9 +30,6 @@ internal sealed class PlaybackEventHub
 
     public IObservable<PlaybackEvent> Events { get; }
 
-    /// <summary>Number of calls with active playbacks or subscribers.</summary>
-    public int TrackedCalls => _calls.Count;
-
     public IObservable<PlaybackEvent> EventsFor(string callId) =>
         new IsolatedObservable<PlaybackEvent>(Observable.Create<PlaybackEvent>(observer => SubscribeCall(callId, observer)), _scheduler, _onSubscriberError);
 
@@ -43,25 +40,21 @@ internal sealed class PlaybackEventHub
     /// <returns>The tracker, and whether this call created it.</returns>
     public (PlaybackTracker Tracker, bool Created) Track(string callId, string controlId)
     {
-        while (true)
+        var channel = EnterChannel(callId);
+        try
         {
-            var channel = _calls.GetOrAdd(callId, id => new CallChannel(id));
-            lock (channel.Gate)
+            if (channel.Trackers.TryGetValue(controlId, out var existing))
             {
-                if (channel.Removed)
-                {
-                    continue;
-                }
-
-                if (channel.Trackers.TryGetValue(controlId, out var existing))
-                {
-                    return (existing, false);
-                }
-
-                var tracker = new PlaybackTracker(callId, controlId);
-                channel.Trackers.Add(controlId, tracker);
-                return (tracker, true);
+                return (existing, false);
             }
+
+            var tracker = new PlaybackTracker(callId, controlId);
+            channel.Trackers.Add(controlId, tracker);
+            return (tracker, true);
+        }
+        finally
+        {
+            Monitor.Exit(channel.Gate);
         }
     }
 
@@ -89,32 +82,27 @@ internal sealed class PlaybackEventHub
             return;
         }
 
-        while (true)
+        var channel = EnterChannel(e.CallId);
+        try
         {
-            var channel = _calls.GetOrAdd(e.CallId, id => new CallChannel(id));
-            lock (channel.Gate)
+            if (!channel.Trackers.TryGetValue(e.ControlId, out var tracker) && !e.State.IsTerminal())
             {
-                if (channel.Removed)
-                {
-                    continue;
-                }
-
-                if (!channel.Trackers.TryGetValue(e.ControlId, out var tracker) && !e.State.IsTerminal())
-                {
-                    tracker = new PlaybackTracker(e.CallId, e.ControlId);
-                    channel.Trackers.Add(e.ControlId, tracker);
-                }
-
-                tracker?.Apply(e);
-                if (e.State.IsTerminal())
-                {
-                    channel.Trackers.Remove(e.ControlId);
-                }
-
-                channel.Subject?.OnNext(e);
-                RemoveIfUnused(channel);
-                break;
+                tracker = new PlaybackTracker(e.CallId, e.ControlId);
+                channel.Trackers.Add(e.ControlId, tracker);
             }
+
+            tracker?.Apply(e);
+            if (e.State.IsTerminal())
+            {
+                channel.Trackers.Remove(e.ControlId);
+            }
+
+            channel.Subject?.OnNext(e);
+            RemoveIfUnused(channel);
+        }
+        finally
+        {
+            Monitor.Exit(channel.Gate);
         }
 
         lock (_allGate)
@@ -169,43 +157,58 @@ internal sealed class PlaybackEventHub
 
     private IDisposable SubscribeCall(string callId, IObserver<PlaybackEvent> observer)
     {
+        if (_completed)
+        {
+            observer.OnCompleted();
+            return System.Reactive.Disposables.Disposable.Empty;
+        }
+
+        var channel = EnterChannel(callId);
+        try
+        {
+            // Replay and subscribe under the channel's lock: no event is missed or seen twice.
+            foreach (var tracker in channel.Trackers.Values)
+            {
+                if (tracker.Last is { } last)
+                {
+                    observer.OnNext(last);
+                }
+            }
+
+            channel.Subscribers++;
+            var subscription = (channel.Subject ??= new Subject<PlaybackEvent>()).Subscribe(observer);
+            return System.Reactive.Disposables.Disposable.Create(() =>
+            {
+                subscription.Dispose();
+                lock (channel.Gate)
+                {
+                    channel.Subscribers--;
+                    RemoveIfUnused(channel);
+                }
+            });
+        }
+        finally
+        {
+            Monitor.Exit(channel.Gate);
+        }
+    }
+
+    /// <summary>
+    /// The call's channel with its lock held (the caller releases it with <see cref="Monitor.Exit(object)"/>). A channel
+    /// removed between the lookup and the lock is skipped, so the caller always works on the live one.
+    /// </summary>
+    private CallChannel EnterChannel(string callId)
+    {
         while (true)
         {
-            var channel = _calls.GetOrAdd(callId, id => new CallChannel(id));
-            lock (channel.Gate)
+            var channel = _calls.GetOrAdd(callId, static id => new CallChannel(id));
+            Monitor.Enter(channel.Gate);
+            if (!channel.Removed)
             {
-                if (channel.Removed)
-                {
-                    if (_completed)
-                    {
-                        observer.OnCompleted();
-                        return System.Reactive.Disposables.Disposable.Empty;
-                    }
-
-                    continue;
-                }
-
-                // Replay and subscribe under the channel's lock: no event is missed or seen twice.
-                foreach (var tracker in channel.Trackers.Values)
-                {
-                    if (tracker.Last is { } last)
-                    {
-                        observer.OnNext(last);
-                    }
-                }
-
-                channel.Subscribers++;
-                var subscription = (channel.Subject ??= new Subject<PlaybackEvent>()).Subscribe(observer);
-                return System.Reactive.Disposables.Disposable.Create(() =>
-                {
-                    subscription.Dispose();
-                    lock (channel.Gate)
-                    {
-                        channel.Subscribers--;
-                        RemoveIfUnused(channel);
-                    }
-                });
+                return channel;
             }
+
+            Monitor.Exit(channel.Gate);
         }
     }
 
