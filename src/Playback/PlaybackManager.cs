@@ -23,7 +23,7 @@ public sealed class PlaybackManager : IAsyncDisposable
     private readonly ILoggingAdapter _log;
     private int _disposed;
 
-    private PlaybackManager(ActorSystem system, bool ownsSystem, PlaybackSettings settings, ICallingApi api, bool ownsApi, IScheduler? deliveryScheduler)
+    private PlaybackManager(ActorSystem system, bool ownsSystem, PlaybackSettings settings, ICallingApi api, bool ownsApi, IScheduler? deliveryScheduler, Func<ActorSystem, PlaybackActorSettings, IActorRef>? startRouter = null)
     {
         _system = system;
         _ownsSystem = ownsSystem;
@@ -34,7 +34,9 @@ public sealed class PlaybackManager : IAsyncDisposable
         Hub = new PlaybackEventHub(deliveryScheduler, e => _log.Warning("A playback subscriber threw and was unsubscribed: {0}", e.GetType().Name + ": " + e.Message));
         system.Settings.InjectTopLevelFallback(PlaybackConfig.Reference);
         var actorSettings = new PlaybackActorSettings(api, Hub, _counters, settings.IdleTimeout, settings.StatusTimeout, _shutdown.Token);
-        _registry = system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _registry = startRouter is null
+            ? system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            : startRouter(system, actorSettings);
         system.WhenTerminated.ContinueWith(_ => Shutdown(), TaskScheduler.Default);
     }
 
@@ -99,6 +101,18 @@ public sealed class PlaybackManager : IAsyncDisposable
     /// <summary>The HTTP client behind the resilience pipeline.</summary>
     private static ResilientCallingApi HttpApi(PlaybackSettings settings) =>
         new(new CallingApi(settings), settings.Resilience, settings.RequestTimeout);
+
+    /// <summary>
+    /// Creates a manager whose commands and webhooks go to the actor <paramref name="startRouter"/> returns (Playback.Cluster's
+    /// gateway to the shard region) instead of a local call registry.
+    /// </summary>
+    internal static PlaybackManager CreateRouted(ActorSystem system, PlaybackSettings settings, ICallingApi? api, Func<ActorSystem, PlaybackActorSettings, IActorRef> startRouter)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate(requireCredentials: api is null);
+        return new PlaybackManager(system, ownsSystem: false, settings, api ?? HttpApi(settings), ownsApi: api is null, deliveryScheduler: null, startRouter);
+    }
 
     internal static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ICallingApi api, IScheduler? deliveryScheduler)
     {

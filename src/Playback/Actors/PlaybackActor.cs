@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 
@@ -11,12 +12,18 @@ namespace Playback;
 internal sealed class PlaybackActor : UntypedActor, IWithTimers
 {
     private const string IdleTimerKey = "idle";
+    private const string RestoreTimerKey = "restore";
 
     private readonly string _callId;
     private readonly PlaybackActorSettings _settings;
     private readonly UntypedReceive _ready;
     private readonly UntypedReceive _busy;
     private readonly UntypedReceive _gone;
+    private readonly UntypedReceive _restoring;
+    private readonly UntypedReceive _passivating;
+    private readonly ClusterEntityHooks? _cluster;
+    private ImmutableArray<PlaybackSnapshot> _seedLost;
+    private bool _handingOff;
     private ILoggingAdapter? _log;
     private CallPlaybacks _state;
     private IActorRef? _caller;
@@ -32,6 +39,9 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
         _ready = Ready;
         _busy = Busy;
         _gone = Gone;
+        _restoring = Restoring;
+        _passivating = Passivating;
+        _cluster = settings.Cluster;
     }
 
     /// <summary>
@@ -52,9 +62,33 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
 
     private ILoggingAdapter Log => _log ??= Context.GetLogger();
 
-    protected override void PreStart() => RestartIdleTimer();
+    protected override void PreStart()
+    {
+        if (_cluster is not null && _cluster.Seed(_callId) is { Count: > 0 } seen)
+        {
+            // The events say this call had playbacks on another node: hold everything until its handoff arrives (or,
+            // when that node was lost, for the restore timeout) and start from what the events tell meanwhile.
+            _state = CallPlaybacks.FromEvents(_callId, seen, out _seedLost);
+            Context.Become(_restoring);
+            Timers.StartSingleTimer(RestoreTimerKey, RestoreTimedOut.Instance, _cluster.RestoreTimeout);
+            return;
+        }
+
+        RestartIdleTimer();
+    }
 
     protected override void OnReceive(object message) => Ready(message);
+
+    /// <summary>In a cluster, every command is acknowledged on arrival so that its sender can watch this actor's node.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        if (_cluster is not null && message is IPlaybackCommand)
+        {
+            Sender.Tell(CommandReceived.Instance);
+        }
+
+        return base.AroundReceive(receive, message);
+    }
 
     protected override void PostStop()
     {
@@ -70,9 +104,11 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
             var (message, sender) = _waiting.Dequeue();
             if (message is IPlaybackCommand command)
             {
-                sender.Tell(reason is null
-                    ? new CommandFailed(new PlaybackShutdownException($"{command.Name} for call {_callId} was not run: Playback is shutting down.", _callId, command.ControlId))
-                    : new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, reason, null)));
+                sender.Tell(reason is not null
+                    ? new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, reason, null))
+                    : _cluster is not null
+                        ? Moved(command)
+                        : new CommandFailed(new PlaybackShutdownException($"{command.Name} for call {_callId} was not run: Playback is shutting down.", _callId, command.ControlId)));
             }
         }
     }
@@ -90,9 +126,21 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
             case IdleTick:
                 if (_state.IsIdle)
                 {
-                    Context.Parent.Tell(new Passivate(_callId));
+                    RequestPassivation();
+                    if (_cluster is not null)
+                    {
+                        Context.Become(_passivating);
+                    }
                 }
 
+                break;
+            case HandOffCall:
+                HandOff();
+                break;
+            case CallHandoff handoff:
+                _state = _state.Merge(handoff);
+                ArmWatchdogs();
+                RestartIdleTimer();
                 break;
             case StopIfIdle:
                 if (_state.IsIdle)
@@ -106,7 +154,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
 
                 break;
             default:
-                if (!Webhook(message))
+                if (!Webhook(message, sender))
                 {
                     Unhandled(message);
                 }
@@ -127,8 +175,15 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
             case RequestCompleted:
             case IdleTick:
                 break;
+            case HandOffCall:
+                // Finish the request first (its caller gets its real outcome), then hand off.
+                _handingOff = true;
+                break;
+            case CallHandoff handoff:
+                _state = _state.Merge(handoff);
+                break;
             default:
-                if (!Webhook(message))
+                if (!Webhook(message, Sender))
                 {
                     (_waiting ??= new Queue<(object, IActorRef)>()).Enqueue((message, Sender));
                 }
@@ -147,10 +202,10 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
             case PlayStatusReceived or CallStateReceived:
                 Sender.Tell(WebhookResult.Accepted($"call {_callId} has ended"));
                 break;
-            case StopIfIdle:
+            case StopIfIdle or HandOffCall:
                 Context.Stop(Self);
                 break;
-            case IdleTick or StatusTimedOut or RequestCompleted:
+            case IdleTick or StatusTimedOut or RequestCompleted or CallHandoff:
                 break;
             default:
                 Unhandled(message);
@@ -158,16 +213,160 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// In a cluster, after the events showed a predecessor on another node: everything waits for its handoff (or the
+    /// restore timeout), in arrival order.
+    /// </summary>
+    private void Restoring(object message)
+    {
+        switch (message)
+        {
+            case CallHandoff handoff:
+                _state = CallPlaybacks.FromHandoff(handoff);
+                _seedLost = ImmutableArray<PlaybackSnapshot>.Empty;
+                FinishRestore();
+                break;
+            case RestoreTimedOut:
+                FinishRestore();
+                break;
+            case HandOffCall:
+                // Moved again before the handoff came: it is still on its way (through the region) to the next home.
+                ReleaseWaiting();
+                Context.Stop(Self);
+                break;
+            case IdleTick or StopIfIdle:
+                break;
+            default:
+                (_waiting ??= new Queue<(object, IActorRef)>()).Enqueue((message, Sender));
+                break;
+        }
+    }
+
+    /// <summary>
+    /// In a cluster, after asking the shard to passivate this idle actor: the shard buffers what comes next; what arrived
+    /// before waits here and goes back through the region when the actor stops, to reach its successor.
+    /// </summary>
+    private void Passivating(object message)
+    {
+        switch (message)
+        {
+            case StopIfIdle:
+                var region = _cluster!.Region();
+                while (_waiting is { Count: > 0 })
+                {
+                    var (waiting, sender) = _waiting.Dequeue();
+                    region.Tell(waiting, sender);
+                }
+
+                Context.Stop(Self);
+                break;
+            case HandOffCall:
+                ReleaseWaiting();
+                Context.Stop(Self);
+                break;
+            case IdleTick or StatusTimedOut or RequestCompleted or RestoreTimedOut:
+                break;
+            default:
+                (_waiting ??= new Queue<(object, IActorRef)>()).Enqueue((message, Sender));
+                break;
+        }
+    }
+
+    private void FinishRestore()
+    {
+        Timers.Cancel(RestoreTimerKey);
+        var now = Now;
+        foreach (var lost in _seedLost)
+        {
+            Publish(new PlaybackEvent(_callId, lost.ControlId, PlaybackState.Failed, lost.State, lost.Volume, "its node left the cluster before it started; its media was lost", now, PlaybackChange.State));
+        }
+
+        _seedLost = ImmutableArray<PlaybackSnapshot>.Empty;
+        ArmWatchdogs();
+        Context.Become(_ready);
+        RunWaiting();
+        if (_state.InFlight is null && _state.GoneReason is null)
+        {
+            RestartIdleTimer();
+        }
+    }
+
+    /// <summary>Restarts the watchdog of every playing playback that has one (after a restore: the predecessor's timers are gone).</summary>
+    private void ArmWatchdogs()
+    {
+        if (_settings.StatusTimeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        foreach (var entry in _state.Playbacks.Values)
+        {
+            if (entry.State == PlaybackState.Playing && entry.Watchable)
+            {
+                Timers.StartSingleTimer("watchdog:" + entry.ControlId, new StatusTimedOut(entry.ControlId), _settings.StatusTimeout);
+            }
+        }
+    }
+
+    /// <summary>In a cluster, when this node hands the call off: waiting commands fail as moved (never sent: the caller's manager sends them again), waiting webhooks go back through the region.</summary>
+    private void ReleaseWaiting()
+    {
+        var region = _cluster!.Region();
+        while (_waiting is { Count: > 0 })
+        {
+            var (message, sender) = _waiting.Dequeue();
+            if (message is IPlaybackCommand command)
+            {
+                sender.Tell(Moved(command));
+            }
+            else
+            {
+                region.Tell(message, sender);
+            }
+        }
+    }
+
+    /// <summary>The node is leaving: no request is in flight; pass the state to the successor and stop.</summary>
+    private void HandOff()
+    {
+        ReleaseWaiting();
+        var handoff = _state.ToHandoff();
+        if (!handoff.Playbacks.IsEmpty)
+        {
+            _cluster!.Region().Tell(handoff);
+        }
+
+        Context.Stop(Self);
+    }
+
+    private CommandFailed Moved(IPlaybackCommand command) =>
+        new(new PlaybackMovedException($"{command.Name} for call {_callId} was not sent: the call's actor moved to another node. Send it again.", _callId, command.ControlId));
+
+    private void RequestPassivation() =>
+        Context.Parent.Tell(_cluster is null ? new Passivate(_callId) : _cluster.PassivateRequest);
+
+    private void Publish(PlaybackEvent e)
+    {
+        if (_cluster is null)
+        {
+            _settings.Hub.Publish(e);
+        }
+        else
+        {
+            _cluster.Publish(e);
+        }
+    }
+
     /// <summary>Webhooks and the watchdog are applied in every behaviour but Gone, never stashed.</summary>
-    private bool Webhook(object message)
+    private bool Webhook(object message, IActorRef sender)
     {
         switch (message)
         {
             case PlayStatusReceived status:
-                Apply(_state.PlayStatus(status, Now), Sender);
+                Apply(_state.PlayStatus(status, Now), sender);
                 return true;
             case CallStateReceived state:
-                Apply(_state.CallState(state, Now), Sender);
+                Apply(_state.CallState(state, Now), sender);
                 return true;
             case StatusTimedOut timedOut:
                 Log.Warning("Playback {0} on call {1} had no status for {2}; marking it failed.", timedOut.ControlId, _callId, _settings.StatusTimeout);
@@ -188,7 +387,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
             switch (effect)
             {
                 case Publish publish:
-                    _settings.Hub.Publish(publish.Event);
+                    Publish(publish.Event);
                     break;
                 case ReplyToCaller reply:
                     _caller?.Tell(reply.Reply);
@@ -236,9 +435,22 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
             {
                 FailStashed();
                 Context.Become(_gone);
-                Context.Parent.Tell(new Passivate(_callId));
+                if (_handingOff)
+                {
+                    Context.Stop(Self);
+                }
+                else
+                {
+                    RequestPassivation();
+                }
             }
 
+            return;
+        }
+
+        if (_handingOff)
+        {
+            HandOff();
             return;
         }
 

@@ -52,3 +52,37 @@ public sealed class PlaybackShutdownException : PlaybackException
     {
     }
 }
+
+/// <summary>
+/// In a cluster: the call's actor moved to another node (its node left) before the command was sent to the Calling API.
+/// Nothing was sent for it, so it is safe to send again; <see cref="PlaybackManager"/> does so once by itself and reports
+/// this only when the command met a second move.
+/// </summary>
+public sealed class PlaybackMovedException : PlaybackException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What was not run and why.</param>
+    /// <param name="callId">The call.</param>
+    /// <param name="controlId">The playback.</param>
+    public PlaybackMovedException(string message, string? callId, string? controlId)
+        : base(message, callId, controlId)
+    {
+    }
+}
+
+/// <summary>
+/// In a cluster: the node that ran the call's actor was lost (crashed or cut off and removed from the cluster) after the
+/// command reached it. Whether the Calling API received the command is unknown: check the playback's state (events,
+/// <see cref="PlaybackManager.Snapshot(string)"/>) before sending it again.
+/// </summary>
+public sealed class PlaybackNodeLostException : PlaybackException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What was lost.</param>
+    /// <param name="callId">The call.</param>
+    /// <param name="controlId">The playback.</param>
+    public PlaybackNodeLostException(string message, string? callId, string? controlId)
+        : base(message, callId, controlId)
+    {
+    }
+}
