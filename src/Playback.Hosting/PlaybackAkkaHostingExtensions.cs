@@ -80,7 +80,10 @@ public static class PlaybackAkkaHostingExtensions
         return manager;
     }
 
-    private static AkkaConfigurationBuilder WithLoggerBridge(this AkkaConfigurationBuilder builder) =>
+    /// <summary>Makes a manager started elsewhere (Playback.Cluster) the one <see cref="GetPlayback"/> and DI return.</summary>
+    internal static void Register(ActorSystem system, PlaybackManager manager) => Managers.AddOrUpdate(system, manager);
+
+    internal static AkkaConfigurationBuilder WithLoggerBridge(this AkkaConfigurationBuilder builder) =>
         builder.ConfigureLoggers(loggers =>
         {
             loggers.ClearLoggers();

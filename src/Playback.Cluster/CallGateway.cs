@@ -1,0 +1,154 @@
+using Akka.Actor;
+using Akka.Cluster;
+
+namespace Playback;
+
+/// <summary>
+/// A node's way into the shard region for its <see cref="PlaybackManager"/>. Webhooks are forwarded as they are (the
+/// entity answers the asker directly). Each command gets a <see cref="CommandCourier"/> that carries it to the call's
+/// entity wherever it lives and guarantees its caller one reply: the entity's, or a clear failure when the entity's node
+/// is lost.
+/// </summary>
+internal sealed class CallGateway : UntypedActor
+{
+    private readonly Func<IActorRef> _region;
+    private readonly TimeSpan _giveUpAfter;
+
+    public CallGateway(Func<IActorRef> region, TimeSpan giveUpAfter)
+    {
+        _region = region;
+        _giveUpAfter = giveUpAfter;
+    }
+
+    public static Props Props(Func<IActorRef> region, TimeSpan giveUpAfter) =>
+        Akka.Actor.Props.Create(() => new CallGateway(region, giveUpAfter));
+
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(Decider.From(_ => Directive.Stop));
+
+    protected override void PreStart() =>
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+
+    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case IPlaybackCommand command:
+                Context.ActorOf(CommandCourier.Props(_region(), command, Sender, _giveUpAfter));
+                break;
+            case IWithCallId webhook:
+                _region().Forward(webhook);
+                break;
+            case ClusterEvent.MemberRemoved removed:
+                foreach (var courier in Context.GetChildren())
+                {
+                    courier.Tell(new NodeRemoved(removed.Member.Address));
+                }
+
+                break;
+            case ClusterEvent.IClusterDomainEvent:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+}
+
+/// <summary>A node left the cluster (told to the couriers).</summary>
+internal sealed record NodeRemoved(Address Address);
+
+/// <summary>
+/// Carries one command to its call's entity and its one reply back. The entity acknowledges on arrival; the courier then
+/// watches it, so that losing the entity's node fails the command (<see cref="PlaybackNodeLostException"/>) instead of
+/// leaving the caller waiting. A command that was not sent because its call moved, or that was in flight to a node that
+/// was then removed before it arrived, is sent once more; only the first reply is passed on (commands are keyed by control
+/// id, so a repeated one is refused or does nothing at the entity).
+/// </summary>
+internal sealed class CommandCourier : UntypedActor
+{
+    private readonly IActorRef _region;
+    private readonly IPlaybackCommand _command;
+    private readonly IActorRef _replyTo;
+    private IActorRef? _entity;
+    private bool _resent;
+    private bool _replied;
+
+    public CommandCourier(IActorRef region, IPlaybackCommand command, IActorRef replyTo, TimeSpan giveUpAfter)
+    {
+        _region = region;
+        _command = command;
+        _replyTo = replyTo;
+        Context.SetReceiveTimeout(giveUpAfter);
+    }
+
+    public static Props Props(IActorRef region, IPlaybackCommand command, IActorRef replyTo, TimeSpan giveUpAfter) =>
+        Akka.Actor.Props.Create(() => new CommandCourier(region, command, replyTo, giveUpAfter));
+
+    protected override void PreStart() => _region.Tell(_command);
+
+    protected override void PostStop()
+    {
+        if (!_replied)
+        {
+            _replyTo.Tell(new CommandFailed(new PlaybackShutdownException($"{_command.Name} for call {_command.CallId} got no outcome: Playback is shutting down.", _command.CallId, _command.ControlId)));
+        }
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case CommandReceived:
+                if (_entity is not null && !_entity.Equals(Sender))
+                {
+                    Context.Unwatch(_entity);
+                }
+
+                _entity = Sender;
+                Context.Watch(_entity);
+                break;
+            case CommandFailed { Error: PlaybackMovedException } when !_resent:
+                Resend();
+                break;
+            case CommandReply reply:
+                Reply(reply);
+                break;
+            case Terminated terminated when terminated.AddressTerminated && terminated.ActorRef.Equals(_entity):
+                Reply(new CommandFailed(new PlaybackNodeLostException(
+                    $"{_command.Name} for call {_command.CallId} reached the call's actor on {terminated.ActorRef.Path.Address}, and that node was lost before it answered; whether the Calling API got the command is unknown.",
+                    _command.CallId,
+                    _command.ControlId)));
+                break;
+            case NodeRemoved removed when _entity is null && !_resent:
+                // Sent to where the call lived; the node is gone and nothing acknowledged it: the call now lives elsewhere.
+                Resend();
+                break;
+            case ReceiveTimeout:
+                // The caller's ask has timed out by now; nothing waits for an answer.
+                _replied = true;
+                Context.Stop(Self);
+                break;
+        }
+    }
+
+    private void Resend()
+    {
+        _resent = true;
+        if (_entity is not null)
+        {
+            Context.Unwatch(_entity);
+            _entity = null;
+        }
+
+        _region.Tell(_command);
+    }
+
+    private void Reply(CommandReply reply)
+    {
+        _replyTo.Tell(reply);
+        _replied = true;
+        Context.Stop(Self);
+    }
+}
