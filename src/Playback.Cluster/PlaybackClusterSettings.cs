@@ -36,7 +36,7 @@ public sealed record PlaybackClusterSettings
     public static PlaybackClusterSettings FromConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var c = config.WithFallback(Reference).GetConfig("playback.cluster");
+        var c = (ReferenceEquals(config, Reference) ? config : config.WithFallback(Reference)).GetConfig("playback.cluster");
         var settings = new PlaybackClusterSettings
         {
             TypeName = c.GetString("type-name"),

@@ -5,11 +5,13 @@ public sealed class PlaybackHandle
 {
     private readonly PlaybackManager _manager;
     private readonly PlaybackTracker _tracker;
+    private readonly PlaybackSnapshot? _accepted;
 
-    internal PlaybackHandle(PlaybackManager manager, PlaybackTracker tracker)
+    internal PlaybackHandle(PlaybackManager manager, PlaybackTracker tracker, PlaybackSnapshot? accepted = null)
     {
         _manager = manager;
         _tracker = tracker;
+        _accepted = accepted;
     }
 
     /// <summary>The call.</summary>
@@ -18,14 +20,14 @@ public sealed class PlaybackHandle
     /// <summary>The control id (generated UUID v4 unless <see cref="PlayOptions.ControlId"/> was given).</summary>
     public string ControlId => _tracker.ControlId;
 
-    /// <summary>The latest state.</summary>
-    public PlaybackState Current => _tracker.Last?.State ?? PlaybackState.Queued;
+    /// <summary>The latest state (in a cluster, until the first event arrives from the call's node: the state the play's reply reported).</summary>
+    public PlaybackState Current => _tracker.Last?.State ?? _accepted?.State ?? PlaybackState.Queued;
 
     /// <summary>The latest volume in dB.</summary>
-    public double Volume => _tracker.Last?.Volume ?? 0;
+    public double Volume => _tracker.Last?.Volume ?? _accepted?.Volume ?? 0;
 
     /// <summary>Why the playback is in its state, when known (e.g. the reason it failed).</summary>
-    public string? Reason => _tracker.Last?.Reason;
+    public string? Reason => _tracker.Last?.Reason ?? _accepted?.Reason;
 
     /// <summary>The state stream: replays the current state to each new subscriber, then every change, and completes after the terminal state. Delivered off the actor threads.</summary>
     public IObservable<PlaybackState> States => _manager.Hub.StatesOf(_tracker);

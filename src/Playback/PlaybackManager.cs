@@ -162,9 +162,10 @@ public sealed class PlaybackManager : IAsyncDisposable
         var controlId = options.ControlId ?? Guid.NewGuid().ToString();
         options = options with { ControlId = controlId, StatusUrl = options.StatusUrl ?? Settings.DefaultStatusUrl };
         var (tracker, created) = Hub.Track(callId, controlId);
+        PlaybackSnapshot accepted;
         try
         {
-            await AskAsync(new StartPlay(callId, controlId, items, options), cancellationToken).ConfigureAwait(false);
+            accepted = await AskAsync(new StartPlay(callId, controlId, items, options), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -176,7 +177,7 @@ public sealed class PlaybackManager : IAsyncDisposable
             throw;
         }
 
-        return new PlaybackHandle(this, tracker);
+        return new PlaybackHandle(this, tracker, accepted);
     }
 
     /// <summary>Pauses a playback; succeeds at once without a request when it is already paused.</summary>

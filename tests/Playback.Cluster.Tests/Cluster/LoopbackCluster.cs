@@ -1,0 +1,210 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Akka.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Playback.Emulator;
+
+namespace Playback.Cluster.Tests;
+
+/// <summary>
+/// Real ActorSystems in this process joined into one cluster over loopback (ports 0), each running Playback.Cluster against
+/// one emulator, each with its own webhook endpoint on Kestrel (127.0.0.1, port 0).
+/// </summary>
+public sealed class LoopbackCluster : IAsyncDisposable
+{
+    private const string SystemName = "calls";
+
+    private LoopbackCluster(CallingEmulator emulator, IReadOnlyList<ClusterNode> nodes)
+    {
+        Emulator = emulator;
+        Nodes = nodes;
+    }
+
+    public CallingEmulator Emulator { get; }
+
+    public IReadOnlyList<ClusterNode> Nodes { get; }
+
+    public static async Task<LoopbackCluster> StartAsync(int size, string? crashable = null)
+    {
+        var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 10 });
+        var nodes = new List<ClusterNode>();
+        Address? seed = null;
+        for (var i = 0; i < size; i++)
+        {
+            var name = ((char)('a' + i)).ToString();
+            var node = await ClusterNode.StartAsync(name, emulator, hardCrash: name == crashable);
+            seed ??= node.Address;
+            await Akka.Cluster.Cluster.Get(node.System).JoinAsync(seed);
+            nodes.Add(node);
+        }
+
+        var cluster = new LoopbackCluster(emulator, nodes);
+        await cluster.WaitForUpAsync(size);
+        return cluster;
+    }
+
+    public async Task WaitForUpAsync(int members)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Nodes.Where(n => !n.System.WhenTerminated.IsCompleted).Any(n => Akka.Cluster.Cluster.Get(n.System).State.Members.Count(m => m.Status == MemberStatus.Up) != members))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The cluster did not reach {members} members up.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The node whose shard region runs the call's actor right now, or null.</summary>
+    public async Task<ClusterNode?> HostOfAsync(string callId)
+    {
+        foreach (var node in Nodes.Where(n => !n.System.WhenTerminated.IsCompleted))
+        {
+            var state = await node.Region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(5));
+            if (state.Shards.Any(s => s.EntityIds.Contains(callId)))
+            {
+                return node;
+            }
+        }
+
+        return null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Youngest first: the oldest node runs the shard coordinator, which the others' graceful leave needs.
+        foreach (var node in Nodes.Reverse())
+        {
+            await node.DisposeAsync();
+        }
+
+        await Emulator.DisposeAsync();
+    }
+}
+
+/// <summary>One node: an ActorSystem with Playback.Cluster, and a webhook endpoint that hands webhooks to its manager.</summary>
+public sealed class ClusterNode : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ClusterNode(string name, ActorSystem system, PlaybackManager playback, WebApplication app, string webhookUrl)
+    {
+        Name = name;
+        System = system;
+        Playback = playback;
+        _app = app;
+        WebhookUrl = new Uri(webhookUrl);
+    }
+
+    public string Name { get; }
+
+    public ActorSystem System { get; }
+
+    public PlaybackManager Playback { get; }
+
+    public Uri WebhookUrl { get; }
+
+    public Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
+
+    public IActorRef Region => ClusterSharding.Get(System).ShardRegion(PlaybackClusterSettings.Default.TypeName);
+
+    /// <summary>Webhooks this node's endpoint received.</summary>
+    public int WebhooksReceived => _webhooks;
+
+    private int _webhooks;
+
+    public static async Task<ClusterNode> StartAsync(string name, CallingEmulator emulator, bool hardCrash)
+    {
+        var config = ConfigurationFactory.ParseString(ClusterConfig(hardCrash)).WithFallback(PlaybackClusterSettings.Reference);
+        var system = ActorSystem.Create("calls", config);
+        var settings = new PlaybackSettings
+        {
+            BaseUrl = emulator.BaseUrl,
+            ProjectId = emulator.ProjectId,
+            ApiToken = emulator.ApiToken,
+            AskTimeout = TimeSpan.FromSeconds(40),
+            RequestTimeout = TimeSpan.FromSeconds(10),
+        };
+        var playback = await PlaybackCluster.StartAsync(system, settings);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        ClusterNode? node = null;
+        app.MapPost("/events", async (HttpContext context) =>
+        {
+            Interlocked.Increment(ref node!._webhooks);
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            var headers = context.Request.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString()));
+            var url = $"http://{context.Request.Host}{context.Request.Path}{context.Request.QueryString}";
+            var result = await playback.HandleWebhookAsync(url, headers, body.ToArray(), context.RequestAborted);
+            return result.Status == WebhookStatus.Rejected ? Results.StatusCode(503) : Results.NoContent();
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        node = new ClusterNode(name, system, playback, app, address.TrimEnd('/') + "/events");
+        return node;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (!System.WhenTerminated.IsCompleted)
+        {
+            await Playback.DisposeAsync();
+            await System.Terminate();
+        }
+    }
+
+    /// <summary>Gossip, failure detection, downing and sharding tuned for seconds, not minutes.</summary>
+    private static string ClusterConfig(bool hardCrash) => $$"""
+        akka {
+          loglevel = WARNING
+          stdout-loglevel = WARNING
+          actor.provider = cluster
+          remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+          coordinated-shutdown {
+            exit-clr = off
+            run-by-actor-system-terminate = {{(hardCrash ? "off" : "on")}}
+          }
+          cluster {
+            run-coordinated-shutdown-when-down = {{(hardCrash ? "off" : "on")}}
+            gossip-interval = 200ms
+            leader-actions-interval = 200ms
+            unreachable-nodes-reaper-interval = 250ms
+            periodic-tasks-initial-delay = 100ms
+            failure-detector { heartbeat-interval = 300ms, acceptable-heartbeat-pause = 1500ms, threshold = 8.0 }
+            split-brain-resolver { active-strategy = keep-majority, stable-after = 1500ms }
+            down-removal-margin = off
+            pub-sub.gossip-interval = 200ms
+            sharding {
+              retry-interval = 200ms
+              handoff-timeout = 15s
+              shard-start-timeout = 2s
+              waiting-for-state-timeout = 1s
+              updating-state-timeout = 2s
+              coordinator-failure-backoff = 500ms
+              rebalance-interval = 3600s
+              distributed-data.durable.keys = []
+              distributed-data.gossip-interval = 200ms
+              distributed-data.notify-subscribers-interval = 100ms
+            }
+            singleton.hand-over-retry-interval = 200ms
+            singleton-proxy.singleton-identification-interval = 200ms
+          }
+        }
+        """;
+}
