@@ -59,6 +59,16 @@ internal sealed class CallGateway : UntypedActor
 /// <summary>A node left the cluster (told to the couriers).</summary>
 internal sealed record NodeRemoved(Address Address);
 
+/// <summary>A courier's delayed resend is due.</summary>
+internal sealed class ResendNow
+{
+    public static readonly ResendNow Instance = new();
+
+    private ResendNow()
+    {
+    }
+}
+
 /// <summary>
 /// Carries one command to its call's entity and its one reply back. The entity acknowledges on arrival; the courier then
 /// watches it, so that losing the entity's node fails the command (<see cref="PlaybackNodeLostException"/>) instead of
@@ -66,13 +76,18 @@ internal sealed record NodeRemoved(Address Address);
 /// was then removed before it arrived, is sent once more; only the first reply is passed on (commands are keyed by control
 /// id, so a repeated one is refused or does nothing at the entity).
 /// </summary>
-internal sealed class CommandCourier : UntypedActor
+internal sealed class CommandCourier : UntypedActor, IWithTimers
 {
+    /// <summary>How long after a node's removal an unacknowledged command is sent again.</summary>
+    internal static readonly TimeSpan ResendAfterRemoval = TimeSpan.FromSeconds(1);
+
     private readonly IActorRef _region;
     private readonly IPlaybackCommand _command;
     private readonly IActorRef _replyTo;
     private IActorRef? _entity;
     private bool _resent;
+
+    public ITimerScheduler Timers { get; set; } = null!;
     private bool _replied;
 
     public CommandCourier(IActorRef region, IPlaybackCommand command, IActorRef replyTo, TimeSpan giveUpAfter)
@@ -121,9 +136,14 @@ internal sealed class CommandCourier : UntypedActor
                     _command.CallId,
                     _command.ControlId)));
                 break;
-            case NodeRemoved removed when _entity is null && !_resent:
-                // Sent to where the call lived; the node is gone and nothing acknowledged it: the call now lives elsewhere.
-                Resend();
+            case NodeRemoved when _entity is null && !_resent:
+                // Nothing acknowledged the command and a node is gone: it may have been sent there and lost. Send it
+                // again once the regions have let go of the removed node (sooner, a region may still route it there).
+                _resent = true;
+                Timers.StartSingleTimer("resend", ResendNow.Instance, ResendAfterRemoval);
+                break;
+            case ResendNow when _entity is null:
+                _region.Tell(_command);
                 break;
             case ReceiveTimeout:
                 // The caller's ask has timed out by now; nothing waits for an answer.

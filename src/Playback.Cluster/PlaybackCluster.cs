@@ -121,7 +121,8 @@ public static class PlaybackCluster
                     Region,
                     e => mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, e)),
                     actorSettings.Hub.Snapshot,
-                    cluster.RestoreTimeout),
+                    cluster.RestoreTimeout,
+                    () => HasSuccessor(sys, cluster.Role)),
             };
             sys.ActorOf(ClusterEventBridge.Props(actorSettings.Hub, topic, subscribed), "playback-events-" + id);
             return sys.ActorOf(CallGateway.Props(Region, settings.AskTimeout + TimeSpan.FromSeconds(5)), "playback-gateway-" + id);
@@ -129,6 +130,16 @@ public static class PlaybackCluster
 
         var props = entitySettings!;
         return new Prepared(manager, cluster, hostsCalls, entityId => PlaybackActor.Props(entityId, props), subscribed.Task);
+    }
+
+    /// <summary>Whether a member other than this one is up (or joining) and could host call actors.</summary>
+    private static bool HasSuccessor(ActorSystem system, string? role)
+    {
+        var cluster = Cluster.Get(system);
+        return cluster.State.Members.Any(m =>
+            m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining
+            && !m.UniqueAddress.Equals(cluster.SelfUniqueAddress)
+            && (role is null || m.HasRole(role)));
     }
 
     /// <summary>The props of a call entity (for Akka.Hosting's <c>WithShardRegion</c>).</summary>

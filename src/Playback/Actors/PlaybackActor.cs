@@ -331,9 +331,9 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
     {
         ReleaseWaiting();
         var handoff = _state.ToHandoff();
-        if (!handoff.Playbacks.IsEmpty)
+        if (!handoff.Playbacks.IsEmpty && _cluster!.HasSuccessor())
         {
-            _cluster!.Region().Tell(handoff);
+            _cluster.Region().Tell(handoff);
         }
 
         Context.Stop(Self);

@@ -17,9 +17,11 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
 /// <param name="Publish">Publishes an event to every node (distributed pub-sub).</param>
 /// <param name="Seed">The call's playbacks that have not ended, as this node last heard of them (from the replicated events).</param>
 /// <param name="RestoreTimeout">How long a new entity that the events say had a predecessor waits for its handoff.</param>
+/// <param name="HasSuccessor">Whether another node could host the call after this one (no handoff is sent when none can: the region would hold it until its shutdown times out).</param>
 internal sealed record ClusterEntityHooks(
     object PassivateRequest,
     Func<IActorRef> Region,
     Action<PlaybackEvent> Publish,
     Func<string, IReadOnlyList<PlaybackSnapshot>> Seed,
-    TimeSpan RestoreTimeout);
+    TimeSpan RestoreTimeout,
+    Func<bool> HasSuccessor);

@@ -48,6 +48,7 @@ public sealed class LoopbackCluster : IAsyncDisposable
 
         var cluster = new LoopbackCluster(emulator, nodes);
         await cluster.WaitForUpAsync(size);
+        await cluster.WaitForRegionsAsync(size);
         return cluster;
     }
 
@@ -62,6 +63,27 @@ public sealed class LoopbackCluster : IAsyncDisposable
             }
 
             await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Waits until the shard coordinator knows every node's region (before that, it allocates shards to fewer nodes).</summary>
+    public async Task WaitForRegionsAsync(int regions)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var stats = await Nodes[0].Region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(5));
+            if (stats.Regions.Count == regions)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The coordinator knows {stats.Regions.Count} of {regions} regions.");
+            }
+
+            await Task.Delay(100);
         }
     }
 
