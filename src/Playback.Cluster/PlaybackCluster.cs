@@ -48,7 +48,13 @@ public static class PlaybackCluster
         }
 
         serialization.AddSerializer("playback", serializer);
-        foreach (var type in new[] { typeof(IWithCallId), typeof(CommandReply), typeof(CommandReceived), typeof(PlaybackEvent), typeof(WebhookResult) })
+        // The concrete types too: the lookup above caches StartPlay's default serializer, which an interface binding would not replace.
+        foreach (var type in new[]
+        {
+            typeof(IWithCallId), typeof(CommandReply), typeof(CommandReceived), typeof(PlaybackEvent), typeof(WebhookResult),
+            typeof(StartPlay), typeof(PausePlay), typeof(ResumePlay), typeof(StopPlay), typeof(ChangeVolume), typeof(CommandSucceeded),
+            typeof(CommandFailed), typeof(PlayStatusReceived), typeof(CallStateReceived), typeof(CallHandoff),
+        })
         {
             serialization.AddSerializationMap(type, serializer);
         }

@@ -36,15 +36,16 @@ public sealed record PlaybackClusterSettings
     public static PlaybackClusterSettings FromConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        // The reference itself (read for Default) cannot take itself as its fallback.
         var c = (ReferenceEquals(config, Reference) ? config : config.WithFallback(Reference)).GetConfig("playback.cluster");
         var settings = new PlaybackClusterSettings
         {
             TypeName = c.GetString("type-name"),
             Role = string.IsNullOrWhiteSpace(c.GetString("role")) ? null : c.GetString("role"),
-            NumberOfShards = c.GetInt("number-of-shards"),
+            NumberOfShards = Read(c, "number-of-shards", "a whole number", k => c.GetInt(k)),
             AllCallsTopic = c.GetString("all-calls-topic"),
-            RestoreTimeout = c.GetTimeSpan("restore-timeout"),
-            RememberEntities = c.GetBoolean("remember-entities"),
+            RestoreTimeout = Read(c, "restore-timeout", "a duration such as 2s or 500ms", k => c.GetTimeSpan(k)),
+            RememberEntities = Read(c, "remember-entities", "on or off", k => c.GetBoolean(k)),
         };
         settings.Validate();
         return settings;
@@ -78,6 +79,19 @@ public sealed record PlaybackClusterSettings
         if (problems.Count > 0)
         {
             throw new PlaybackConfigurationException(problems);
+        }
+    }
+
+    /// <summary>Reads one value; a malformed one is a configuration error naming its key.</summary>
+    private static T Read<T>(Config c, string key, string expected, Func<string, T> read)
+    {
+        try
+        {
+            return read(key);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ConfigurationException)
+        {
+            throw new PlaybackConfigurationException([$"playback.cluster.{key} must be {expected} (was \"{c.GetString(key, string.Empty)}\")"]);
         }
     }
 

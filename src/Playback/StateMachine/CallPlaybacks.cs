@@ -92,7 +92,7 @@ internal sealed record CallPlaybacks
     public CallPlaybacks Merge(CallHandoff handoff)
     {
         var playbacks = Playbacks;
-        var queue = Queue;
+        var queued = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in handoff.Playbacks)
         {
             if (playbacks.TryGetValue(entry.ControlId, out var known) && !known.Media.IsEmpty)
@@ -107,11 +107,14 @@ internal sealed record CallPlaybacks
 
             // Unknown, or only rebuilt from events (no media, options): the handoff's entry is complete.
             playbacks = playbacks.SetItem(entry.ControlId, known is null ? entry : entry with { State = known.State, Volume = known.Volume, Reason = known.Reason });
-            if (entry.State == PlaybackState.Queued && handoff.Queue.Contains(entry.ControlId) && !queue.Contains(entry.ControlId))
+            if (entry.State == PlaybackState.Queued)
             {
-                queue = queue.Add(entry.ControlId);
+                queued.Add(entry.ControlId);
             }
         }
+
+        // In the handoff's queue order: its playbacks come in no particular order (they are a dictionary's values).
+        var queue = Queue.AddRange(handoff.Queue.Where(id => queued.Contains(id) && !Queue.Contains(id)));
 
         return this with { Playbacks = playbacks, Queue = queue };
     }
