@@ -104,11 +104,8 @@ public sealed class LoopbackCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Youngest first: the oldest node runs the shard coordinator, which the others' graceful leave needs.
-        foreach (var node in Nodes.Reverse())
-        {
-            await node.DisposeAsync();
-        }
+        // All at once: a test's cluster has nothing left to hand over.
+        await Task.WhenAll(Nodes.Select(n => n.DisposeAsync().AsTask()));
 
         await Emulator.DisposeAsync();
     }
@@ -200,6 +197,10 @@ public sealed class ClusterNode : IAsyncDisposable
           remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
           coordinated-shutdown {
             exit-clr = off
+            # Tear-down stops every node at once; a leave that cannot complete (no one to hand over to) is cut short.
+            phases.cluster-sharding-shutdown-region.timeout = 3s
+            phases.cluster-exiting.timeout = 2s
+            phases.cluster-leave.timeout = 2s
             run-by-actor-system-terminate = {{(hardCrash ? "off" : "on")}}
           }
           cluster {
