@@ -72,22 +72,25 @@ internal sealed class ResendNow
 /// <summary>
 /// Carries one command to its call's entity and its one reply back. The entity acknowledges on arrival; the courier then
 /// watches it, so that losing the entity's node fails the command (<see cref="PlaybackNodeLostException"/>) instead of
-/// leaving the caller waiting. A command that was not sent because its call moved, or that was in flight to a node that
-/// was then removed before it arrived, is sent once more; only the first reply is passed on (commands are keyed by control
-/// id, so a repeated one is refused or does nothing at the entity).
+/// leaving the caller waiting. A command that was not sent because its call moved is sent once more. A command that nothing
+/// acknowledged when a node was removed may have been lost on its way there: it is sent again every second until a call
+/// actor acknowledges it. Copies are safe: the courier is the command's sender, a call actor drops a command from a sender
+/// it has already seen, and only the first reply is passed on.
 /// </summary>
 internal sealed class CommandCourier : UntypedActor, IWithTimers
 {
-    /// <summary>How long after a node's removal an unacknowledged command is sent again.</summary>
+    /// <summary>How often an unacknowledged command is sent again after a node's removal.</summary>
     internal static readonly TimeSpan ResendAfterRemoval = TimeSpan.FromSeconds(1);
+
+    private const string ResendTimer = "resend";
+    private const string GiveUpTimer = "give-up";
 
     private readonly IActorRef _region;
     private readonly IPlaybackCommand _command;
     private readonly IActorRef _replyTo;
+    private readonly TimeSpan _giveUpAfter;
     private IActorRef? _entity;
-    private bool _resent;
-
-    public ITimerScheduler Timers { get; set; } = null!;
+    private bool _movedOnce;
     private bool _replied;
 
     public CommandCourier(IActorRef region, IPlaybackCommand command, IActorRef replyTo, TimeSpan giveUpAfter)
@@ -95,13 +98,19 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
         _region = region;
         _command = command;
         _replyTo = replyTo;
-        Context.SetReceiveTimeout(giveUpAfter);
+        _giveUpAfter = giveUpAfter;
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(IActorRef region, IPlaybackCommand command, IActorRef replyTo, TimeSpan giveUpAfter) =>
         Akka.Actor.Props.Create(() => new CommandCourier(region, command, replyTo, giveUpAfter));
 
-    protected override void PreStart() => _region.Tell(_command);
+    protected override void PreStart()
+    {
+        Timers.StartSingleTimer(GiveUpTimer, GiveUp.Instance, _giveUpAfter);
+        _region.Tell(_command);
+    }
 
     protected override void PostStop()
     {
@@ -116,6 +125,7 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
         switch (message)
         {
             case CommandReceived:
+                Timers.Cancel(ResendTimer);
                 if (_entity is not null && !_entity.Equals(Sender))
                 {
                     Context.Unwatch(_entity);
@@ -124,8 +134,11 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
                 _entity = Sender;
                 Context.Watch(_entity);
                 break;
-            case CommandFailed { Error: PlaybackMovedException } when !_resent:
-                Resend();
+            case CommandFailed { Error: PlaybackMovedException } when !_movedOnce:
+                // Not sent by the call's old actor: send it to the call's new home, once.
+                _movedOnce = true;
+                Forget();
+                _region.Tell(_command);
                 break;
             case CommandReply reply:
                 Reply(reply);
@@ -136,16 +149,14 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
                     _command.CallId,
                     _command.ControlId)));
                 break;
-            case NodeRemoved when _entity is null && !_resent:
-                // Nothing acknowledged the command and a node is gone: it may have been sent there and lost. Send it
-                // again once the regions have let go of the removed node (sooner, a region may still route it there).
-                _resent = true;
-                Timers.StartSingleTimer("resend", ResendNow.Instance, ResendAfterRemoval);
+            case NodeRemoved when _entity is null && !Timers.IsTimerActive(ResendTimer):
+                // The regions may still route to the removed node for a moment: keep sending until a call actor has it.
+                Timers.StartPeriodicTimer(ResendTimer, ResendNow.Instance, ResendAfterRemoval);
                 break;
             case ResendNow when _entity is null:
                 _region.Tell(_command);
                 break;
-            case ReceiveTimeout:
+            case GiveUp:
                 // The caller's ask has timed out by now; nothing waits for an answer.
                 _replied = true;
                 Context.Stop(Self);
@@ -153,16 +164,13 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
         }
     }
 
-    private void Resend()
+    private void Forget()
     {
-        _resent = true;
         if (_entity is not null)
         {
             Context.Unwatch(_entity);
             _entity = null;
         }
-
-        _region.Tell(_command);
     }
 
     private void Reply(CommandReply reply)
@@ -170,5 +178,14 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
         _replyTo.Tell(reply);
         _replied = true;
         Context.Stop(Self);
+    }
+
+    private sealed class GiveUp
+    {
+        public static readonly GiveUp Instance = new();
+
+        private GiveUp()
+        {
+        }
     }
 }

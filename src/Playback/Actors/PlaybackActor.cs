@@ -24,6 +24,8 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
     private readonly ClusterEntityHooks? _cluster;
     private ImmutableArray<PlaybackSnapshot> _seedLost;
     private bool _handingOff;
+    private (IActorRef Sender, string Name, string ControlId)?[]? _recentCommands;
+    private int _recentNext;
     private ILoggingAdapter? _log;
     private CallPlaybacks _state;
     private IActorRef? _caller;
@@ -79,12 +81,37 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
 
     protected override void OnReceive(object message) => Ready(message);
 
+    /// <summary>
+    /// In a cluster, whether this command arrived before from this sender. Each command has its own sender (its courier),
+    /// so the same command from the same sender is a resent copy. Remembers the last 32; allocated on first use.
+    /// </summary>
+    private bool SeenBefore(IActorRef sender, IPlaybackCommand command)
+    {
+        _recentCommands ??= new (IActorRef, string, string)?[32];
+        foreach (var seen in _recentCommands)
+        {
+            if (seen is var (s, name, controlId) && s.Equals(sender) && name == command.Name && controlId == command.ControlId)
+            {
+                return true;
+            }
+        }
+
+        _recentCommands[_recentNext] = (sender, command.Name, command.ControlId);
+        _recentNext = (_recentNext + 1) % _recentCommands.Length;
+        return false;
+    }
+
     /// <summary>In a cluster, every command is acknowledged on arrival so that its sender can watch this actor's node.</summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
         if (_cluster is not null && message is IPlaybackCommand)
         {
             Sender.Tell(CommandReceived.Instance);
+            if (SeenBefore(Sender, (IPlaybackCommand)message))
+            {
+                // A copy its courier sent again (it could not tell whether the first arrived): the first gets the reply.
+                return true;
+            }
         }
 
         return base.AroundReceive(receive, message);

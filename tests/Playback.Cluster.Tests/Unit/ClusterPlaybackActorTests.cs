@@ -305,6 +305,30 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task A_copy_of_a_command_from_the_same_sender_is_acknowledged_and_dropped()
+    {
+        var call = await StartCall("call-h");
+        var caller = CreateTestProbe();
+        call.Tell(Play("call-h", "a"), caller.Ref);
+        await Reply<CommandSucceeded>(caller);
+
+        var courier = CreateTestProbe();
+        call.Tell(new PausePlay("call-h", "a"), courier.Ref);
+        call.Tell(new PausePlay("call-h", "a"), courier.Ref);
+
+        var received = new List<object>();
+        for (var i = 0; i < 3; i++)
+        {
+            received.Add(await courier.ReceiveOneAsync(TimeSpan.FromSeconds(3)));
+        }
+
+        await courier.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(2, received.Count(m => m is CommandReceived));
+        Assert.Single(received.OfType<CommandSucceeded>());
+        Assert.Equal(1, _api.Requests.Count(r => r.Command == CallingApi.Commands.Pause));
+    }
+
+    [Fact]
     public async Task A_late_handoff_in_ready_is_merged_so_its_playbacks_can_be_controlled()
     {
         var call = await StartCall(
@@ -322,9 +346,10 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.IsType<PlaybackStateException>((await Reply<CommandFailed>(caller)).Error);
 
         call.Tell(new CallHandoff("call-g", [Entry("p", PlaybackState.Playing), Entry("late", PlaybackState.Playing)], [], []));
-        call.Tell(new StopPlay("call-g", "late"), caller.Ref);
+        var second = CreateTestProbe(); // every command has its own sender (its courier); the same one twice is a copy
+        call.Tell(new StopPlay("call-g", "late"), second.Ref);
 
-        var stopped = await Reply<CommandSucceeded>(caller);
+        var stopped = await Reply<CommandSucceeded>(second);
         Assert.Equal(("late", PlaybackState.Stopped), (stopped.Playback.ControlId, stopped.Playback.State));
         var request = Assert.Single(_api.Requests);
         Assert.Equal((CallingApi.Commands.Stop, "late"), (request.Command, request.ControlId));
