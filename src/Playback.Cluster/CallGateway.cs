@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster;
 
 namespace Playback;
 
@@ -25,11 +24,6 @@ internal sealed class CallGateway : UntypedActor
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(Decider.From(_ => Directive.Stop));
 
-    protected override void PreStart() =>
-        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
-
-    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
-
     protected override void OnReceive(object message)
     {
         switch (message)
@@ -40,15 +34,6 @@ internal sealed class CallGateway : UntypedActor
             case IWithCallId webhook:
                 _region().Forward(webhook);
                 break;
-            case ClusterEvent.MemberRemoved removed:
-                foreach (var courier in Context.GetChildren())
-                {
-                    courier.Tell(new NodeRemoved(removed.Member.Address));
-                }
-
-                break;
-            case ClusterEvent.IClusterDomainEvent:
-                break;
             default:
                 Unhandled(message);
                 break;
@@ -56,10 +41,7 @@ internal sealed class CallGateway : UntypedActor
     }
 }
 
-/// <summary>A node left the cluster (told to the couriers).</summary>
-internal sealed record NodeRemoved(Address Address);
-
-/// <summary>A courier's delayed resend is due.</summary>
+/// <summary>A courier's resend is due.</summary>
 internal sealed class ResendNow
 {
     public static readonly ResendNow Instance = new();
@@ -72,18 +54,22 @@ internal sealed class ResendNow
 /// <summary>
 /// Carries one command to its call's entity and its one reply back. The entity acknowledges on arrival; the courier then
 /// watches it, so that losing the entity's node fails the command (<see cref="PlaybackNodeLostException"/>) instead of
-/// leaving the caller waiting. A command that was not sent because its call moved is sent once more. A command that nothing
-/// acknowledged when a node was removed may have been lost on its way there: it is sent again every second until a call
-/// actor acknowledges it. Copies are safe: the courier is the command's sender, a call actor drops a command from a sender
-/// it has already seen, and only the first reply is passed on.
+/// leaving the caller waiting. A command that was not sent because its call moved is sent once more. A command that no call
+/// actor acknowledged within a second may have been lost on its way (sharding delivers at most once: a region can route to
+/// a node that just crashed): it is sent again every second until one does. Copies are safe: the courier is the command's
+/// sender, a call actor drops a command it already had from that sender, and only the first reply is passed on.
 /// </summary>
 internal sealed class CommandCourier : UntypedActor, IWithTimers
 {
-    /// <summary>How often an unacknowledged command is sent again after a node's removal.</summary>
-    internal static readonly TimeSpan ResendAfterRemoval = TimeSpan.FromSeconds(1);
+    /// <summary>How often a command that no call actor has acknowledged is sent again.</summary>
+    internal static readonly TimeSpan ResendInterval = TimeSpan.FromSeconds(1);
 
     private const string ResendTimer = "resend";
     private const string GiveUpTimer = "give-up";
+    private const string OrphanedTimer = "orphaned";
+
+    /// <summary>How long a courier waits for the answer of a call actor that stopped (not with its node lost).</summary>
+    internal static readonly TimeSpan AnswerGrace = TimeSpan.FromSeconds(2);
 
     private readonly IActorRef _region;
     private readonly IPlaybackCommand _command;
@@ -109,7 +95,7 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
     protected override void PreStart()
     {
         Timers.StartSingleTimer(GiveUpTimer, GiveUp.Instance, _giveUpAfter);
-        _region.Tell(_command);
+        Send();
     }
 
     protected override void PostStop()
@@ -126,6 +112,7 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
         {
             case CommandReceived:
                 Timers.Cancel(ResendTimer);
+                Timers.Cancel(OrphanedTimer);
                 if (_entity is not null && !_entity.Equals(Sender))
                 {
                     Context.Unwatch(_entity);
@@ -137,21 +124,28 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
             case CommandFailed { Error: PlaybackMovedException } when !_movedOnce:
                 // Not sent by the call's old actor: send it to the call's new home, once.
                 _movedOnce = true;
+                Timers.Cancel(OrphanedTimer);
                 Forget();
-                _region.Tell(_command);
+                Send();
                 break;
             case CommandReply reply:
                 Reply(reply);
                 break;
-            case Terminated terminated when terminated.AddressTerminated && terminated.ActorRef.Equals(_entity):
-                Reply(new CommandFailed(new PlaybackNodeLostException(
-                    $"{_command.Name} for call {_command.CallId} reached the call's actor on {terminated.ActorRef.Path.Address}, and that node was lost before it answered; whether the Calling API got the command is unknown.",
-                    _command.CallId,
-                    _command.ControlId)));
+            case Terminated terminated when terminated.ActorRef.Equals(_entity):
+                if (terminated.AddressTerminated)
+                {
+                    Lost(terminated.ActorRef.Path.Address, "that node was lost before it answered");
+                }
+                else
+                {
+                    // A call actor always answers before it stops, but the answer may come after this notice (a node
+                    // shutting down without leaving also sends it, and may lose the answer): wait a moment for it.
+                    Timers.StartSingleTimer(OrphanedTimer, Orphaned.Instance, AnswerGrace);
+                }
+
                 break;
-            case NodeRemoved when _entity is null && !Timers.IsTimerActive(ResendTimer):
-                // The regions may still route to the removed node for a moment: keep sending until a call actor has it.
-                Timers.StartPeriodicTimer(ResendTimer, ResendNow.Instance, ResendAfterRemoval);
+            case Orphaned when _entity is not null:
+                Lost(_entity.Path.Address, "it stopped without an answer reaching this node (its node shut down)");
                 break;
             case ResendNow when _entity is null:
                 _region.Tell(_command);
@@ -163,6 +157,19 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
                 break;
         }
     }
+
+    /// <summary>Sends the command, and again every <see cref="ResendInterval"/> until a call actor acknowledges it.</summary>
+    private void Send()
+    {
+        _region.Tell(_command);
+        Timers.StartPeriodicTimer(ResendTimer, ResendNow.Instance, ResendInterval);
+    }
+
+    private void Lost(Address address, string what) =>
+        Reply(new CommandFailed(new PlaybackNodeLostException(
+            $"{_command.Name} for call {_command.CallId} reached the call's actor on {address}, and {what}; whether the Calling API got the command is unknown.",
+            _command.CallId,
+            _command.ControlId)));
 
     private void Forget()
     {
@@ -178,6 +185,15 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
         _replyTo.Tell(reply);
         _replied = true;
         Context.Stop(Self);
+    }
+
+    private sealed class Orphaned
+    {
+        public static readonly Orphaned Instance = new();
+
+        private Orphaned()
+        {
+        }
     }
 
     private sealed class GiveUp

@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -49,6 +50,7 @@ public sealed class LoopbackCluster : IAsyncDisposable
         var cluster = new LoopbackCluster(emulator, nodes);
         await cluster.WaitForUpAsync(size);
         await cluster.WaitForRegionsAsync(size);
+        await cluster.WaitForEventSubscribersAsync();
         return cluster;
     }
 
@@ -84,6 +86,33 @@ public sealed class LoopbackCluster : IAsyncDisposable
             }
 
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
+    /// Waits until an event published on any node reaches every node's event hub. Subscriptions spread by gossip: an event
+    /// published before a node's subscription reached the publisher's mediator misses that node.
+    /// </summary>
+    public async Task WaitForEventSubscribersAsync()
+    {
+        var topic = PlaybackClusterSettings.Default.AllCallsTopic;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        foreach (var from in Nodes)
+        {
+            var callId = "warm-up-" + from.Name;
+            var mediator = DistributedPubSub.Get(from.System).Mediator;
+            while (!Nodes.All(n => n.Playback.Snapshot(callId).Count > 0))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"Events published on {from.Name} do not reach every node.");
+                }
+
+                mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, new PlaybackEvent(callId, "w", PlaybackState.Playing, null, 0, null, DateTimeOffset.UtcNow, PlaybackChange.State)));
+                await Task.Delay(100);
+            }
+
+            mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, new PlaybackEvent(callId, "w", PlaybackState.Finished, PlaybackState.Playing, 0, null, DateTimeOffset.UtcNow, PlaybackChange.State)));
         }
     }
 
