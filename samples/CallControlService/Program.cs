@@ -5,7 +5,8 @@
 //
 // Without SignalWire credentials (Playback:ProjectId / SIGNALWIRE_PROJECT_ID …) it starts the embedded Calling API
 // emulator and POST /calls creates a call there. With credentials it talks to your space; set Playback:PublicBaseUrl
-// to the public URL SignalWire reaches this service at.
+// to the public URL SignalWire reaches this service at. Three instances as one cluster on this machine, sharing one
+// standalone emulator: samples/CallControlService/run-cluster.sh.
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Hosting;
@@ -18,19 +19,36 @@ var playbackSection = builder.Configuration.GetSection("Playback");
 var hasCredentials = !string.IsNullOrEmpty(playbackSection["ProjectId"] ?? Environment.GetEnvironmentVariable("SIGNALWIRE_PROJECT_ID"));
 var emulator = hasCredentials ? null : await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 5 });
 
-builder.Services.AddPlayback(playbackSection);
-if (emulator is not null)
+void UseEmulator(PlaybackOptions o)
 {
-    builder.Services.PostConfigure<PlaybackOptions>(o =>
+    if (emulator is not null)
     {
         o.BaseUrl = emulator.BaseUrl.ToString();
         o.ProjectId = emulator.ProjectId;
         o.ApiToken = emulator.ApiToken;
         o.SigningKey = emulator.SigningKey;
-    });
+    }
 }
 
-builder.Services.AddAkka("call-control", akka => akka.WithPlayback());
+// With a Playback:Cluster section (seed nodes, port …) the service is one node of an Akka.Cluster: each call's actor lives
+// on one node, and commands, webhooks and event streams work on every node. See run-cluster.sh.
+var clusterSection = playbackSection.GetSection("Cluster");
+if (clusterSection.Exists())
+{
+    var options = playbackSection.Get<PlaybackOptions>() ?? new PlaybackOptions();
+    UseEmulator(options);
+    builder.Services.Configure<PlaybackOptions>(playbackSection);
+    builder.Services.PostConfigure<PlaybackOptions>(UseEmulator);
+    builder.Services.AddPlayback();
+    var cluster = clusterSection.Get<PlaybackClusterOptions>() ?? new PlaybackClusterOptions();
+    builder.Services.AddAkka("call-control", akka => akka.WithPlaybackCluster(options.ToSettings("/signalwire/events"), cluster));
+}
+else
+{
+    builder.Services.AddPlayback(playbackSection);
+    builder.Services.PostConfigure<PlaybackOptions>(UseEmulator);
+    builder.Services.AddAkka("call-control", akka => akka.WithPlayback());
+}
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 var sseJson = new JsonSerializerOptions(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
