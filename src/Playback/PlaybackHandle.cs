@@ -20,14 +20,29 @@ public sealed class PlaybackHandle
     /// <summary>The control id (generated UUID v4 unless <see cref="PlayOptions.ControlId"/> was given).</summary>
     public string ControlId => _tracker.ControlId;
 
-    /// <summary>The latest state (in a cluster, until the first event arrives from the call's node: the state the play's reply reported).</summary>
-    public PlaybackState Current => _tracker.Last?.State ?? _accepted?.State ?? PlaybackState.Queued;
+    /// <summary>The latest state (in a cluster, until an event newer than the play's reply arrives from the call's node: the state the reply reported).</summary>
+    public PlaybackState Current => LastEvent?.State ?? _accepted?.State ?? PlaybackState.Queued;
 
     /// <summary>The latest volume in dB.</summary>
-    public double Volume => _tracker.Last?.Volume ?? _accepted?.Volume ?? 0;
+    public double Volume => LastEvent?.Volume ?? _accepted?.Volume ?? 0;
 
     /// <summary>Why the playback is in its state, when known (e.g. the reason it failed).</summary>
-    public string? Reason => _tracker.Last?.Reason ?? _accepted?.Reason;
+    public string? Reason => LastEvent?.Reason ?? _accepted?.Reason;
+
+    /// <summary>
+    /// The tracker's last event, or null while it is older than the play's reply: in a cluster the reply (Playing or later)
+    /// can overtake the Queued/Starting events, and a play never goes back to Queued or Starting once accepted.
+    /// </summary>
+    private PlaybackEvent? LastEvent
+    {
+        get
+        {
+            var last = _tracker.Last;
+            return last is { State: PlaybackState.Queued or PlaybackState.Starting } && _accepted is { State: not (PlaybackState.Queued or PlaybackState.Starting) }
+                ? null
+                : last;
+        }
+    }
 
     /// <summary>The state stream: replays the current state to each new subscriber, then every change, and completes after the terminal state. Delivered off the actor threads.</summary>
     public IObservable<PlaybackState> States => _manager.Hub.StatesOf(_tracker);

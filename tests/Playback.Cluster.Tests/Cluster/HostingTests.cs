@@ -1,0 +1,197 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Playback.Emulator;
+using Playback.Hosting;
+using Xunit.Abstractions;
+
+namespace Playback.Cluster.Tests;
+
+/// <summary>Two generic hosts with Akka.Hosting and <c>WithPlaybackCluster</c>, joined over loopback, against one emulator.</summary>
+public sealed class HostingTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Two_hosts_with_WithPlaybackCluster_form_a_cluster_where_a_play_started_on_one_is_paused_from_the_other()
+    {
+        await using var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 10 });
+        var settings = new PlaybackSettings
+        {
+            BaseUrl = emulator.BaseUrl,
+            ProjectId = emulator.ProjectId,
+            ApiToken = emulator.ApiToken,
+            AskTimeout = TimeSpan.FromSeconds(20),
+        };
+        var port1 = FreePort();
+        var port2 = FreePort();
+        var seed = $"akka.tcp://calls@127.0.0.1:{port1}";
+        var host1 = BuildHost(settings, port1, seed);
+        var host2 = BuildHost(settings, port2, seed);
+        var hosts = new[] { host1, host2 };
+        try
+        {
+            await host1.StartAsync();
+            await host2.StartAsync();
+            var systems = hosts.Select(h => h.Services.GetRequiredService<ActorSystem>()).ToArray();
+            await Outcomes.Eventually(
+                () => systems.All(s => Akka.Cluster.Cluster.Get(s).State.Members.Count(m => m.Status == MemberStatus.Up) == 2),
+                "both hosts see 2 members up",
+                seconds: 10);
+
+            var managers = new PlaybackManager[hosts.Length];
+            for (var i = 0; i < hosts.Length; i++)
+            {
+                var services = hosts[i].Services;
+                managers[i] = services.GetRequiredService<PlaybackManager>();
+                Assert.NotNull(systems[i].GetPlayback());
+                Assert.Same(systems[i].GetPlayback(), managers[i]);
+                var registry = services.GetRequiredService<ActorRegistry>();
+                Assert.True(registry.TryGet<PlaybackCallRegion>(out var region), "PlaybackCallRegion is in the ActorRegistry");
+                Assert.False(region.IsNobody());
+                Assert.True(registry.TryGet<PlaybackCallRegistry>(out var callRegistry), "PlaybackCallRegistry is in the ActorRegistry");
+                Assert.Same(managers[i].CallRegistryActor, callRegistry);
+            }
+
+            Assert.NotSame(managers[0], managers[1]);
+            await WaitForEventSubscribersAsync(systems, managers);
+
+            var call = emulator.CreateCall();
+            var handle = await managers[1].PlayAsync(call, Outcomes.Long());
+            Assert.Equal(PlaybackState.Playing, handle.Current);
+
+            var paused = await managers[0].PauseAsync(call, handle.ControlId);
+            Assert.Equal(PlaybackState.Paused, paused.State);
+            await Outcomes.Eventually(
+                () => managers[0].Snapshot(call).Any(s => s.ControlId == handle.ControlId && s.State == PlaybackState.Paused),
+                "host 1's snapshot shows the play paused",
+                seconds: 5);
+            await Outcomes.Eventually(
+                () => managers[1].Snapshot(call).Any(s => s.ControlId == handle.ControlId && s.State == PlaybackState.Paused),
+                "host 2's snapshot shows the play paused",
+                seconds: 5);
+            output.WriteLine($"call {call}: {string.Join(", ", managers[0].Snapshot(call).Select(s => $"{s.ControlId}={s.State}"))}");
+
+            await managers[1].StopAsync(call, handle.ControlId);
+        }
+        finally
+        {
+            // Host 2 first: host 1 is the seed and the oldest member (coordinator), so host 2 leaves to it cleanly.
+            foreach (var host in hosts.Reverse())
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await host.StopAsync(timeout.Token);
+                }
+                finally
+                {
+                    host.Dispose();
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Cluster_options_with_no_shards_are_rejected_naming_number_of_shards()
+    {
+        var options = new PlaybackClusterOptions { NumberOfShards = 0 };
+
+        var error = Assert.Throws<PlaybackConfigurationException>(() => options.ToSettings());
+
+        Assert.Contains("number-of-shards", error.Message);
+    }
+
+    private static IHost BuildHost(PlaybackSettings settings, int port, string seed) =>
+        new HostBuilder()
+            .ConfigureLogging(logging => logging.ClearProviders())
+            .ConfigureServices(services =>
+            {
+                services.AddPlayback();
+                services.AddAkka("calls", (akka, _) => akka
+                    .AddHocon(TunedConfig, HoconAddMode.Prepend)
+                    .WithPlaybackCluster(settings, new PlaybackClusterOptions
+                    {
+                        Hostname = "127.0.0.1",
+                        Port = port,
+                        SeedNodes = [seed],
+                    }));
+            })
+            .Build();
+
+    private static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    /// <summary>
+    /// Waits until an event published on either node reaches both nodes' event hubs (subscriptions spread by gossip; an
+    /// event published before a node's subscription reached the publisher's mediator would miss that node).
+    /// </summary>
+    private static async Task WaitForEventSubscribersAsync(ActorSystem[] systems, PlaybackManager[] managers)
+    {
+        var topic = PlaybackClusterSettings.Default.AllCallsTopic;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        for (var i = 0; i < systems.Length; i++)
+        {
+            var callId = $"warm-up-{i}";
+            var mediator = DistributedPubSub.Get(systems[i]).Mediator;
+            while (!managers.All(m => m.Snapshot(callId).Count > 0))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"Events published on host {i + 1} do not reach both hosts.");
+                }
+
+                mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, new PlaybackEvent(callId, "w", PlaybackState.Playing, null, 0, null, DateTimeOffset.UtcNow, PlaybackChange.State)));
+                await Task.Delay(100);
+            }
+
+            mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, new PlaybackEvent(callId, "w", PlaybackState.Finished, PlaybackState.Playing, 0, null, DateTimeOffset.UtcNow, PlaybackChange.State)));
+        }
+    }
+
+    /// <summary>LoopbackCluster's tuning without provider and remote port: <c>WithPlaybackCluster</c> sets remoting and clustering.</summary>
+    private const string TunedConfig = """
+        akka {
+          loglevel = WARNING
+          stdout-loglevel = WARNING
+          coordinated-shutdown {
+            exit-clr = off
+            phases.cluster-sharding-shutdown-region.timeout = 3s
+            phases.cluster-exiting.timeout = 2s
+            phases.cluster-leave.timeout = 2s
+          }
+          cluster {
+            gossip-interval = 200ms
+            leader-actions-interval = 200ms
+            unreachable-nodes-reaper-interval = 250ms
+            periodic-tasks-initial-delay = 100ms
+            failure-detector { heartbeat-interval = 300ms, acceptable-heartbeat-pause = 1500ms, threshold = 8.0 }
+            split-brain-resolver { active-strategy = keep-majority, stable-after = 1500ms }
+            down-removal-margin = off
+            pub-sub.gossip-interval = 200ms
+            sharding {
+              retry-interval = 200ms
+              handoff-timeout = 15s
+              shard-start-timeout = 2s
+              waiting-for-state-timeout = 1s
+              updating-state-timeout = 2s
+              coordinator-failure-backoff = 500ms
+              rebalance-interval = 3600s
+              distributed-data.durable.keys = []
+              distributed-data.gossip-interval = 200ms
+              distributed-data.notify-subscribers-interval = 100ms
+            }
+            singleton.hand-over-retry-interval = 200ms
+            singleton-proxy.singleton-identification-interval = 200ms
+          }
+        }
+        """;
+}
