@@ -112,4 +112,23 @@ public sealed class ClusterBehaviourTests(ThreeNodeCluster fixture, ITestOutputH
         await Outcomes.Eventually(() => { lock (all) { return all.Any(e => e.State == PlaybackState.Stopped) && all.Any(e => e.State == PlaybackState.Paused); } }, "the all-calls stream has them too");
         Assert.Empty(remote.Playback.Snapshot(call));
     }
+
+    [Fact]
+    public async Task An_idle_call_actor_passivates_and_the_call_is_served_again_afterwards()
+    {
+        var call = Emulator.CreateCall();
+        var first = await Nodes[0].Playback.PlayAsync(call, Outcomes.Short(), new PlayOptions { StatusUrl = Nodes[0].WebhookUrl });
+        Assert.Equal(PlaybackState.Finished, (await first.Completion.WaitAsync(TimeSpan.FromSeconds(20))).State);
+
+        // Idle timeout 3 s: the entity asks its shard to passivate it (ShardRegion.Passivate) and stops.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await Cluster.HostOfAsync(call) is not null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the idle call actor passivated");
+            await Task.Delay(200);
+        }
+
+        var second = await Nodes[2].Playback.PlayAsync(call, Outcomes.Short(), new PlayOptions { StatusUrl = Nodes[1].WebhookUrl });
+        Assert.Equal(PlaybackState.Finished, (await second.Completion.WaitAsync(TimeSpan.FromSeconds(20))).State);
+    }
 }

@@ -33,7 +33,11 @@ public sealed class LoopbackCluster : IAsyncDisposable
 
     public IReadOnlyList<ClusterNode> Nodes { get; }
 
-    public static async Task<LoopbackCluster> StartAsync(int size, string? crashable = null)
+    /// <param name="size">Number of nodes (a, b, c …).</param>
+    /// <param name="crashable">The node whose ActorSystem terminates without leaving (a crash).</param>
+    /// <param name="callsRole">When set, only nodes in <paramref name="withRole"/> host call actors; the others run a proxy.</param>
+    /// <param name="withRole">Names of the nodes with <paramref name="callsRole"/>.</param>
+    public static async Task<LoopbackCluster> StartAsync(int size, string? crashable = null, string? callsRole = null, params string[] withRole)
     {
         var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 10 });
         var nodes = new List<ClusterNode>();
@@ -41,7 +45,7 @@ public sealed class LoopbackCluster : IAsyncDisposable
         for (var i = 0; i < size; i++)
         {
             var name = ((char)('a' + i)).ToString();
-            var node = await ClusterNode.StartAsync(name, emulator, hardCrash: name == crashable);
+            var node = await ClusterNode.StartAsync(name, emulator, hardCrash: name == crashable, callsRole, hasRole: withRole.Contains(name));
             seed ??= node.Address;
             await Akka.Cluster.Cluster.Get(node.System).JoinAsync(seed);
             nodes.Add(node);
@@ -49,7 +53,7 @@ public sealed class LoopbackCluster : IAsyncDisposable
 
         var cluster = new LoopbackCluster(emulator, nodes);
         await cluster.WaitForUpAsync(size);
-        await cluster.WaitForRegionsAsync(size);
+        await cluster.WaitForRegionsAsync(callsRole is null ? size : withRole.Length);
         await cluster.WaitForEventSubscribersAsync();
         return cluster;
     }
@@ -171,9 +175,10 @@ public sealed class ClusterNode : IAsyncDisposable
 
     private int _webhooks;
 
-    public static async Task<ClusterNode> StartAsync(string name, CallingEmulator emulator, bool hardCrash)
+    public static async Task<ClusterNode> StartAsync(string name, CallingEmulator emulator, bool hardCrash, string? callsRole = null, bool hasRole = false)
     {
-        var config = ConfigurationFactory.ParseString(ClusterConfig(hardCrash)).WithFallback(PlaybackClusterSettings.Reference);
+        var roles = callsRole is not null && hasRole ? $"akka.cluster.roles = [\"{callsRole}\"]\n" : string.Empty;
+        var config = ConfigurationFactory.ParseString(roles + ClusterConfig(hardCrash)).WithFallback(PlaybackClusterSettings.Reference);
         var system = ActorSystem.Create("calls", config);
         var settings = new PlaybackSettings
         {
@@ -182,8 +187,9 @@ public sealed class ClusterNode : IAsyncDisposable
             ApiToken = emulator.ApiToken,
             AskTimeout = TimeSpan.FromSeconds(40),
             RequestTimeout = TimeSpan.FromSeconds(10),
+            IdleTimeout = TimeSpan.FromSeconds(3),
         };
-        var playback = await PlaybackCluster.StartAsync(system, settings);
+        var playback = await PlaybackCluster.StartAsync(system, settings, PlaybackClusterSettings.Default with { Role = callsRole });
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
