@@ -19,8 +19,8 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
     private readonly UntypedReceive _ready;
     private readonly UntypedReceive _busy;
     private readonly UntypedReceive _gone;
-    private readonly UntypedReceive _restoring;
-    private readonly UntypedReceive _passivating;
+    private readonly UntypedReceive? _restoring;
+    private readonly UntypedReceive? _passivating;
     private readonly ClusterEntityHooks? _cluster;
     private ImmutableArray<PlaybackSnapshot> _seedLost;
     private bool _handingOff;
@@ -41,9 +41,13 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
         _ready = Ready;
         _busy = Busy;
         _gone = Gone;
-        _restoring = Restoring;
-        _passivating = Passivating;
         _cluster = settings.Cluster;
+        if (_cluster is not null)
+        {
+            // Behaviours used only as a sharding entity: no delegates for them on a single node.
+            _restoring = Restoring;
+            _passivating = Passivating;
+        }
     }
 
     /// <summary>
@@ -71,7 +75,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
             // The events say this call had playbacks on another node: hold everything until its handoff arrives (or,
             // when that node was lost, for the restore timeout) and start from what the events tell meanwhile.
             _state = CallPlaybacks.FromEvents(_callId, seen, out _seedLost);
-            Context.Become(_restoring);
+            Context.Become(_restoring!);
             Timers.StartSingleTimer(RestoreTimerKey, RestoreTimedOut.Instance, _cluster.RestoreTimeout);
             return;
         }
@@ -156,7 +160,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
                     RequestPassivation();
                     if (_cluster is not null)
                     {
-                        Context.Become(_passivating);
+                        Context.Become(_passivating!);
                     }
                 }
 
