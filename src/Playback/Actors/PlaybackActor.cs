@@ -421,6 +421,13 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
                     Publish(publish.Event);
                     break;
                 case ReplyToCaller reply:
+                    if (_state.IsIdle && _state.GoneReason is null)
+                    {
+                        // Arm the idle timer before the caller hears back, so that what the caller does next (and a
+                        // virtual clock in tests) already sees it.
+                        RestartIdleTimer();
+                    }
+
                     _caller?.Tell(reply.Reply);
                     _caller = null;
                     break;
