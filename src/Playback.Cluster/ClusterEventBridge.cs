@@ -13,18 +13,25 @@ internal sealed class ClusterEventBridge : UntypedActor
     private readonly PlaybackEventHub _hub;
     private readonly string _topic;
     private readonly TaskCompletionSource _subscribed;
+    private readonly IActorRef _gateway;
 
-    public ClusterEventBridge(PlaybackEventHub hub, string topic, TaskCompletionSource subscribed)
+    public ClusterEventBridge(PlaybackEventHub hub, string topic, TaskCompletionSource subscribed, IActorRef gateway)
     {
         _hub = hub;
         _topic = topic;
         _subscribed = subscribed;
+        _gateway = gateway;
     }
 
-    public static Props Props(PlaybackEventHub hub, string topic, TaskCompletionSource subscribed) =>
-        Akka.Actor.Props.Create(() => new ClusterEventBridge(hub, topic, subscribed));
+    // The bridge watches the manager's gateway: it stops (and so unsubscribes) when the disposed manager stops the gateway.
+    public static Props Props(PlaybackEventHub hub, string topic, TaskCompletionSource subscribed, IActorRef gateway) =>
+        Akka.Actor.Props.Create(() => new ClusterEventBridge(hub, topic, subscribed, gateway));
 
-    protected override void PreStart() => DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(_topic, Self));
+    protected override void PreStart()
+    {
+        Context.Watch(_gateway);
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(_topic, Self));
+    }
 
     protected override void PostStop() => _subscribed.TrySetCanceled();
 
@@ -37,6 +44,9 @@ internal sealed class ClusterEventBridge : UntypedActor
                 break;
             case SubscribeAck:
                 _subscribed.TrySetResult();
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_gateway):
+                Context.Stop(Self);
                 break;
             default:
                 Unhandled(message);

@@ -130,8 +130,9 @@ public static class PlaybackCluster
                     cluster.RestoreTimeout,
                     () => HasSuccessor(sys, cluster.Role)),
             };
-            sys.ActorOf(ClusterEventBridge.Props(actorSettings.Hub, topic, subscribed), "playback-events-" + id);
-            return sys.ActorOf(CallGateway.Props(Region, settings.AskTimeout + TimeSpan.FromSeconds(5)), "playback-gateway-" + id);
+            var gateway = sys.ActorOf(CallGateway.Props(Region, settings.AskTimeout + TimeSpan.FromSeconds(5)), "playback-gateway-" + id);
+            sys.ActorOf(ClusterEventBridge.Props(actorSettings.Hub, topic, subscribed, gateway), "playback-events-" + id);
+            return gateway;
         });
 
         var props = entitySettings!;
