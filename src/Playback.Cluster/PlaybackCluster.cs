@@ -22,7 +22,7 @@ public static class PlaybackCluster
     /// <exception cref="PlaybackConfigurationException">A setting is wrong.</exception>
     /// <exception cref="InvalidOperationException">The ActorSystem is not a cluster system.</exception>
     public static Task<PlaybackManager> StartAsync(ActorSystem system, PlaybackSettings settings, PlaybackClusterSettings? cluster = null) =>
-        StartCoreAsync(system, settings, api: null, cluster, startRegion: true);
+        StartCoreAsync(system, settings, api: null, cluster);
 
     /// <summary>Starts Playback on a clustered ActorSystem with a given Calling API implementation (used as given).</summary>
     /// <param name="system">An ActorSystem whose provider is <c>cluster</c>.</param>
@@ -34,7 +34,7 @@ public static class PlaybackCluster
     public static Task<PlaybackManager> StartAsync(ActorSystem system, PlaybackSettings settings, ICallingApi api, PlaybackClusterSettings? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(api);
-        return StartCoreAsync(system, settings, api, cluster, startRegion: true);
+        return StartCoreAsync(system, settings, api, cluster);
     }
 
     /// <summary>Registers Playback's serializer for the messages that cross nodes (also bound in <c>hocon/cluster.conf</c>).</summary>
@@ -61,31 +61,27 @@ public static class PlaybackCluster
     }
 
     /// <summary>
-    /// Creates the manager, its event bridge and its gateway; starts the shard region (or its proxy on nodes without the
-    /// role) unless <paramref name="startRegion"/> is false because Akka.Hosting's <c>WithShardRegion</c> does it with
-    /// <see cref="EntityProps"/>.
+    /// Creates the manager, its event bridge and its gateway, and starts the shard region (or its proxy on nodes without
+    /// the role). Akka.Hosting's <c>WithShardRegion</c> starts the region itself from <see cref="Prepare"/>'s entity props.
     /// </summary>
-    internal static async Task<PlaybackManager> StartCoreAsync(ActorSystem system, PlaybackSettings settings, ICallingApi? api, PlaybackClusterSettings? cluster, bool startRegion)
+    internal static async Task<PlaybackManager> StartCoreAsync(ActorSystem system, PlaybackSettings settings, ICallingApi? api, PlaybackClusterSettings? cluster)
     {
         var prepared = Prepare(system, settings, api, cluster);
-        if (startRegion)
+        var sharding = ClusterSharding.Get(system);
+        if (prepared.HostsCalls)
         {
-            var sharding = ClusterSharding.Get(system);
-            if (prepared.HostsCalls)
-            {
-                var shardingSettings = ClusterShardingSettings.Create(system).WithRole(prepared.Cluster.Role).WithRememberEntities(prepared.Cluster.RememberEntities);
-                await sharding.StartAsync(
-                    prepared.Cluster.TypeName,
-                    prepared.EntityProps,
-                    shardingSettings,
-                    new CallMessageExtractor(prepared.Cluster.NumberOfShards),
-                    sharding.DefaultShardAllocationStrategy(shardingSettings),
-                    HandOffCall.Instance).ConfigureAwait(false);
-            }
-            else
-            {
-                await sharding.StartProxyAsync(prepared.Cluster.TypeName, prepared.Cluster.Role!, new CallMessageExtractor(prepared.Cluster.NumberOfShards)).ConfigureAwait(false);
-            }
+            var shardingSettings = ClusterShardingSettings.Create(system).WithRole(prepared.Cluster.Role).WithRememberEntities(prepared.Cluster.RememberEntities);
+            await sharding.StartAsync(
+                prepared.Cluster.TypeName,
+                prepared.EntityProps,
+                shardingSettings,
+                new CallMessageExtractor(prepared.Cluster.NumberOfShards),
+                sharding.DefaultShardAllocationStrategy(shardingSettings),
+                HandOffCall.Instance).ConfigureAwait(false);
+        }
+        else
+        {
+            await sharding.StartProxyAsync(prepared.Cluster.TypeName, prepared.Cluster.Role!, new CallMessageExtractor(prepared.Cluster.NumberOfShards)).ConfigureAwait(false);
         }
 
         await prepared.Subscribed.ConfigureAwait(false);
@@ -148,9 +144,6 @@ public static class PlaybackCluster
             && !m.UniqueAddress.Equals(cluster.SelfUniqueAddress)
             && (role is null || m.HasRole(role)));
     }
-
-    /// <summary>The props of a call entity (for Akka.Hosting's <c>WithShardRegion</c>).</summary>
-    internal static Func<string, Props> EntityProps(Prepared prepared) => prepared.EntityProps;
 
     internal sealed record Prepared(PlaybackManager Manager, PlaybackClusterSettings Cluster, bool HostsCalls, Func<string, Props> EntityProps, Task Subscribed);
 }

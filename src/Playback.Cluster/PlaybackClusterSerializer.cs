@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
@@ -8,8 +7,9 @@ namespace Playback;
 
 /// <summary>
 /// Serializes the messages Playback sends between nodes (commands, acknowledgments, replies with their errors, webhooks,
-/// webhook results, events, handoffs) as JSON with System.Text.Json, one manifest per message. Bound in
-/// <c>hocon/cluster.conf</c>; errors travel as their type and data and are rebuilt as the same exception types.
+/// webhook results, events, handoffs) as JSON with System.Text.Json, one manifest per message. The message records are
+/// written as they are (media items through their own wire converter); errors travel as their type and data and are
+/// rebuilt as the same exception types. Bound in <c>hocon/cluster.conf</c>.
 /// </summary>
 public sealed class PlaybackClusterSerializer : SerializerWithStringManifest
 {
@@ -72,19 +72,10 @@ public sealed class PlaybackClusterSerializer : SerializerWithStringManifest
     /// <exception cref="ArgumentException">Not a message this serializer handles.</exception>
     public override byte[] ToBinary(object obj) => obj switch
     {
-        StartPlay p => Write(new PlayDto(p.CallId, p.ControlId, MediaJson.Serialize(p.Media), OptionsDto.From(p.Options))),
-        PausePlay p => Write(new ControlDto(p.CallId, p.ControlId, null)),
-        ResumePlay p => Write(new ControlDto(p.CallId, p.ControlId, null)),
-        StopPlay p => Write(new ControlDto(p.CallId, p.ControlId, null)),
-        ChangeVolume p => Write(new ControlDto(p.CallId, p.ControlId, p.Volume)),
         CommandReceived => [],
-        CommandSucceeded ok => Write(ok.Playback),
         CommandFailed failed => Write(ErrorDto.From(failed.Error)),
-        PlayStatusReceived s => Write(s),
-        CallStateReceived s => Write(s),
-        WebhookResult r => Write(r),
-        PlaybackEvent e => Write(e),
-        CallHandoff h => Write(new HandoffDto(h.CallId, h.Playbacks.Select(EntryDto.From).ToList(), h.Queue.ToList(), h.Ended.ToList())),
+        CommandSucceeded ok => Write(ok.Playback),
+        StartPlay or PausePlay or ResumePlay or StopPlay or ChangeVolume or PlayStatusReceived or CallStateReceived or WebhookResult or PlaybackEvent or CallHandoff => Write(obj, obj.GetType()),
         _ => throw new ArgumentException($"PlaybackClusterSerializer cannot serialize {obj?.GetType().FullName ?? "null"}.", nameof(obj)),
     };
 
@@ -99,11 +90,11 @@ public sealed class PlaybackClusterSerializer : SerializerWithStringManifest
         {
             return manifest switch
             {
-                Play => Read<PlayDto>(bytes).ToCommand(),
-                Pause => Read<ControlDto>(bytes) is var pause ? new PausePlay(pause.CallId, pause.ControlId) : null!,
-                Resume => Read<ControlDto>(bytes) is var resume ? new ResumePlay(resume.CallId, resume.ControlId) : null!,
-                Stop => Read<ControlDto>(bytes) is var stop ? new StopPlay(stop.CallId, stop.ControlId) : null!,
-                Volume => Read<ControlDto>(bytes) is var volume ? new ChangeVolume(volume.CallId, volume.ControlId, volume.Volume ?? 0) : null!,
+                Play => Read<StartPlay>(bytes),
+                Pause => Read<PausePlay>(bytes),
+                Resume => Read<ResumePlay>(bytes),
+                Stop => Read<StopPlay>(bytes),
+                Volume => Read<ChangeVolume>(bytes),
                 Received => CommandReceived.Instance,
                 Succeeded => new CommandSucceeded(Read<PlaybackSnapshot>(bytes)),
                 Failed => new CommandFailed(Read<ErrorDto>(bytes).ToException()),
@@ -111,7 +102,7 @@ public sealed class PlaybackClusterSerializer : SerializerWithStringManifest
                 CallStatus => Read<CallStateReceived>(bytes),
                 Webhook => Read<WebhookResult>(bytes),
                 Event => Read<PlaybackEvent>(bytes),
-                Handoff => Read<HandoffDto>(bytes).ToHandoff(),
+                Handoff => Read<CallHandoff>(bytes),
                 _ => throw new System.Runtime.Serialization.SerializationException($"Unknown Playback message manifest '{manifest}'."),
             };
         }
@@ -123,53 +114,10 @@ public sealed class PlaybackClusterSerializer : SerializerWithStringManifest
 
     private static byte[] Write<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Json);
 
+    private static byte[] Write(object value, Type type) => JsonSerializer.SerializeToUtf8Bytes(value, type, Json);
+
     private static T Read<T>(byte[] bytes) =>
         JsonSerializer.Deserialize<T>(bytes, Json) ?? throw new JsonException($"{typeof(T).Name} was null.");
-
-    private sealed record ControlDto(string CallId, string ControlId, double? Volume);
-
-    private sealed record PlayDto(string CallId, string ControlId, string Media, OptionsDto Options)
-    {
-        public StartPlay ToCommand() => new(CallId, ControlId, MediaJson.Parse(Media).ToImmutableArray(), Options.ToOptions());
-    }
-
-    private sealed record OptionsDto(string? ControlId, double? Volume, PlayDirection? Direction, int? Loop, string? Language, string? Voice, TtsGender? Gender, Uri? StatusUrl, PlayConflict WhenBusy)
-    {
-        public static OptionsDto From(PlayOptions o) => new(o.ControlId, o.Volume, o.Direction, o.Loop, o.Language, o.Voice, o.Gender, o.StatusUrl, o.WhenBusy);
-
-        public PlayOptions ToOptions() => new()
-        {
-            ControlId = ControlId,
-            Volume = Volume,
-            Direction = Direction,
-            Loop = Loop,
-            Language = Language,
-            Voice = Voice,
-            Gender = Gender,
-            StatusUrl = StatusUrl,
-            WhenBusy = WhenBusy,
-        };
-    }
-
-    private sealed record EntryDto(string ControlId, PlaybackState State, double Volume, string? Reason, string Media, OptionsDto Options, bool StopSent, DateTimeOffset? LastAckAt, DateTimeOffset? LastEventAt)
-    {
-        public static EntryDto From(PlaybackEntry e) =>
-            new(e.ControlId, e.State, e.Volume, e.Reason, MediaJson.Serialize(e.Media), OptionsDto.From(e.Options), e.StopSent, e.LastAckAt, e.LastEventAt);
-
-        public PlaybackEntry ToEntry() =>
-            new(ControlId, State, Volume, Reason, MediaJson.Parse(Media).ToImmutableArray(), Options.ToOptions())
-            {
-                StopSent = StopSent,
-                LastAckAt = LastAckAt,
-                LastEventAt = LastEventAt,
-            };
-    }
-
-    private sealed record HandoffDto(string CallId, List<EntryDto> Playbacks, List<string> Queue, List<string> Ended)
-    {
-        public CallHandoff ToHandoff() =>
-            new(CallId, Playbacks.Select(p => p.ToEntry()).ToImmutableArray(), Queue.ToImmutableList(), Ended.ToImmutableList());
-    }
 
     private enum ErrorKind
     {
