@@ -1,8 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,8 +24,8 @@ public sealed class HostingTests(ITestOutputHelper output)
             ApiToken = emulator.ApiToken,
             AskTimeout = TimeSpan.FromSeconds(20),
         };
-        var port1 = FreePort();
-        var port2 = FreePort();
+        var port1 = ClusterTestSupport.FreeLoopbackPort();
+        var port2 = ClusterTestSupport.FreeLoopbackPort();
         var seed = $"akka.tcp://calls@127.0.0.1:{port1}";
         var host1 = BuildHost(settings, port1, seed);
         var host2 = BuildHost(settings, port2, seed);
@@ -58,7 +55,7 @@ public sealed class HostingTests(ITestOutputHelper output)
             }
 
             Assert.NotSame(managers[0], managers[1]);
-            await WaitForEventSubscribersAsync(systems, managers);
+            await ClusterTestSupport.WaitUntilEventsReachEveryNodeAsync(systems.Zip(managers).ToList());
 
             var call = emulator.CreateCall();
             var handle = await managers[1].PlayAsync(call, Outcomes.Long());
@@ -113,7 +110,7 @@ public sealed class HostingTests(ITestOutputHelper output)
             {
                 services.AddPlayback();
                 services.AddAkka("calls", (akka, _) => akka
-                    .AddHocon(TunedConfig, HoconAddMode.Prepend)
+                    .AddHocon(ClusterTestSupport.Tuning, HoconAddMode.Prepend)
                     .WithPlaybackCluster(settings, new PlaybackClusterOptions
                     {
                         Hostname = "127.0.0.1",
@@ -122,76 +119,4 @@ public sealed class HostingTests(ITestOutputHelper output)
                     }));
             })
             .Build();
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    /// <summary>
-    /// Waits until an event published on either node reaches both nodes' event hubs (subscriptions spread by gossip; an
-    /// event published before a node's subscription reached the publisher's mediator would miss that node).
-    /// </summary>
-    private static async Task WaitForEventSubscribersAsync(ActorSystem[] systems, PlaybackManager[] managers)
-    {
-        var topic = PlaybackClusterSettings.Default.AllCallsTopic;
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        for (var i = 0; i < systems.Length; i++)
-        {
-            var callId = $"warm-up-{i}";
-            var mediator = DistributedPubSub.Get(systems[i]).Mediator;
-            while (!managers.All(m => m.Snapshot(callId).Count > 0))
-            {
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"Events published on host {i + 1} do not reach both hosts.");
-                }
-
-                mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, new PlaybackEvent(callId, "w", PlaybackState.Playing, null, 0, null, DateTimeOffset.UtcNow, PlaybackChange.State)));
-                await Task.Delay(100);
-            }
-
-            mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, new PlaybackEvent(callId, "w", PlaybackState.Finished, PlaybackState.Playing, 0, null, DateTimeOffset.UtcNow, PlaybackChange.State)));
-        }
-    }
-
-    /// <summary>LoopbackCluster's tuning without provider and remote port: <c>WithPlaybackCluster</c> sets remoting and clustering.</summary>
-    private const string TunedConfig = """
-        akka {
-          loglevel = WARNING
-          stdout-loglevel = WARNING
-          coordinated-shutdown {
-            exit-clr = off
-            phases.cluster-sharding-shutdown-region.timeout = 3s
-            phases.cluster-exiting.timeout = 2s
-            phases.cluster-leave.timeout = 2s
-          }
-          cluster {
-            gossip-interval = 200ms
-            leader-actions-interval = 200ms
-            unreachable-nodes-reaper-interval = 250ms
-            periodic-tasks-initial-delay = 100ms
-            failure-detector { heartbeat-interval = 300ms, acceptable-heartbeat-pause = 1500ms, threshold = 8.0 }
-            split-brain-resolver { active-strategy = keep-majority, stable-after = 1500ms }
-            down-removal-margin = off
-            pub-sub.gossip-interval = 200ms
-            sharding {
-              retry-interval = 200ms
-              handoff-timeout = 15s
-              shard-start-timeout = 2s
-              waiting-for-state-timeout = 1s
-              updating-state-timeout = 2s
-              coordinator-failure-backoff = 500ms
-              rebalance-interval = 3600s
-              distributed-data.durable.keys = []
-              distributed-data.gossip-interval = 200ms
-              distributed-data.notify-subscribers-interval = 100ms
-            }
-            singleton.hand-over-retry-interval = 200ms
-            singleton-proxy.singleton-identification-interval = 200ms
-          }
-        }
-        """;
 }

@@ -2,7 +2,6 @@ using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
-using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -97,28 +96,8 @@ public sealed class LoopbackCluster : IAsyncDisposable
     /// Waits until an event published on any node reaches every node's event hub. Subscriptions spread by gossip: an event
     /// published before a node's subscription reached the publisher's mediator misses that node.
     /// </summary>
-    public async Task WaitForEventSubscribersAsync()
-    {
-        var topic = PlaybackClusterSettings.Default.AllCallsTopic;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        foreach (var from in Nodes)
-        {
-            var callId = "warm-up-" + from.Name;
-            var mediator = DistributedPubSub.Get(from.System).Mediator;
-            while (!Nodes.All(n => n.Playback.Snapshot(callId).Count > 0))
-            {
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"Events published on {from.Name} do not reach every node.");
-                }
-
-                mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, new PlaybackEvent(callId, "w", PlaybackState.Playing, null, 0, null, DateTimeOffset.UtcNow, PlaybackChange.State)));
-                await Task.Delay(100);
-            }
-
-            mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, new PlaybackEvent(callId, "w", PlaybackState.Finished, PlaybackState.Playing, 0, null, DateTimeOffset.UtcNow, PlaybackChange.State)));
-        }
-    }
+    public Task WaitForEventSubscribersAsync() =>
+        ClusterTestSupport.WaitUntilEventsReachEveryNodeAsync(Nodes.Select(n => (n.System, n.Playback)).ToList());
 
     /// <summary>The node whose shard region runs the call's actor right now, or null.</summary>
     public async Task<ClusterNode?> HostOfAsync(string callId)
@@ -223,46 +202,13 @@ public sealed class ClusterNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Gossip, failure detection, downing and sharding tuned for seconds, not minutes.</summary>
+    /// <summary>A cluster node on a free loopback port with the shared tuning; a crashable node terminates without leaving.</summary>
     private static string ClusterConfig(bool hardCrash) => $$"""
         akka {
-          loglevel = WARNING
-          stdout-loglevel = WARNING
           actor.provider = cluster
           remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-          coordinated-shutdown {
-            exit-clr = off
-            # Tear-down stops every node at once; a leave that cannot complete (no one to hand over to) is cut short.
-            phases.cluster-sharding-shutdown-region.timeout = 3s
-            phases.cluster-exiting.timeout = 2s
-            phases.cluster-leave.timeout = 2s
-            run-by-actor-system-terminate = {{(hardCrash ? "off" : "on")}}
-          }
-          cluster {
-            run-coordinated-shutdown-when-down = {{(hardCrash ? "off" : "on")}}
-            gossip-interval = 200ms
-            leader-actions-interval = 200ms
-            unreachable-nodes-reaper-interval = 250ms
-            periodic-tasks-initial-delay = 100ms
-            failure-detector { heartbeat-interval = 300ms, acceptable-heartbeat-pause = 1500ms, threshold = 8.0 }
-            split-brain-resolver { active-strategy = keep-majority, stable-after = 1500ms }
-            down-removal-margin = off
-            pub-sub.gossip-interval = 200ms
-            sharding {
-              retry-interval = 200ms
-              handoff-timeout = 15s
-              shard-start-timeout = 2s
-              waiting-for-state-timeout = 1s
-              updating-state-timeout = 2s
-              coordinator-failure-backoff = 500ms
-              rebalance-interval = 3600s
-              distributed-data.durable.keys = []
-              distributed-data.gossip-interval = 200ms
-              distributed-data.notify-subscribers-interval = 100ms
-            }
-            singleton.hand-over-retry-interval = 200ms
-            singleton-proxy.singleton-identification-interval = 200ms
-          }
+          coordinated-shutdown.run-by-actor-system-terminate = {{(hardCrash ? "off" : "on")}}
+          cluster.run-coordinated-shutdown-when-down = {{(hardCrash ? "off" : "on")}}
         }
-        """;
+        """ + ClusterTestSupport.Tuning;
 }
