@@ -413,6 +413,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
         var wasBusy = _state.InFlight is not null;
         _state = transition.State;
         var ended = false;
+        var idleArmed = false;
         foreach (var effect in transition.Effects)
         {
             switch (effect)
@@ -424,8 +425,9 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
                     if (_state.IsIdle && _state.GoneReason is null)
                     {
                         // Arm the idle timer before the caller hears back, so that what the caller does next (and a
-                        // virtual clock in tests) already sees it.
+                        // virtual clock in tests) already sees it; it is then not armed again below.
                         RestartIdleTimer();
+                        idleArmed = true;
                     }
 
                     _caller?.Tell(reply.Reply);
@@ -502,7 +504,11 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
             }
         }
 
-        RestartIdleTimer();
+        // Already armed when the reply left the call idle; a command run from the waiting queue since then set it itself.
+        if (!idleArmed)
+        {
+            RestartIdleTimer();
+        }
     }
 
     private void Send(ApiRequest request)
