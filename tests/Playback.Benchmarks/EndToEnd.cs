@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
 using Flurl.Http;
@@ -12,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Playback.Emulator;
 using Playback.Hosting;
+using Playback.Testing;
 
 namespace Playback.Benchmarks;
 
@@ -199,7 +199,7 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
         const int calls = 2_000;
         var rounds = quick ? 5 : 20;
         const string key = "PSKbench";
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var publicBase = $"http://127.0.0.1:{port}";
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -319,12 +319,5 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
         {
             throw new InvalidOperationException($"webhook answered {(int)response.StatusCode}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 }

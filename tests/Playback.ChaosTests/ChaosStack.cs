@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Playback.Emulator;
 using Playback.Hosting;
+using Playback.Testing;
 
 namespace Playback.ChaosTests;
 
@@ -44,7 +44,7 @@ public sealed class ChaosStack : IAsyncDisposable
         var emulator = await CallingEmulator.StartAsync(emulatorOptions);
         try
         {
-            var port = FreeLoopbackPort();
+            var port = Loopback.FreePort();
             var publicBase = $"http://127.0.0.1:{port}";
             const string path = "/signalwire/events";
             var settings = tune(new PlaybackSettings
@@ -95,12 +95,5 @@ public sealed class ChaosStack : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Emulator.DisposeAsync();
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 }

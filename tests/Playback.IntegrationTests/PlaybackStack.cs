@@ -1,11 +1,11 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Playback.Emulator;
 using Playback.Hosting;
+using Playback.Testing;
 
 namespace Playback.IntegrationTests;
 
@@ -26,7 +26,7 @@ public sealed class PlaybackStack : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
-        var port = FreeLoopbackPort();
+        var port = Loopback.FreePort();
         var publicBase = $"http://127.0.0.1:{port}";
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -59,12 +59,5 @@ public sealed class PlaybackStack : IAsyncLifetime
         }
 
         await Emulator.DisposeAsync();
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 }

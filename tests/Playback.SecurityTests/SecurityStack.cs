@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Playback.Emulator;
 using Playback.Hosting;
+using Playback.Testing;
 
 namespace Playback.SecurityTests;
 
@@ -68,7 +69,7 @@ public sealed class SecurityStack : IAsyncDisposable
     /// <param name="services">More services (e.g. an Akka.Hosting ActorSystem).</param>
     public static async Task<WebApplication> StartAppAsync(CallingEmulator emulator, ILoggerProvider logs, Action<PlaybackOptions>? configure, Action<int>? portChosen = null, Action<IServiceCollection>? services = null)
     {
-        var port = Support.FreeLoopbackPort();
+        var port = Loopback.FreePort();
         portChosen?.Invoke(port);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

@@ -1,22 +1,13 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Playback.SecurityTests;
 
-/// <summary>Small helpers shared by the tests: loopback ports, waiting on a condition, printing generated values.</summary>
+/// <summary>Small helpers shared by the tests: waiting on a condition, printing generated values.</summary>
 internal static class Support
 {
     /// <summary>How long a test waits for something that should happen at once (a generous bound, never an assertion on timing).</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
-    public static int FreeLoopbackPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 
     /// <summary>Polls a condition (yielding between polls, no sleeping thread) until it holds or <see cref="Patience"/> runs out.</summary>
     public static async Task EventuallyAsync(Func<bool> condition, string what)

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 
 namespace Playback.Cluster.Tests;
@@ -71,13 +69,5 @@ internal static class ClusterTestSupport
 
             mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, new PlaybackEvent(callId, "w", PlaybackState.Finished, PlaybackState.Playing, 0, null, DateTimeOffset.UtcNow, PlaybackChange.State)));
         }
-    }
-
-    /// <summary>A port that was free on 127.0.0.1 a moment ago (for seed nodes, which need their port before they start).</summary>
-    public static int FreeLoopbackPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Playback.Emulator;
 using Playback.Hosting;
 using Xunit.Abstractions;
+using Playback.Testing;
 
 namespace Playback.Cluster.Tests;
 
@@ -24,8 +25,8 @@ public sealed class HostingTests(ITestOutputHelper output)
             ApiToken = emulator.ApiToken,
             AskTimeout = TimeSpan.FromSeconds(20),
         };
-        var port1 = ClusterTestSupport.FreeLoopbackPort();
-        var port2 = ClusterTestSupport.FreeLoopbackPort();
+        var port1 = Loopback.FreePort();
+        var port2 = Loopback.FreePort();
         var seed = $"akka.tcp://calls@127.0.0.1:{port1}";
         var host1 = BuildHost(settings, port1, seed);
         var host2 = BuildHost(settings, port2, seed);

@@ -1,10 +1,10 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Playback.Emulator;
+using Playback.Testing;
 
 namespace Playback.Hosting.Tests;
 
@@ -49,7 +49,7 @@ internal sealed class PlaybackWebApp : IAsyncDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreeLoopbackPort();
+            var port = Loopback.FreePort();
             var baseUrl = $"http://127.0.0.1:{port}";
             var logs = new CapturingLoggerProvider();
             var builder = WebApplication.CreateSlimBuilder();
@@ -97,19 +97,5 @@ internal sealed class PlaybackWebApp : IAsyncDisposable
         Http.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
     }
 }
