@@ -246,7 +246,8 @@ public sealed class WatchdogTests(ITestOutputHelper output)
 {
     private const string HookUrl = "https://app.example.com/status";
 
-    private static readonly PlaybackSettings Watched = Settings with { StatusTimeout = TimeSpan.FromMinutes(5) };
+    // Idle passivation stays out of the way: the barriers below must reach the same call actor after time moves.
+    private static readonly PlaybackSettings Watched = Settings with { StatusTimeout = TimeSpan.FromMinutes(5), IdleTimeout = TimeSpan.FromHours(1) };
 
     private static readonly PlayOptions WithStatus = new() { StatusUrl = new Uri(HookUrl) };
 
