@@ -147,7 +147,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         var ledger = new ChaosLedger();
         using var events = new PlaybackEventLog(playback);
-        using var stalls = new StallDetector(ledger, emulator.Journal, CommandDeadline + StallSlack, $"dialect {dialectName}");
+        using var stalls = new StallDetector(ledger, emulator.Journal, CommandDeadline + StallSlack, $"dialect {dialectName}", ChaosReport.Path);
         var calls = Enumerable.Range(0, CallsPerDialect).Select(i => new CallScript(i, stack.NewCall(), new Random(unchecked((Seed * 1_000_003) + i)))).ToArray();
         var startup = clock.Elapsed;
 
@@ -216,7 +216,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         summary.Append("=== end of chaos summary ===");
         Print(summary.ToString());
         Print(slowestLine);
-        ChaosReport.Append(slowestLine);
+        ChaosReport.Append(ChaosReport.Path, slowestLine);
         if (stalls.Report is { } report)
         {
             Print(report.TrimEnd());

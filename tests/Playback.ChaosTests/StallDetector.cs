@@ -19,16 +19,19 @@ public sealed class StallDetector : IDisposable
     private readonly EmulatorJournal _journal;
     private readonly TimeSpan _limit;
     private readonly string _label;
+    private readonly string? _reportPath;
     private readonly ManualResetEventSlim _stop = new();
     private readonly Thread _thread;
     private volatile string? _report;
 
-    public StallDetector(ChaosLedger ledger, EmulatorJournal journal, TimeSpan limit, string label)
+    /// <param name="reportPath">The file the <c>STALL</c> line is appended to (<see cref="ChaosReport.Path"/> in a chaos run), or null.</param>
+    public StallDetector(ChaosLedger ledger, EmulatorJournal journal, TimeSpan limit, string label, string? reportPath)
     {
         _ledger = ledger;
         _journal = journal;
         _limit = limit;
         _label = label;
+        _reportPath = reportPath;
         _thread = new Thread(Watch) { IsBackground = true, Name = "chaos stall detector" };
         _thread.Start();
     }
@@ -74,7 +77,7 @@ public sealed class StallDetector : IDisposable
                 // The pool's numbers first: they are what the stall looks like at this moment.
                 var pool = ThreadPoolStatistics();
                 _report = Describe(oldest.Command, oldest.Waited, inFlight, now, pool);
-                ChaosReport.Append(_report[.._report.IndexOf('\n', StringComparison.Ordinal)]);
+                ChaosReport.Append(_reportPath, _report[.._report.IndexOf('\n', StringComparison.Ordinal)]);
                 return;
             }
         }
@@ -119,10 +122,13 @@ public static class ChaosReport
 {
     private static readonly object Gate = new();
 
-    public static void Append(string line)
+    /// <summary>The value of <c>PLAYBACK_CHAOS_REPORT</c>, or null when it is not set.</summary>
+    public static string? Path => Environment.GetEnvironmentVariable("PLAYBACK_CHAOS_REPORT") is { Length: > 0 } path ? path : null;
+
+    /// <summary>Appends one line (line breaks become spaces) to the file, when there is one.</summary>
+    public static void Append(string? path, string line)
     {
-        var path = Environment.GetEnvironmentVariable("PLAYBACK_CHAOS_REPORT");
-        if (string.IsNullOrEmpty(path))
+        if (path is null)
         {
             return;
         }
