@@ -7,6 +7,9 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
 {
     /// <summary>Set when the call actor runs as a cluster-sharding entity.</summary>
     public ClusterEntityHooks? Cluster { get; init; }
+
+    /// <summary>Where the actor records webhooks that prove its command in flight landed, for <see cref="ResilientCallingApi"/> to read before a retry.</summary>
+    public LandedEvidence? Evidence { get; init; }
 }
 
 /// <summary>

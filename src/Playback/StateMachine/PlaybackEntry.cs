@@ -11,6 +11,9 @@ internal sealed record PlaybackEntry(string ControlId, PlaybackState State, doub
     /// <summary>When the last command for this playback was acknowledged (actor clock).</summary>
     public DateTimeOffset? LastAckAt { get; init; }
 
+    /// <summary>A webhook for this control id has arrived: proof that its play reached the server.</summary>
+    public bool Heard { get; init; }
+
     /// <summary>The newest server timestamp of a webhook applied to this playback.</summary>
     public DateTimeOffset? LastEventAt { get; init; }
 
