@@ -25,6 +25,8 @@ public sealed class PlaybackManager : IAsyncDisposable
 
     private PlaybackManager(ActorSystem system, bool ownsSystem, PlaybackSettings settings, ICallingApi api, bool ownsApi, IScheduler? deliveryScheduler, Func<ActorSystem, PlaybackActorSettings, IActorRef>? startRouter = null)
     {
+        // Before any call actor (or Ask) can touch the scheduler from a pool thread: see SchedulerWarmup.
+        SchedulerWarmup.Run(system);
         _system = system;
         _ownsSystem = ownsSystem;
         _api = api;
