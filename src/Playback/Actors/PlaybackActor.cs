@@ -156,6 +156,9 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
                 _caller = sender;
                 Apply(_state.Decide(command, Now), webhookSender: null);
                 break;
+            case SettleAgain settle:
+                Apply(_state.SettleAgain(settle.ControlId, Now), webhookSender: null);
+                break;
             case IdleTick:
                 if (_state.IsIdle)
                 {
@@ -239,7 +242,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
             case StopIfIdle or HandOffCall:
                 Context.Stop(Self);
                 break;
-            case IdleTick or StatusTimedOut or RequestCompleted or CallHandoff:
+            case IdleTick or StatusTimedOut or RequestCompleted or CallHandoff or SettleAgain:
                 break;
             default:
                 Unhandled(message);
@@ -474,6 +477,9 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
                         Timers.Cancel("watchdog:" + watch.ControlId);
                     }
 
+                    break;
+                case SettleLater settle:
+                    Timers.StartSingleTimer("settle:" + settle.ControlId, new SettleAgain(settle.ControlId), _settings.SettleRetryDelay);
                     break;
                 case EndCall end:
                     ended = true;

@@ -10,6 +10,9 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
 
     /// <summary>Where the actor records webhooks that prove its command in flight landed, for <see cref="ResilientCallingApi"/> to read before a retry.</summary>
     public LandedEvidence? Evidence { get; init; }
+
+    /// <summary>How long after a failed settling stop the stop of an unconfirmed play is tried again.</summary>
+    public TimeSpan SettleRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>

@@ -205,6 +205,14 @@ internal sealed record CallPlaybacks
         return step.Done();
     }
 
+    /// <summary>The settle timer of an unconfirmed play fired: try its stop again. Only valid while no request is in flight.</summary>
+    public Transition SettleAgain(string controlId, DateTimeOffset now)
+    {
+        var step = new Step(this, now);
+        step.SettleAgain(controlId);
+        return step.Done();
+    }
+
     /// <summary>Ends every playback because the call is gone (404, or system-level knowledge).</summary>
     public Transition CallGone(string reason, DateTimeOffset now)
     {
@@ -236,15 +244,26 @@ internal sealed record CallPlaybacks
         {
             if (_state.Playbacks.TryGetValue(controlId, out var entry) && entry.State == PlaybackState.Playing)
             {
-                if (_state.InFlight?.Request.ControlId == controlId)
+                if (_state.InFlight?.Request.ControlId == controlId || (entry.Unconfirmed && !entry.Heard))
                 {
-                    // Its request's outcome will tell; re-arm so the watchdog still applies if that outcome changes nothing.
+                    // Its request's outcome will tell, or the stops that settle an unconfirmed play will (it may be playing, so
+                    // it is never reported failed on silence alone); re-arm so the watchdog still applies afterwards.
                     _news.Add(controlId);
                 }
                 else
                 {
                     Change(controlId, PlaybackState.Failed, "no status received");
                 }
+            }
+        }
+
+        public void SettleAgain(string controlId)
+        {
+            if (_state.GoneReason is null && _state.Playbacks.TryGetValue(controlId, out var entry)
+                && entry is { Unconfirmed: true, Heard: false } && !entry.State.IsTerminal())
+            {
+                Update(controlId, e => e with { StopSent = true });
+                Send(new ApiRequest(ApiCommand.Stop, controlId), hasCaller: false, settles: true);
             }
         }
 
@@ -385,16 +404,12 @@ internal sealed record CallPlaybacks
         public void Succeeded()
         {
             var flight = TakeInFlight();
-            if (flight.Settles is { } unknown)
+            if (flight.Settles)
             {
                 // The stop sent to settle a play whose outcome was unknown was accepted: whatever the play did, it is not
                 // playing now, so it can be reported as failed.
-                Change(flight.Request.ControlId, PlaybackState.Failed, $"{unknown.Message} Its outcome was unknown, so Playback stopped it.");
-                if (flight.HasCaller)
-                {
-                    Reply(new CommandFailed(unknown));
-                }
-
+                Change(flight.Request.ControlId, PlaybackState.Failed, $"{flight.Error?.Message ?? "calling.play's outcome was unknown."} Its outcome was unknown, so Playback stopped it.");
+                ReplyFailed(flight);
                 return;
             }
 
@@ -459,9 +474,9 @@ internal sealed record CallPlaybacks
             }
 
             var api = error as CallingApiException;
-            if (flight.Settles is { } unknown)
+            if (flight.Settles)
             {
-                SettleFailed(flight, unknown, api);
+                SettleFailed(flight, api);
                 return;
             }
 
@@ -521,36 +536,59 @@ internal sealed record CallPlaybacks
 
             // Nothing proves either way: stop it before reporting failure, so nothing reported failed can still be playing.
             Update(id, e => e with { StopSent = true });
-            Send(new ApiRequest(ApiCommand.Stop, id), flight.HasCaller, settles: error);
+            Send(new ApiRequest(ApiCommand.Stop, id), flight.HasCaller, settles: true, error: error);
         }
 
         /// <summary>The stop sent to settle an unknown play failed.</summary>
-        private void SettleFailed(InFlightRequest flight, PlaybackException unknown, CallingApiException? stopError)
+        private void SettleFailed(InFlightRequest flight, CallingApiException? stopError)
         {
             var id = flight.Request.ControlId;
             var entry = _state.Playbacks.GetValueOrDefault(id);
             if (entry is null || entry.State.IsTerminal())
             {
-                ReplyFailed(flight, unknown);
+                ReplyFailed(flight);
                 return;
             }
 
-            if (!entry.Heard && stopError is { IsTransient: false, MayHaveBeenApplied: false, StatusCode: 404 or 422 })
+            if (entry.Heard)
             {
-                // The server has no such play to stop: it never started.
-                Change(id, PlaybackState.Failed, unknown.Message);
-                ReplyFailed(flight, unknown);
+                // A webhook during the stop showed the play running: it landed, and the stop did not take.
+                Update(id, e => e with { Unconfirmed = false });
+                if (entry.State == PlaybackState.Starting)
+                {
+                    Change(id, PlaybackState.Playing, null);
+                }
+
+                _news.Add(id);
+                if (flight.Error is null)
+                {
+                    return;
+                }
+
+                ReplyWith(flight, id);
                 return;
             }
 
-            // The play may be running and could not be stopped: track it as live (a webhook or the watchdog settles it).
+            if (stopError is { IsTransient: false, MayHaveBeenApplied: false, StatusCode: 404 or 422 })
+            {
+                // The server has no such play to stop: it never started (or has ended).
+                Change(id, PlaybackState.Failed, flight.Error?.Message ?? entry.Reason);
+                ReplyFailed(flight);
+                return;
+            }
+
+            // The play may be running and could not be stopped: it is tracked as live and never reported failed; the stop is
+            // tried again later (and a webhook or a stop of yours settles it meanwhile). The caller hears the play's own
+            // failure, marked MayHaveBeenApplied.
+            Update(id, e => e with { Unconfirmed = true });
             if (entry.State == PlaybackState.Starting)
             {
-                Change(id, PlaybackState.Playing, "unconfirmed: the play's outcome is unknown and the stop sent to settle it failed; tracked as playing");
+                Change(id, PlaybackState.Playing, $"unconfirmed: {flight.Error?.Message} The stop sent to settle it failed too, so it is tracked as playing until a stop settles it.");
             }
 
             _news.Add(id);
-            ReplyWith(flight, id);
+            _effects.Add(new SettleLater(id));
+            ReplyFailed(flight);
         }
 
         /// <summary>A stop failed. A refusal (404, 422: nothing is playing under that control id) and a refused retry of a stop whose earlier attempt may have landed both end the playback as stopped.</summary>
@@ -607,6 +645,15 @@ internal sealed record CallPlaybacks
             if (flight.HasCaller)
             {
                 Reply(new CommandFailed(error));
+            }
+        }
+
+        /// <summary>Replies to the caller of a play being settled with the play's own failure.</summary>
+        private void ReplyFailed(InFlightRequest flight)
+        {
+            if (flight.Error is { } error)
+            {
+                ReplyFailed(flight, error);
             }
         }
 
@@ -766,9 +813,9 @@ internal sealed record CallPlaybacks
             Start(next, hasCaller: false);
         }
 
-        private void Send(ApiRequest request, bool hasCaller, string? thenPlay = null, PlaybackException? settles = null)
+        private void Send(ApiRequest request, bool hasCaller, string? thenPlay = null, bool settles = false, PlaybackException? error = null)
         {
-            _state = _state with { InFlight = new InFlightRequest(request, hasCaller, thenPlay) { Settles = settles } };
+            _state = _state with { InFlight = new InFlightRequest(request, hasCaller, thenPlay) { Settles = settles, Error = error } };
             _effects.Add(new SendRequest(request));
         }
 
@@ -833,6 +880,9 @@ internal sealed record CallPlaybacks
 /// <summary>The request on the wire: what it is, whether a caller waits for it, and the play to start after a replacing stop.</summary>
 internal sealed record InFlightRequest(ApiRequest Request, bool HasCaller, string? ThenPlay)
 {
-    /// <summary>Set on a stop sent to settle a play whose outcome was unknown: that play's failure, reported once the stop's outcome is known.</summary>
-    public PlaybackException? Settles { get; init; }
+    /// <summary>A stop sent to settle a play whose outcome was unknown.</summary>
+    public bool Settles { get; init; }
+
+    /// <summary>The failure of the play being settled, reported to its caller once the stop's outcome is known (null when the stop is tried again later, without a caller).</summary>
+    public PlaybackException? Error { get; init; }
 }

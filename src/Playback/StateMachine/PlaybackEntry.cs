@@ -14,6 +14,9 @@ internal sealed record PlaybackEntry(string ControlId, PlaybackState State, doub
     /// <summary>A webhook for this control id has arrived: proof that its play reached the server.</summary>
     public bool Heard { get; init; }
 
+    /// <summary>Its play's outcome is unknown and the stop sent to settle it failed too: tracked as playing, stopped again later.</summary>
+    public bool Unconfirmed { get; init; }
+
     /// <summary>The newest server timestamp of a webhook applied to this playback.</summary>
     public DateTimeOffset? LastEventAt { get; init; }
 

@@ -93,21 +93,65 @@ public sealed class TruthUnderFailureTests
     }
 
     [Fact]
-    public void An_unknown_play_whose_settling_stop_is_unknown_too_is_tracked_as_playing()
+    public void An_unknown_play_whose_settling_stop_is_unknown_too_is_tracked_as_playing_and_the_caller_hears_the_unknown_failure()
     {
-        var settling = WatchedStarting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State;
+        var error = Unknown(CallingApi.Commands.Play, "p", "deadline");
+        var settling = WatchedStarting("p").RequestFailed(error, At(3)).State;
 
         var t = settling.RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "deadline"), At(50));
 
-        var playback = t.SucceededWith();
-        Assert.Equal(PlaybackState.Playing, playback.State);
-        Assert.Contains("unconfirmed", playback.Reason);
+        Assert.Same(error, t.FailedWith<CallingApiException>());
+        Assert.True(error.MayHaveBeenApplied);
+        var playing = t.Published("p", PlaybackState.Starting, PlaybackState.Playing);
+        Assert.Contains("unconfirmed", playing.Reason);
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
         Assert.Contains(t.Effects.OfType<Watch>(), w => w.ControlId == "p" && w.On);
         Assert.True(t.State.Playbacks["p"].StopSent);
+
+        Assert.Contains(t.Effects.OfType<SettleLater>(), e => e.ControlId == "p");
 
         // If the stop did land after all, its finished webhook ends the playback as stopped.
         var finished = t.State.PlayStatus(Status("p", "finished", At(60)), At(60));
         finished.Published("p", PlaybackState.Playing, PlaybackState.Stopped);
+
+        // The watchdog never fails it on silence alone: it may be playing.
+        var silent = t.State.StatusTimedOut("p", At(700));
+        Assert.Empty(silent.Events());
+        Assert.Contains(silent.Effects.OfType<Watch>(), w => w.ControlId == "p" && w.On);
+    }
+
+    [Theory]
+    [InlineData(null, PlaybackState.Failed)]
+    [InlineData("404", PlaybackState.Failed)]
+    [InlineData("deadline", PlaybackState.Playing)]
+    public void The_stop_of_an_unconfirmed_play_is_tried_again_until_the_server_settles_it(string? stopAnswer, PlaybackState expected)
+    {
+        var unconfirmed = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
+            .RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "deadline"), At(50)).State;
+
+        var again = unconfirmed.SettleAgain("p", At(55));
+
+        again.Sent(ApiCommand.Stop, "p");
+        Assert.Empty(again.Replies());
+        var t = stopAnswer is null
+            ? again.State.RequestSucceeded(At(56))
+            : again.State.RequestFailed(stopAnswer == "404" ? Refusal(CallingApi.Commands.Stop, "p", "404") : Unknown(CallingApi.Commands.Stop, "p", stopAnswer), At(56));
+
+        Assert.Empty(t.Replies());
+        Assert.Equal(expected, t.State.StateOf("p"));
+        Assert.Equal(expected == PlaybackState.Playing, t.Effects.OfType<SettleLater>().Any());
+    }
+
+    [Fact]
+    public void A_webhook_confirms_an_unconfirmed_play_and_no_stop_is_tried_again()
+    {
+        var unconfirmed = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
+            .RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "deadline"), At(50)).State;
+
+        var heard = unconfirmed.PlayStatus(Status("p", "playing", At(51)), At(51)).State;
+
+        heard.SettleAgain("p", At(55)).NoRequest();
+        Assert.Equal(PlaybackState.Playing, heard.StateOf("p"));
     }
 
     [Fact]
