@@ -248,7 +248,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private static string Slowest(string dialectName, StallDetector stalls, ChaosLedger ledger, StringBuilder summary)
     {
         var slowest = stalls.Slowest();
-        summary.AppendLine(CultureInfo.InvariantCulture, $"slowest command ({dialectName}): {slowest?.Command.ToString() ?? "none"}, {Stage(slowest?.Command, ledger)}");
+        summary.AppendLine(CultureInfo.InvariantCulture, $"slowest command ({dialectName}): {slowest?.Command.ToString() ?? "none"}, {OutcomeOf(slowest?.Command, ledger)}");
         return string.Create(CultureInfo.InvariantCulture, $"slowest command: {slowest?.Waited.TotalSeconds ?? 0:0.000} s");
     }
 
@@ -261,7 +261,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private static string Settled((TimeSpan Took, bool Quiescent) settle) =>
         string.Create(CultureInfo.InvariantCulture, $"{settle.Took.TotalSeconds:0.0} s{(settle.Quiescent ? string.Empty : ", NOT quiescent")}");
 
-    private static string Stage(TrackedCommand? command, ChaosLedger ledger) =>
+    private static string OutcomeOf(TrackedCommand? command, ChaosLedger ledger) =>
         command is null ? "-" : ledger.Outcomes.FirstOrDefault(o => o.Id == command.Id)?.Category ?? "no outcome yet";
 
     /// <summary>What the invariant check needs to know about each call.</summary>
@@ -692,6 +692,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private static string Shorten(string reason) =>
         reason.StartsWith("replaced by", StringComparison.Ordinal) ? "replaced by …"
         : reason.StartsWith("call gone", StringComparison.Ordinal) ? "call gone: …"
+        : reason.Contains(" for call ", StringComparison.Ordinal) ? reason[..reason.IndexOf(" for call ", StringComparison.Ordinal)] + " for call …"
         : reason.Length > 40 ? reason[..40] + "…" : reason;
 
     private static void Bump(Dictionary<string, int> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
