@@ -50,7 +50,9 @@ namespace Playback.ChaosTests;
 ///   <item>Stopped ⇒ stop requested.</item>
 ///   <item>The server never saw the play (queued, then dropped or failed) ⇒ Stopped or Failed.</item>
 ///   <item>Server <c>finished</c> and its finished webhook delivered ⇒ Finished or Stopped; on a hung-up call also
-///   Failed (the ended webhook or a 404 may come first).</item>
+///   Failed (the ended webhook or a 404 may come first); also Failed when a stop for it reached the server (Playback
+///   stops a play whose outcome was unknown before it reports the failure: that stop is what finished it). Judged from
+///   the journal, not from the reason's text.</item>
 ///   <item>Server <c>error</c> and its error webhook delivered ⇒ Failed; or Stopped when a stop was requested (a stop
 ///   sent after the server's error but before its webhook: the library cannot tell "my stop landed" from "it had just
 ///   ended").</item>
