@@ -50,7 +50,7 @@ public static class PlaybackServiceCollectionExtensions
     public static IServiceCollection AddPlayback(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<PlaybackOptions>().ValidateOnStart();
+        services.AddOptions<PlaybackOptions>();
         services.TryAddSingleton<PlaybackWebhookRoute>();
         PlaybackWebhookSecurity.Register(services);
         services.TryAddSingleton(sp => sp.GetRequiredService<Akka.Actor.ActorSystem>().GetPlayback()

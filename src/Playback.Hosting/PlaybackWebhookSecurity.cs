@@ -14,17 +14,16 @@ namespace Playback.Hosting;
 /// endpoint has been told to accept unsigned webhooks (<c>Off</c>, or <c>WhenPresent</c>), it logs one warning at start.
 /// </summary>
 /// <remarks>
-/// The settings checked are those of the manager the endpoint hands webhooks to: the ones given to Akka.Hosting's
-/// <c>WithPlayback(settings)</c> / <c>WithPlaybackCluster(settings, …)</c> when the host's ActorSystem runs it, otherwise
-/// the ones built from <see cref="PlaybackOptions"/>.
+/// The settings checked are those of the manager the endpoint hands webhooks to. Without Akka.Hosting they are built from
+/// <see cref="PlaybackOptions"/> and checked with the other options at startup validation, so that one
+/// <see cref="OptionsValidationException"/> names every problem. With Akka.Hosting the manager may be started from the
+/// settings given to <c>WithPlayback(settings)</c> / <c>WithPlaybackCluster(settings, …)</c>, which are known once the
+/// host has built its hosted services (Akka.Hosting runs the application's <c>AddAkka</c> code then): they are checked in
+/// <see cref="StartingAsync"/>, before any hosted service (Kestrel, the ActorSystem) starts.
 /// </remarks>
 internal sealed class PlaybackWebhookSecurity(PlaybackWebhookRoute route, IServiceProvider services, ILoggerFactory loggers)
-    : IValidateOptions<PlaybackOptions>, IHostedService
+    : IValidateOptions<PlaybackOptions>, IHostedLifecycleService
 {
-    /// <summary>Set while this thread resolves Akka.Hosting's builder, whose configuration code may itself read the options.</summary>
-    [ThreadStatic]
-    private static bool _resolvingAkka;
-
     /// <summary>Registers the check and the start warning once; every <c>AddPlayback</c> overload calls this.</summary>
     internal static void Register(IServiceCollection services)
     {
@@ -41,15 +40,20 @@ internal sealed class PlaybackWebhookSecurity(PlaybackWebhookRoute route, IServi
             : null;
 
     public ValidateOptionsResult Validate(string? name, PlaybackOptions options) =>
-        route.Path is { } path && EndpointSettings(options) is { } settings && Problem(settings, path) is { } problem
+        route.Path is { } path && !UsesAkkaHosting && FromOptions(options) is { } settings && Problem(settings, path) is { } problem
             ? ValidateOptionsResult.Fail(problem)
             : ValidateOptionsResult.Success;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public Task StartingAsync(CancellationToken cancellationToken)
     {
-        if (route.Path is not { } path || EndpointSettings(services.GetRequiredService<IOptionsMonitor<PlaybackOptions>>().CurrentValue) is not { } settings)
+        if (route.Path is not { } path || EndpointSettings() is not { } settings)
         {
             return Task.CompletedTask;
+        }
+
+        if (Problem(settings, path) is { } problem)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(PlaybackOptions), [problem]);
         }
 
         var log = loggers.CreateLogger("Playback.Webhooks");
@@ -57,7 +61,7 @@ internal sealed class PlaybackWebhookSecurity(PlaybackWebhookRoute route, IServi
         {
             case WebhookSignaturePolicy.Off:
                 log.LogWarning(
-                    "Unsigned webhooks are accepted: SignaturePolicy is Off, so the endpoint at {Path} checks no signature and trusts every request that reaches it. Set Playback:SigningKey to check them.",
+                    "Unsigned webhooks are accepted: SignaturePolicy is Off, so the endpoint at {Path} checks no signature and trusts every request that reaches it. Set Playback:SigningKey and leave SignaturePolicy unset to check them.",
                     path);
                 break;
             case WebhookSignaturePolicy.WhenPresent:
@@ -70,30 +74,26 @@ internal sealed class PlaybackWebhookSecurity(PlaybackWebhookRoute route, IServi
         return Task.CompletedTask;
     }
 
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private PlaybackSettings? EndpointSettings(PlaybackOptions options)
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Whether Akka.Hosting is registered, asked without building its builder (which would run the application's <c>AddAkka</c> code).</summary>
+    private bool UsesAkkaHosting => services.GetService<IServiceProviderIsService>()?.IsService(typeof(AkkaConfigurationBuilder)) ?? false;
+
+    /// <summary>The settings of the manager the endpoint feeds; called once the hosted services (Akka.Hosting's builder among them) exist.</summary>
+    private PlaybackSettings? EndpointSettings() =>
+        (UsesAkkaHosting ? PlaybackAkkaHostingExtensions.SettingsOf(services.GetRequiredService<AkkaConfigurationBuilder>()) : null)
+        ?? FromOptions(services.GetRequiredService<IOptionsMonitor<PlaybackOptions>>().CurrentValue);
+
+    private PlaybackSettings? FromOptions(PlaybackOptions options)
     {
-        if (!_resolvingAkka)
-        {
-            AkkaConfigurationBuilder? akka;
-            _resolvingAkka = true;
-            try
-            {
-                // Resolving the builder runs the application's AddAkka(...) code, where WithPlayback(settings) records its settings.
-                akka = services.GetService<AkkaConfigurationBuilder>();
-            }
-            finally
-            {
-                _resolvingAkka = false;
-            }
-
-            if (akka is not null && PlaybackAkkaHostingExtensions.SettingsOf(akka) is { } started)
-            {
-                return started;
-            }
-        }
-
         try
         {
             return options.ToSettings(route.Path);

@@ -29,6 +29,21 @@ public sealed class SecureByDefaultTests
     }
 
     [Fact]
+    public async Task The_missing_key_is_reported_in_the_same_startup_error_as_the_other_bad_options()
+    {
+        await using var emulator = await TestSupport.StartEmulatorAsync();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => PlaybackWebApp.StartAsync(emulator, o =>
+        {
+            o.SigningKey = null;
+            o.RequestTimeout = TimeSpan.Zero;
+        }));
+
+        Assert.Contains(error.Failures, f => f.Contains("RequestTimeout", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("Playback:SigningKey", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Options_bound_from_configuration_without_a_signing_key_or_a_policy_stop_the_host_naming_both_settings()
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
@@ -97,6 +112,27 @@ public sealed class SecureByDefaultTests
         Assert.Equal(HttpStatusCode.NoContent, unsigned.StatusCode);
         Assert.Equal(PlaybackState.Finished, (await handle.Completion.WaitAsync(Eventually.Patience)).State);
         Assert.Single(app.Logs.Entries, l => l.Level == LogLevel.Warning && l.Message.Contains(UnsignedWarning, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AddAkka_code_that_reads_the_options_starts_the_manager_with_them_and_the_key_is_checked()
+    {
+        await using var emulator = await TestSupport.StartEmulatorAsync();
+        await using var app = await PlaybackWebApp.StartAsync(emulator, register: (builder, baseUrl) =>
+        {
+            builder.Services.AddPlayback(o =>
+            {
+                o.UseEmulator(emulator);
+                o.PublicBaseUrl = baseUrl;
+            });
+            builder.Services.AddAkka("calls", (akka, sp) => akka.WithPlayback(sp.GetRequiredService<IOptions<PlaybackOptions>>().Value.ToSettings(PlaybackWebApp.WebhookPath)));
+        });
+        var handle = await PlayingAsync(emulator, app);
+
+        var unsigned = await app.Http.SendAsync(TestSupport.Webhook(PlaybackWebApp.WebhookPath, Play(handle, "error"), key: null, signedUrl: null));
+
+        Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
+        Assert.Equal(emulator.SigningKey, app.Playback.Settings.SigningKey);
     }
 
     private static void AssertNamesBothSettings(OptionsValidationException error)
