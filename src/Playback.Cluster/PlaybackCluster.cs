@@ -98,6 +98,8 @@ public static class PlaybackCluster
             throw new InvalidOperationException("Playback.Cluster needs an ActorSystem with akka.actor.provider = cluster.");
         }
 
+        // Before DistributedPubSub, the gateway's couriers and the shard region schedule anything (see SchedulerWarmup).
+        SchedulerWarmup.Run(system);
         system.Settings.InjectTopLevelFallback(PlaybackClusterSettings.Reference);
         cluster ??= PlaybackClusterSettings.FromConfig(system.Settings.Config);
         cluster.Validate();

@@ -25,8 +25,12 @@ public sealed class PlaybackOptions
     /// <summary>Webhook signing key. Never logged. With <c>MapPlaybackWebhooks</c> mapped, required unless <see cref="SignaturePolicy"/> is explicitly <see cref="WebhookSignaturePolicy.Off"/>.</summary>
     public string? SigningKey { get; set; }
 
-    /// <summary>The <c>status_url</c> of plays that set none. When null and <see cref="PublicBaseUrl"/> is set, the URL of the endpoint mapped with <c>MapPlaybackWebhooks</c>.</summary>
+    /// <summary>The <c>status_url</c> of plays that set none. When null and <see cref="PublicBaseUrl"/> is set, the URL of the endpoint mapped with <c>MapPlaybackWebhooks</c>; otherwise <c>PLAYBACK_STATUS_URL</c> (with <see cref="UseEnvironmentFallback"/>). A play with no status URL at all is refused unless <see cref="AllowUntrackedPlays"/> is set.</summary>
     public string? DefaultStatusUrl { get; set; }
+
+    /// <summary>Whether plays without any status URL are sent anyway, untracked (see <see cref="PlaybackSettings.AllowUntrackedPlays"/>).</summary>
+    /// <value>The default is false.</value>
+    public bool AllowUntrackedPlays { get; set; }
 
     /// <summary>The public base URL of this service as SignalWire reaches it (e.g. <c>https://calls.example.com</c>). Webhook signatures are checked against it, never against forwarded headers.</summary>
     public string? PublicBaseUrl { get; set; }
@@ -68,7 +72,7 @@ public sealed class PlaybackOptions
     /// <returns>A description safe to log.</returns>
     public override string ToString() =>
         $"PlaybackOptions {{ ProjectId = {ProjectId}, ApiToken = {(string.IsNullOrEmpty(ApiToken) ? "(not set)" : "(set)")}, Space = {Space}, BaseUrl = {BaseUrl}, " +
-        $"SigningKey = {(string.IsNullOrEmpty(SigningKey) ? "(not set)" : "(set)")}, DefaultStatusUrl = {DefaultStatusUrl}, PublicBaseUrl = {PublicBaseUrl} }}";
+        $"SigningKey = {(string.IsNullOrEmpty(SigningKey) ? "(not set)" : "(set)")}, DefaultStatusUrl = {DefaultStatusUrl}, PublicBaseUrl = {PublicBaseUrl}, AllowUntrackedPlays = {AllowUntrackedPlays} }}";
 
     /// <summary>Builds the core settings: these options over the environment fallback over the defaults.</summary>
     /// <param name="webhookPath">The path mapped with <c>MapPlaybackWebhooks</c>, if any.</param>
@@ -85,7 +89,8 @@ public sealed class PlaybackOptions
             Space = Pick(Space, baseline.Space),
             SigningKey = Pick(SigningKey, baseline.SigningKey),
             BaseUrl = Url(BaseUrl, "Playback:BaseUrl", problems) ?? baseline.BaseUrl,
-            DefaultStatusUrl = Url(DefaultStatusUrl, "Playback:DefaultStatusUrl", problems) ?? StatusUrlFromEndpoint(webhookPath, problems),
+            DefaultStatusUrl = Url(DefaultStatusUrl, "Playback:DefaultStatusUrl", problems) ?? StatusUrlFromEndpoint(webhookPath, problems) ?? baseline.DefaultStatusUrl,
+            AllowUntrackedPlays = AllowUntrackedPlays || baseline.AllowUntrackedPlays,
             SignaturePolicy = SignaturePolicy ?? baseline.SignaturePolicy,
             RequestTimeout = RequestTimeout ?? baseline.RequestTimeout,
             AskTimeout = AskTimeout ?? baseline.AskTimeout,

@@ -23,7 +23,8 @@ internal static class PlaybackConfig
                 Space = NullIfEmpty(c.GetString("space", string.Empty)),
                 BaseUrl = NullIfEmpty(c.GetString("base-url", string.Empty)) is { } b ? ParseUrl(b, "playback.base-url") : null,
                 SigningKey = NullIfEmpty(c.GetString("signing-key", string.Empty)),
-                DefaultStatusUrl = NullIfEmpty(c.GetString("default-status-url", string.Empty)) is { } s ? ParseUrl(s, "playback.default-status-url") : null,
+                DefaultStatusUrl = NullIfEmpty(c.GetString("default-status-url", string.Empty)) is { } s ? ParseHttpUrl(s, "playback.default-status-url") : null,
+                AllowUntrackedPlays = ReadBool(c, "allow-untracked-plays"),
                 SignaturePolicy = ParsePolicy(c.GetString("webhook-signature-policy", "auto")),
                 RequestTimeout = ReadDuration(c, "request-timeout"),
                 AskTimeout = ReadDuration(c, "ask-timeout"),
@@ -47,6 +48,12 @@ internal static class PlaybackConfig
         Uri.TryCreate(value, UriKind.Absolute, out var uri)
             ? uri
             : throw new PlaybackConfigurationException([$"{key} must be an absolute URL (was \"{value}\")"]);
+
+    /// <summary>An absolute http(s) URL, as a status URL must be.</summary>
+    public static Uri ParseHttpUrl(string value, string key) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new PlaybackConfigurationException([$"{key} must be an absolute http or https URL (was \"{value}\")"]);
 
     private static WebhookSignaturePolicy? ParsePolicy(string value) => value.Trim().ToLowerInvariant() switch
     {
@@ -101,6 +108,18 @@ internal static class PlaybackConfig
         catch (Exception e) when (e is FormatException or OverflowException or ConfigurationException)
         {
             throw new PlaybackConfigurationException([$"playback.{key} must be a whole number (was \"{c.GetString(key, string.Empty)}\")"]);
+        }
+    }
+
+    private static bool ReadBool(Config c, string key)
+    {
+        try
+        {
+            return c.GetBoolean(key);
+        }
+        catch (Exception e) when (e is FormatException or NotSupportedException or ConfigurationException)
+        {
+            throw new PlaybackConfigurationException([$"playback.{key} must be on or off (was \"{c.GetString(key, string.Empty)}\")"]);
         }
     }
 

@@ -7,11 +7,12 @@ public sealed class PlaybackHandle
     private readonly PlaybackTracker _tracker;
     private readonly PlaybackSnapshot? _accepted;
 
-    internal PlaybackHandle(PlaybackManager manager, PlaybackTracker tracker, PlaybackSnapshot? accepted = null)
+    internal PlaybackHandle(PlaybackManager manager, PlaybackTracker tracker, PlaybackSnapshot? accepted, bool isTracked)
     {
         _manager = manager;
         _tracker = tracker;
         _accepted = accepted;
+        IsTracked = isTracked;
     }
 
     /// <summary>The call.</summary>
@@ -19,6 +20,13 @@ public sealed class PlaybackHandle
 
     /// <summary>The control id (generated UUID v4 unless <see cref="PlayOptions.ControlId"/> was given).</summary>
     public string ControlId => _tracker.ControlId;
+
+    /// <summary>
+    /// Whether the play was sent with a <c>status_url</c>, so that webhooks report its progress and its end. False only for
+    /// plays allowed by <see cref="PlaybackSettings.AllowUntrackedPlays"/>: such a play stays Playing (no webhooks, no
+    /// watchdog) until it is stopped, the call ends, or Playback shuts down; <see cref="Completion"/> completes then.
+    /// </summary>
+    public bool IsTracked { get; }
 
     /// <summary>The latest state (in a cluster, until an event newer than the play's reply arrives from the call's node: the state the reply reported).</summary>
     public PlaybackState Current => LastEvent?.State ?? _accepted?.State ?? PlaybackState.Queued;

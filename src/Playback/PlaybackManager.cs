@@ -25,6 +25,8 @@ public sealed class PlaybackManager : IAsyncDisposable
 
     private PlaybackManager(ActorSystem system, bool ownsSystem, PlaybackSettings settings, ICallingApi api, bool ownsApi, IScheduler? deliveryScheduler, Func<ActorSystem, PlaybackActorSettings, IActorRef>? startRouter = null)
     {
+        // Before any call actor (or Ask) can touch the scheduler from a pool thread: see SchedulerWarmup.
+        SchedulerWarmup.Run(system);
         _system = system;
         _ownsSystem = ownsSystem;
         _api = api;
@@ -151,7 +153,7 @@ public sealed class PlaybackManager : IAsyncDisposable
     /// <param name="options">Optional settings; <see cref="PlayOptions.WhenBusy"/> decides what happens when the call already has a playback.</param>
     /// <param name="cancellationToken">Stops waiting for the outcome (the command itself is not withdrawn).</param>
     /// <returns>The handle, once the API accepted the play (state Playing or later) or, when queued, at once (state Queued).</returns>
-    /// <exception cref="ArgumentException">A value breaks its rule; ParamName names the field, e.g. <c>media[2].duration</c> or <c>volume</c>.</exception>
+    /// <exception cref="ArgumentException">A value breaks its rule; ParamName names the field, e.g. <c>media[2].duration</c> or <c>volume</c>. ParamName <c>status_url</c> also when the play has no status URL at all (neither <see cref="PlayOptions.StatusUrl"/> nor <see cref="PlaybackSettings.DefaultStatusUrl"/>) and <see cref="PlaybackSettings.AllowUntrackedPlays"/> is off.</exception>
     /// <exception cref="PlaybackStateException">The control id is in use, or the call is busy and <see cref="PlayConflict.Reject"/> was asked.</exception>
     /// <exception cref="CallingApiException">The API refused the play (the playback is Failed); <see cref="CallGoneException"/> when the call is gone.</exception>
     /// <exception cref="TimeoutException">No outcome within <see cref="PlaybackSettings.AskTimeout"/>.</exception>
@@ -162,9 +164,19 @@ public sealed class PlaybackManager : IAsyncDisposable
         var items = media is null ? throw new ArgumentNullException(nameof(media), "media must not be null.") : media.ToImmutableArray();
         options ??= PlayOptions.Default;
         PlayValidation.ValidatePlay(items, options);
+        var statusUrl = options.StatusUrl ?? Settings.DefaultStatusUrl;
+        if (statusUrl is null && !Settings.AllowUntrackedPlays)
+        {
+            throw new ArgumentException(
+                "status_url is required: without webhooks Playback never learns that a play finished and would report it Playing forever. " +
+                "Set PlaybackSettings.DefaultStatusUrl (playback.default-status-url or PLAYBACK_STATUS_URL), PlayOptions.StatusUrl, or, with Playback.Hosting, " +
+                "PublicBaseUrl (plays then report to the endpoint mapped with MapPlaybackWebhooks); or opt into untracked plays with PlaybackSettings.AllowUntrackedPlays.",
+                "status_url");
+        }
+
         ThrowIfDisposed();
         var controlId = options.ControlId ?? Guid.NewGuid().ToString();
-        options = options with { ControlId = controlId, StatusUrl = options.StatusUrl ?? Settings.DefaultStatusUrl };
+        options = options with { ControlId = controlId, StatusUrl = statusUrl };
         var (tracker, created) = Hub.Track(callId, controlId);
         PlaybackSnapshot accepted;
         try
@@ -181,7 +193,7 @@ public sealed class PlaybackManager : IAsyncDisposable
             throw;
         }
 
-        return new PlaybackHandle(this, tracker, accepted);
+        return new PlaybackHandle(this, tracker, accepted, isTracked: statusUrl is not null);
     }
 
     /// <summary>Pauses a playback; succeeds at once without a request when it is already paused.</summary>

@@ -34,8 +34,16 @@ public sealed record PlaybackSettings
     /// <summary>Webhook signing key. Never logged or shown.</summary>
     public string? SigningKey { get; init; }
 
-    /// <summary>The <c>status_url</c> of plays that do not set <see cref="PlayOptions.StatusUrl"/>.</summary>
+    /// <summary>The <c>status_url</c> of plays that do not set <see cref="PlayOptions.StatusUrl"/>. Without either, a play is refused unless <see cref="AllowUntrackedPlays"/> is set.</summary>
     public Uri? DefaultStatusUrl { get; init; }
+
+    /// <summary>
+    /// Whether a play without a status URL (neither <see cref="PlayOptions.StatusUrl"/> nor <see cref="DefaultStatusUrl"/>) is
+    /// sent anyway, untracked (<see cref="PlaybackHandle.IsTracked"/> false): no webhooks report its end, so it stays Playing
+    /// until it is stopped or the call ends. Off by default: such a play is refused with an <see cref="ArgumentException"/>.
+    /// </summary>
+    /// <value>The default is false (<c>playback.allow-untracked-plays</c>).</value>
+    public bool AllowUntrackedPlays { get; init; }
 
     /// <summary>
     /// Webhook signature policy; null means <see cref="WebhookSignaturePolicy.Required"/> when <see cref="SigningKey"/> is set,
@@ -82,18 +90,19 @@ public sealed record PlaybackSettings
         return PlaybackConfig.Read(config.WithFallback(PlaybackConfig.Reference));
     }
 
-    /// <summary>The embedded defaults overridden by <c>SIGNALWIRE_PROJECT_ID</c>, <c>SIGNALWIRE_API_TOKEN</c>, <c>SIGNALWIRE_SPACE</c>, <c>SIGNALWIRE_SIGNING_KEY</c> and <c>PLAYBACK_BASE_URL</c>.</summary>
+    /// <summary>The embedded defaults overridden by <c>SIGNALWIRE_PROJECT_ID</c>, <c>SIGNALWIRE_API_TOKEN</c>, <c>SIGNALWIRE_SPACE</c>, <c>SIGNALWIRE_SIGNING_KEY</c>, <c>PLAYBACK_BASE_URL</c> and <c>PLAYBACK_STATUS_URL</c>.</summary>
     /// <returns>The settings.</returns>
-    /// <exception cref="PlaybackConfigurationException"><c>PLAYBACK_BASE_URL</c> is not an absolute URL.</exception>
+    /// <exception cref="PlaybackConfigurationException"><c>PLAYBACK_BASE_URL</c> or <c>PLAYBACK_STATUS_URL</c> is not an absolute URL.</exception>
     public static PlaybackSettings FromEnvironment() => PlaybackConfig.Read(PlaybackConfig.Reference).WithEnvironment();
 
-    /// <summary>These settings with every non-empty <c>SIGNALWIRE_*</c> / <c>PLAYBACK_BASE_URL</c> environment variable applied over them.</summary>
+    /// <summary>These settings with every non-empty <c>SIGNALWIRE_*</c>, <c>PLAYBACK_BASE_URL</c> and <c>PLAYBACK_STATUS_URL</c> (<see cref="DefaultStatusUrl"/>) environment variable applied over them.</summary>
     /// <returns>The settings.</returns>
-    /// <exception cref="PlaybackConfigurationException"><c>PLAYBACK_BASE_URL</c> is not an absolute URL.</exception>
+    /// <exception cref="PlaybackConfigurationException"><c>PLAYBACK_BASE_URL</c> or <c>PLAYBACK_STATUS_URL</c> is not an absolute URL.</exception>
     public PlaybackSettings WithEnvironment()
     {
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
         var baseUrl = Env("PLAYBACK_BASE_URL");
+        var statusUrl = Env("PLAYBACK_STATUS_URL");
         return this with
         {
             ProjectId = Env("SIGNALWIRE_PROJECT_ID") ?? ProjectId,
@@ -101,6 +110,7 @@ public sealed record PlaybackSettings
             Space = Env("SIGNALWIRE_SPACE") ?? Space,
             SigningKey = Env("SIGNALWIRE_SIGNING_KEY") ?? SigningKey,
             BaseUrl = baseUrl is null ? BaseUrl : PlaybackConfig.ParseUrl(baseUrl, "PLAYBACK_BASE_URL"),
+            DefaultStatusUrl = statusUrl is null ? DefaultStatusUrl : PlaybackConfig.ParseHttpUrl(statusUrl, "PLAYBACK_STATUS_URL"),
         };
     }
 
@@ -122,7 +132,7 @@ public sealed record PlaybackSettings
     /// <returns>A description safe to log.</returns>
     public override string ToString() =>
         $"PlaybackSettings {{ ProjectId = {ProjectId}, ApiToken = {Mask(ApiToken)}, Space = {Space}, BaseUrl = {BaseUrl}, " +
-        $"SigningKey = {Mask(SigningKey)}, DefaultStatusUrl = {DefaultStatusUrl}, SignaturePolicy = {EffectiveSignaturePolicy}, " +
+        $"SigningKey = {Mask(SigningKey)}, DefaultStatusUrl = {DefaultStatusUrl}, AllowUntrackedPlays = {AllowUntrackedPlays}, SignaturePolicy = {EffectiveSignaturePolicy}, " +
         $"RequestTimeout = {RequestTimeout}, AskTimeout = {AskTimeout}, IdleTimeout = {IdleTimeout}, MaxConnections = {MaxConnections}, StatusTimeout = {StatusTimeout}, Resilience = {Resilience} }}";
 
     internal void Validate(bool requireCredentials)
@@ -145,7 +155,7 @@ public sealed record PlaybackSettings
 
         if (DefaultStatusUrl is not null && (!DefaultStatusUrl.IsAbsoluteUri || (DefaultStatusUrl.Scheme != Uri.UriSchemeHttp && DefaultStatusUrl.Scheme != Uri.UriSchemeHttps)))
         {
-            problems.Add("DefaultStatusUrl must be an absolute http or https URL");
+            problems.Add("DefaultStatusUrl must be an absolute http or https URL (playback.default-status-url or PLAYBACK_STATUS_URL)");
         }
 
         CheckPositive(RequestTimeout, nameof(RequestTimeout), problems);

@@ -100,7 +100,7 @@ public sealed class AkkaHostingTests
     public async Task WithPlayback_settings_alone_starts_a_manager_on_the_hosts_ActorSystem_and_registers_its_registry_actor()
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
-        var settings = new PlaybackSettings { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl };
+        var settings = new PlaybackSettings { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl, AllowUntrackedPlays = true };
         var builder = TestSupport.HostBuilder();
         builder.Services.AddAkka("calls", b => b.WithPlayback(settings));
         using var host = builder.Build();
@@ -143,7 +143,7 @@ public sealed class AkkaHostingTests
     public async Task WithPlayback_settings_and_AddPlayback_share_one_manager()
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
-        var settings = new PlaybackSettings { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl };
+        var settings = new PlaybackSettings { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl, AllowUntrackedPlays = true };
         var builder = TestSupport.HostBuilder();
         builder.Services.AddAkka("calls", b => b.WithPlayback(settings));
         builder.Services.AddPlayback(o => o.UseEmulator(emulator));
@@ -173,7 +173,7 @@ public sealed class AkkaHostingTests
     public async Task WithPlayback_settings_and_the_parameterless_AddPlayback_make_the_manager_resolvable_from_DI()
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
-        var settings = new PlaybackSettings { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl };
+        var settings = new PlaybackSettings { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl, AllowUntrackedPlays = true };
         var builder = TestSupport.HostBuilder();
         builder.Services.AddAkka("calls", b => b.WithPlayback(settings));
         builder.Services.AddPlayback();

@@ -74,6 +74,29 @@ public sealed class DefaultStatusUrlTests
 
         Assert.Null(TestSupport.PlayStatusUrl(emulator, handle.ControlId));
         Assert.Null(playback.Settings.DefaultStatusUrl);
+        Assert.False(handle.IsTracked); // allowed by UseEmulator's AllowUntrackedPlays
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Without_a_public_base_url_or_a_default_status_url_a_play_is_refused_naming_status_url_and_PublicBaseUrl()
+    {
+        await using var emulator = await TestSupport.StartEmulatorAsync();
+        var builder = TestSupport.HostBuilder();
+        builder.Services.AddPlayback(o =>
+        {
+            o.UseEmulator(emulator);
+            o.AllowUntrackedPlays = false;
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var playback = host.Services.GetRequiredService<PlaybackManager>();
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => playback.PlayAsync(emulator.CreateCall(), [Media.Silence(1)]));
+
+        Assert.Equal("status_url", e.ParamName);
+        Assert.Contains("PublicBaseUrl", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(emulator.Journal.Requests, r => r.Command == "calling.play");
         await host.StopAsync();
     }
 }

@@ -14,14 +14,16 @@ public sealed class EnvironmentCollection
 [Collection(EnvironmentCollection.Name)]
 public sealed class EnvironmentFallbackTests
 {
-    private static readonly string[] Variables = ["SIGNALWIRE_PROJECT_ID", "SIGNALWIRE_API_TOKEN", "SIGNALWIRE_SPACE", "SIGNALWIRE_SIGNING_KEY", "PLAYBACK_BASE_URL"];
+    private static readonly string[] Variables = ["SIGNALWIRE_PROJECT_ID", "SIGNALWIRE_API_TOKEN", "SIGNALWIRE_SPACE", "SIGNALWIRE_SIGNING_KEY", "PLAYBACK_BASE_URL", "PLAYBACK_STATUS_URL"];
 
     [Fact]
     public async Task Unset_options_fall_back_to_the_SIGNALWIRE_variables_and_the_manager_plays_with_them()
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
+        var statusUrl = new Uri(emulator.BaseUrl, "/status"); // webhooks go back to the emulator, which answers 404: nothing leaves the machine
         await WithEnvironmentAsync(new()
         {
+            ["PLAYBACK_STATUS_URL"] = statusUrl.AbsoluteUri,
             ["SIGNALWIRE_PROJECT_ID"] = emulator.ProjectId,
             ["SIGNALWIRE_API_TOKEN"] = emulator.ApiToken,
             ["SIGNALWIRE_SIGNING_KEY"] = emulator.SigningKey,
@@ -40,8 +42,10 @@ public sealed class EnvironmentFallbackTests
             Assert.Equal(emulator.SigningKey, playback.Settings.SigningKey);
             Assert.Equal("example", playback.Settings.Space);
             Assert.Equal(emulator.BaseUrl, playback.Settings.BaseUrl);
+            Assert.Equal(statusUrl, playback.Settings.DefaultStatusUrl);
             var handle = await playback.PlayAsync(emulator.CreateCall(), [Media.Silence(1)]);
             Assert.Equal(PlaybackState.Playing, handle.Current);
+            Assert.True(handle.IsTracked);
             await host.StopAsync();
         });
     }

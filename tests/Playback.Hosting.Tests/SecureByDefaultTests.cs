@@ -158,11 +158,11 @@ public sealed class SecureByDefaultTests
             builder.Services.AddPlayback(builder.Configuration.GetSection("Playback"));
         });
 
-    /// <summary>The app with the manager started by Akka.Hosting's <c>WithPlayback(settings)</c> and the parameterless <c>AddPlayback()</c>.</summary>
+    /// <summary>The app with the manager started by Akka.Hosting's <c>WithPlayback(settings)</c> (plays reporting to the app) and the parameterless <c>AddPlayback()</c>.</summary>
     private static Task<PlaybackWebApp> StartOnAkkaAsync(CallingEmulator emulator, PlaybackSettings settings) =>
         PlaybackWebApp.StartAsync(emulator, register: (builder, baseUrl) =>
         {
-            builder.Services.AddAkka("calls", akka => akka.WithPlayback(settings));
+            builder.Services.AddAkka("calls", akka => akka.WithPlayback(settings with { DefaultStatusUrl = new Uri(baseUrl + PlaybackWebApp.WebhookPath) }));
             builder.Services.AddPlayback();
             builder.Services.Configure<PlaybackOptions>(o => o.PublicBaseUrl = baseUrl);
         });

@@ -25,6 +25,24 @@ public class PlaybackSettingsTests
     }
 
     [Fact]
+    public void Untracked_plays_are_refused_by_default_and_allowed_by_the_hocon_switch()
+    {
+        Assert.False(new PlaybackSettings().AllowUntrackedPlays);
+        Assert.False(Parse("playback.project-id = p").AllowUntrackedPlays);
+        Assert.True(Parse("playback.allow-untracked-plays = on").AllowUntrackedPlays);
+        var e = Assert.Throws<PlaybackConfigurationException>(() => Parse("playback.allow-untracked-plays = sometimes"));
+        Assert.Contains(e.Problems, p => p.Contains("allow-untracked-plays", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void FromConfig_rejects_a_default_status_url_that_is_not_http()
+    {
+        var e = Assert.Throws<PlaybackConfigurationException>(() => Parse("playback.default-status-url = \"ftp://calls.example.com/events\""));
+
+        Assert.Contains(e.Problems, p => p.Contains("playback.default-status-url", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void FromConfig_reads_urls_and_the_other_timeouts()
     {
         var settings = Parse("""
@@ -255,7 +273,7 @@ public class EnvironmentCollection
 public class PlaybackSettingsEnvironmentTests
 {
     private static readonly string[] Names =
-        ["SIGNALWIRE_PROJECT_ID", "SIGNALWIRE_API_TOKEN", "SIGNALWIRE_SPACE", "SIGNALWIRE_SIGNING_KEY", "PLAYBACK_BASE_URL"];
+        ["SIGNALWIRE_PROJECT_ID", "SIGNALWIRE_API_TOKEN", "SIGNALWIRE_SPACE", "SIGNALWIRE_SIGNING_KEY", "PLAYBACK_BASE_URL", "PLAYBACK_STATUS_URL"];
 
     private static void WithEnvironment(IReadOnlyDictionary<string, string?> values, Action test)
     {
@@ -345,6 +363,29 @@ public class PlaybackSettingsEnvironmentTests
                 var e = Assert.Throws<PlaybackConfigurationException>(PlaybackSettings.FromEnvironment);
 
                 Assert.Contains(e.Problems, p => p.Contains("PLAYBACK_BASE_URL", StringComparison.Ordinal));
+            });
+    }
+
+    [Fact]
+    public void FromEnvironment_reads_the_default_status_url()
+    {
+        WithEnvironment(
+            new Dictionary<string, string?> { ["PLAYBACK_STATUS_URL"] = "https://calls.example.com/signalwire/events" },
+            () => Assert.Equal(new Uri("https://calls.example.com/signalwire/events"), PlaybackSettings.FromEnvironment().DefaultStatusUrl));
+    }
+
+    [Theory]
+    [InlineData("not/a/url")]
+    [InlineData("ftp://calls.example.com/events")]
+    public void FromEnvironment_rejects_a_status_url_that_is_not_absolute_http_naming_the_variable(string value)
+    {
+        WithEnvironment(
+            new Dictionary<string, string?> { ["PLAYBACK_STATUS_URL"] = value },
+            () =>
+            {
+                var e = Assert.Throws<PlaybackConfigurationException>(PlaybackSettings.FromEnvironment);
+
+                Assert.Contains(e.Problems, p => p.Contains("PLAYBACK_STATUS_URL", StringComparison.Ordinal) && p.Contains("http", StringComparison.Ordinal));
             });
     }
 }

@@ -596,9 +596,10 @@ internal sealed record CallPlaybacks
         {
             var id = flight.Request.ControlId;
             var entry = _state.Playbacks.GetValueOrDefault(id);
-            if (entry is { State: PlaybackState.Stopped or PlaybackState.Finished })
+            if (entry is not null && entry.State.IsTerminal())
             {
-                // It ended meanwhile (its webhook came while the stop was on the wire): what the stop asked for holds.
+                // It ended meanwhile (its finished or error webhook came while the stop was on the wire): nothing plays, which
+                // is what the stop asked for, whatever its request was told.
                 Acknowledged(flight);
                 return;
             }

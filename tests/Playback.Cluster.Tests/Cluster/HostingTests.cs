@@ -25,6 +25,7 @@ public sealed class HostingTests(ITestOutputHelper output)
             ProjectId = emulator.ProjectId,
             ApiToken = emulator.ApiToken,
             AskTimeout = TimeSpan.FromSeconds(20),
+            AllowUntrackedPlays = true,
         };
         var port1 = Loopback.FreePort();
         var port2 = Loopback.FreePort();

@@ -167,6 +167,7 @@ public sealed class ClusterNode : IAsyncDisposable
             AskTimeout = TimeSpan.FromSeconds(40),
             RequestTimeout = TimeSpan.FromSeconds(10),
             IdleTimeout = TimeSpan.FromSeconds(3),
+            AllowUntrackedPlays = true, // tests that need webhooks give their plays a status URL
         };
         var playback = await PlaybackCluster.StartAsync(system, settings, PlaybackClusterSettings.Default with { Role = callsRole });
 

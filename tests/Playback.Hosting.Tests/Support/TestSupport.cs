@@ -19,6 +19,7 @@ internal static class TestSupport
         options.SigningKey = emulator.SigningKey;
         options.AskTimeout = TimeSpan.FromSeconds(20);
         options.UseEnvironmentFallback = false;
+        options.AllowUntrackedPlays = true; // with PublicBaseUrl (PlaybackWebApp) plays are tracked all the same
     }
 
     /// <summary>A generic host builder that logs only to <paramref name="logs"/> (when given).</summary>

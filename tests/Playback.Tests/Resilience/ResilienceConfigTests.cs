@@ -145,6 +145,7 @@ public sealed class ResilienceConfigTests(ITestOutputHelper output) : PlaybackSp
             ProjectId = "project",
             ApiToken = "token",
             BaseUrl = new Uri("http://127.0.0.1:1"),
+            DefaultStatusUrl = new Uri("http://127.0.0.1:1/status"),
             AskTimeout = TimeSpan.FromSeconds(20),
             Resilience = new ResilienceSettings { MaxRetries = 2, BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) },
         };

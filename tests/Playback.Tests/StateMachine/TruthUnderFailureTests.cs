@@ -278,6 +278,19 @@ public sealed class TruthUnderFailureTests
     }
 
     [Fact]
+    public void An_error_webhook_during_a_failing_stop_leaves_it_failed_and_the_caller_hears_success()
+    {
+        var sent = Playing("a").Decide(Stop("a"), Later);
+        var error = sent.State.PlayStatus(Status("a", "error", Later), Later);
+        error.Published("a", PlaybackState.Playing, PlaybackState.Failed);
+
+        var t = error.State.RequestFailed(Unknown(CallingApi.Commands.Stop, "a", "deadline"), Later.AddSeconds(1));
+
+        Assert.Equal(PlaybackState.Failed, t.SucceededWith().State);
+        Assert.Empty(t.Events());
+    }
+
+    [Fact]
     public void A_finished_webhook_during_a_failing_stop_ends_it_stopped_and_the_caller_hears_success()
     {
         var sent = Paused("a").Decide(Stop("a"), Later);
