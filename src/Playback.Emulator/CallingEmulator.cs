@@ -227,6 +227,7 @@ public sealed class CallingEmulator : IAsyncDisposable
         using (doc)
         {
             var (callId, commandName, controlId) = Peek(doc.RootElement);
+            Journal.Add(new JournalArrival(Options.Clock.GetUtcNow(), callId, commandName, controlId));
             var call = callId is null ? null : _engine.FindCall(callId);
             if (call is not null && Interlocked.Increment(ref call.InFlight) > 1)
             {

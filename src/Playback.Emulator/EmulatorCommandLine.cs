@@ -15,6 +15,11 @@ internal sealed record EmulatorCommandLine(EmulatorOptions Options, bool ShowSec
           --signing-key KEY     webhook signing key (default random)                  EMULATOR_SIGNING_KEY
           --seed N              seed of probabilistic faults (default 1)              EMULATOR_SEED
           --audio-seconds S     duration of audio without a ?duration= hint (default 5) EMULATOR_AUDIO_SECONDS
+          --dialect NAME        how errors are worded (default reference):             EMULATOR_DIALECT
+                                  reference   422 already_active / not_found / not_active naming control_id;
+                                              ended control ids reusable
+                                  independent 422 E1017 without attribute for a used control id (never reusable);
+                                              404 for a control command on an unknown or ended control id
           --show-secrets        print the token and signing key                       EMULATOR_SHOW_SECRETS=true
         """;
 
@@ -33,7 +38,7 @@ internal sealed record EmulatorCommandLine(EmulatorOptions Options, bool ShowSec
                 case "--accept-flat-media" or "--show-secrets":
                     flags.Add(arg[2..]);
                     break;
-                case "--port" or "--speed" or "--project-id" or "--api-token" or "--signing-key" or "--seed" or "--audio-seconds":
+                case "--port" or "--speed" or "--project-id" or "--api-token" or "--signing-key" or "--seed" or "--audio-seconds" or "--dialect":
                     if (i + 1 >= args.Count)
                     {
                         throw new ArgumentException($"{arg} needs a value.");
@@ -56,6 +61,7 @@ internal sealed record EmulatorCommandLine(EmulatorOptions Options, bool ShowSec
             AcceptFlatMedia = Flag("accept-flat-media"),
             Seed = Number("seed", Get("seed"), 1, int.Parse),
             DefaultAudioDuration = Number("audio-seconds", Get("audio-seconds"), TimeSpan.FromSeconds(5), s => TimeSpan.FromSeconds(double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture))),
+            Dialect = Get("dialect") is { } dialect ? ParseDialect(dialect) : EmulatorDialect.Reference,
             LogToConsole = true,
         };
         options = options with
@@ -74,6 +80,18 @@ internal sealed record EmulatorCommandLine(EmulatorOptions Options, bool ShowSec
         }
 
         return new EmulatorCommandLine(options, Flag("show-secrets"), flags.Contains("help"));
+    }
+
+    private static EmulatorDialect ParseDialect(string name)
+    {
+        try
+        {
+            return EmulatorDialect.FromName(name);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--dialect must be reference or independent (was \"{name}\").", e);
+        }
     }
 
     private static T Number<T>(string name, string? value, T fallback, Func<string, T> parse)

@@ -41,6 +41,10 @@ public sealed record EmulatorOptions
     /// <value>The default is 5 seconds.</value>
     public TimeSpan WebhookTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How the emulator words the answers protocol.md leaves to the server (a control id in use, a control command for an unknown or ended control id, reuse of ended control ids).</summary>
+    /// <value>The default is <see cref="EmulatorDialect.Reference"/>.</value>
+    public EmulatorDialect Dialect { get; init; } = EmulatorDialect.Reference;
+
     /// <summary>Log each command and webhook to the console (the standalone program turns this on).</summary>
     public bool LogToConsole { get; init; }
 
@@ -65,5 +69,8 @@ public sealed record EmulatorOptions
         {
             throw new ArgumentOutOfRangeException(nameof(DefaultAudioDuration), DefaultAudioDuration, "DefaultAudioDuration must be greater than zero.");
         }
+
+        ArgumentNullException.ThrowIfNull(Dialect);
+        Dialect.Validate();
     }
 }

@@ -35,7 +35,11 @@ public sealed class PlaybackManager : IAsyncDisposable
         _log = Logging.GetLogger(system, typeof(PlaybackManager));
         Hub = new PlaybackEventHub(deliveryScheduler, e => _log.Warning("A playback subscriber threw and was unsubscribed: {0}", e.GetType().Name + ": " + e.Message));
         system.Settings.InjectTopLevelFallback(PlaybackConfig.Reference);
-        var actorSettings = new PlaybackActorSettings(api, Hub, _counters, settings.IdleTimeout, settings.StatusTimeout, _shutdown.Token);
+        var actorSettings = new PlaybackActorSettings(api, Hub, _counters, settings.IdleTimeout, settings.StatusTimeout, _shutdown.Token)
+        {
+            // Webhooks that prove an attempt landed stop ResilientCallingApi from retrying it (a given API shares one board).
+            Evidence = api is ResilientCallingApi resilient ? resilient.Evidence ??= new LandedEvidence() : null,
+        };
         _registry = startRouter is null
             ? system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture))
             : startRouter(system, actorSettings);

@@ -19,6 +19,7 @@ public sealed class CommandLineTests
         Assert.StartsWith("PT", parsed.Options.ApiToken, StringComparison.Ordinal);
         Assert.StartsWith("PSK", parsed.Options.SigningKey, StringComparison.Ordinal);
         Assert.True(parsed.Options.LogToConsole);
+        Assert.Same(EmulatorDialect.Reference, parsed.Options.Dialect);
         Assert.False(parsed.ShowSecrets);
         Assert.False(parsed.Help);
     }
@@ -27,7 +28,7 @@ public sealed class CommandLineTests
     public void Every_argument_is_read()
     {
         var parsed = EmulatorCommandLine.Parse(
-            ["--port", "0", "--speed", "12.5", "--accept-flat-media", "--project-id", "proj", "--api-token", "tok", "--signing-key", "key", "--seed", "99", "--audio-seconds", "2.5", "--show-secrets"],
+            ["--port", "0", "--speed", "12.5", "--accept-flat-media", "--project-id", "proj", "--api-token", "tok", "--signing-key", "key", "--seed", "99", "--audio-seconds", "2.5", "--dialect", "independent", "--show-secrets"],
             NoEnvironment);
 
         Assert.Equal(0, parsed.Options.Port);
@@ -36,6 +37,7 @@ public sealed class CommandLineTests
         Assert.Equal(("proj", "tok", "key"), (parsed.Options.ProjectId, parsed.Options.ApiToken, parsed.Options.SigningKey));
         Assert.Equal(99, parsed.Options.Seed);
         Assert.Equal(TimeSpan.FromSeconds(2.5), parsed.Options.DefaultAudioDuration);
+        Assert.Same(EmulatorDialect.Independent, parsed.Options.Dialect);
         Assert.True(parsed.ShowSecrets);
         Assert.False(parsed.Help);
     }
@@ -53,6 +55,7 @@ public sealed class CommandLineTests
             ["EMULATOR_SIGNING_KEY"] = "env-key",
             ["EMULATOR_SEED"] = "5",
             ["EMULATOR_AUDIO_SECONDS"] = "0.25",
+            ["EMULATOR_DIALECT"] = "Independent",
             ["EMULATOR_SHOW_SECRETS"] = "true",
         };
 
@@ -64,6 +67,7 @@ public sealed class CommandLineTests
         Assert.Equal(("env-proj", "env-tok", "env-key"), (parsed.Options.ProjectId, parsed.Options.ApiToken, parsed.Options.SigningKey));
         Assert.Equal(5, parsed.Options.Seed);
         Assert.Equal(TimeSpan.FromSeconds(0.25), parsed.Options.DefaultAudioDuration);
+        Assert.Same(EmulatorDialect.Independent, parsed.Options.Dialect);
         Assert.True(parsed.ShowSecrets);
     }
 
@@ -97,6 +101,27 @@ public sealed class CommandLineTests
     {
         Assert.True(EmulatorCommandLine.Parse([arg], NoEnvironment).Help);
         Assert.Contains("--port", EmulatorCommandLine.Usage, StringComparison.Ordinal);
+        Assert.Contains("--dialect", EmulatorCommandLine.Usage, StringComparison.Ordinal);
+        Assert.Contains("EMULATOR_DIALECT", EmulatorCommandLine.Usage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_dialect_argument_wins_over_the_environment()
+    {
+        var parsed = EmulatorCommandLine.Parse(["--dialect", "reference"], name => name == "EMULATOR_DIALECT" ? "independent" : null);
+
+        Assert.Same(EmulatorDialect.Reference, parsed.Options.Dialect);
+    }
+
+    [Theory]
+    [InlineData("--dialect", "signalwire")]
+    [InlineData("--dialect", "")]
+    public void An_unknown_dialect_is_rejected_naming_the_choices(string arg, string value)
+    {
+        var e = Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse([arg, value], NoEnvironment));
+
+        Assert.Contains("reference or independent", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"\"{value}\"", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -114,6 +139,7 @@ public sealed class CommandLineTests
     [InlineData("--port")]
     [InlineData("--speed")]
     [InlineData("--api-token")]
+    [InlineData("--dialect")]
     public void An_option_without_its_value_is_rejected(string arg)
     {
         var e = Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse([arg], NoEnvironment));

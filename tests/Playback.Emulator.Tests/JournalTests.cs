@@ -38,6 +38,29 @@ public sealed class JournalTests
     }
 
     [Fact]
+    public async Task An_arrival_is_recorded_before_its_answer_and_only_for_authenticated_parseable_requests()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
+        using var client = new EmulatorClient(emu);
+        var call = emu.CreateCall();
+        await client.PostAsync("{oops");
+        await client.PostAsync($$$"""{"id":"{{{call}}}","command":"calling.play","params":{"control_id":"c0","play":[{"type":"silence","params":{"duration":1}}]}}""", password: "wrong");
+        emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play", LatencyMs = 1000 }] });
+
+        var slow = client.PlayAsync(call, "c1");
+        await FaultTests.EventuallyAsync(() => emu.Journal.Arrivals.Count == 1, "the arrival");
+        var answeredBefore = emu.Journal.Requests.Count;
+        await FaultTests.AdvanceUntilAsync(clock, slow, TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(2, answeredBefore);
+        Assert.Equal(new JournalArrival(new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero), call, "calling.play", "c1"), Assert.Single(emu.Journal.Arrivals));
+        Assert.True(emu.Journal.Requests[^1].Time >= emu.Journal.Arrivals[0].Time.AddSeconds(1));
+        emu.Journal.Clear();
+        Assert.Empty(emu.Journal.Arrivals);
+    }
+
+    [Fact]
     public async Task The_journal_records_each_webhook_with_its_exact_body_and_outcome()
     {
         await using var sink = await WebhookSink.StartAsync();

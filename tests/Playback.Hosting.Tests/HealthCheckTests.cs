@@ -33,13 +33,14 @@ public sealed class HealthCheckTests
         using var host = await StartHostAsync(emulator);
         var health = host.Services.GetRequiredService<HealthCheckService>();
         var playback = host.Services.GetRequiredService<PlaybackManager>();
-        var callId = emulator.CreateCall();
+        // Volume changes: one request each (a play answered 503 is followed by the stop that settles it, a second request).
+        var handle = await playback.PlayAsync(emulator.CreateCall(), [Media.Ringtone("us")]);
         emulator.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Status = 503 }] });
         var statuses = new List<HealthStatus>();
 
         for (var i = 0; i < PlaybackHealthCheck.DegradedAfterTransientFailures; i++)
         {
-            var error = await Assert.ThrowsAsync<CallingApiException>(() => playback.PlayAsync(callId, [Media.Silence(1)]));
+            var error = await Assert.ThrowsAsync<CallingApiException>(() => handle.SetVolumeAsync(i));
             Assert.True(error.IsTransient);
             statuses.Add((await health.CheckHealthAsync()).Entries[PlaybackHealthCheck.Name].Status);
         }
@@ -50,7 +51,7 @@ public sealed class HealthCheckTests
         Assert.Contains("503", degraded.Description, StringComparison.Ordinal);
 
         emulator.Faults.Clear();
-        await playback.PlayAsync(callId, [Media.Silence(1)]);
+        await handle.SetVolumeAsync(5);
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Entries[PlaybackHealthCheck.Name].Status);
         await host.StopAsync();
     }

@@ -116,9 +116,11 @@ internal sealed class CallingEngine(EmulatorOptions options, WebhookDispatcher w
 
     private (int, object) Play(EmulatedCall call, PlayCommand command)
     {
-        if (call.Plays.TryGetValue(command.PlayControlId, out var existing) && existing.IsActive)
+        var dialect = options.Dialect;
+        if (call.Plays.TryGetValue(command.PlayControlId, out var existing) && (existing.IsActive || !dialect.ReuseEndedControlIds))
         {
-            return (422, Errors(new ValidationError("validation_error", "already_active", $"control_id {command.PlayControlId} is already active on this call", "control_id")));
+            var message = dialect.ConflictMessage.Replace(EmulatorDialect.ControlIdPlaceholder, command.PlayControlId, StringComparison.Ordinal);
+            return (dialect.ConflictStatus, Errors(new ValidationError(dialect.ConflictType, dialect.ConflictCode, message, dialect.ConflictNamesAttribute ? "control_id" : null)));
         }
 
         // The timeline: the list once, repeated `loop` times (0 = forever); the first unplayable item ends it with an error.
@@ -164,14 +166,17 @@ internal sealed class CallingEngine(EmulatorOptions options, WebhookDispatcher w
 
     private (int, object) Control(EmulatedCall call, ControlCommand command)
     {
-        if (!call.Plays.TryGetValue(command.PlayControlId, out var play))
+        var known = call.Plays.TryGetValue(command.PlayControlId, out var play);
+        if (!known || !play!.IsActive)
         {
-            return (422, Errors(new ValidationError("validation_error", "not_found", $"control_id {command.PlayControlId} is not a play of this call", "control_id")));
-        }
+            if (options.Dialect.InactiveControlStatus == 404)
+            {
+                return NotFound();
+            }
 
-        if (!play.IsActive)
-        {
-            return (422, Errors(new ValidationError("validation_error", "not_active", $"control_id {command.PlayControlId} has already ended ({play.State})", "control_id")));
+            return (422, known
+                ? Errors(new ValidationError("validation_error", "not_active", $"control_id {command.PlayControlId} has already ended ({play!.State})", "control_id"))
+                : Errors(new ValidationError("validation_error", "not_found", $"control_id {command.PlayControlId} is not a play of this call", "control_id")));
         }
 
         switch (command.Command)

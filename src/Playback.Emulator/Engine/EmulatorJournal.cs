@@ -10,6 +10,13 @@ namespace Playback.Emulator;
 /// <param name="Fault">The injected fault, if any (e.g. <c>status 503</c>, <c>drop</c>, <c>latency 200 ms</c>).</param>
 public sealed record JournalRequest(DateTimeOffset Time, string? CallId, string? Command, string? ControlId, string Body, int Status, string? Fault);
 
+/// <summary>One authenticated, parseable request as it arrived, before any fault or the command was applied.</summary>
+/// <param name="Time">When it arrived (emulator clock).</param>
+/// <param name="CallId">The body's <c>id</c>, when there was one.</param>
+/// <param name="Command">The body's <c>command</c>, when there was one.</param>
+/// <param name="ControlId">The body's <c>params.control_id</c>, when there was one.</param>
+public sealed record JournalArrival(DateTimeOffset Time, string? CallId, string? Command, string? ControlId);
+
 /// <summary>One webhook the emulator sent (or dropped).</summary>
 /// <param name="Time">When it was sent or dropped (emulator clock).</param>
 /// <param name="CallId">The call.</param>
@@ -28,6 +35,7 @@ public sealed class EmulatorJournal
     private readonly object _gate = new();
     private readonly List<JournalRequest> _requests = [];
     private readonly List<JournalWebhook> _webhooks = [];
+    private readonly List<JournalArrival> _arrivals = [];
     private long _overlaps;
 
     /// <summary>The requests, in arrival order.</summary>
@@ -38,6 +46,21 @@ public sealed class EmulatorJournal
             lock (_gate)
             {
                 return _requests.ToList();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The authenticated, parseable requests in the order they arrived, each recorded before it was processed (a
+    /// <see cref="Requests"/> entry is recorded when it is answered). An arrival without its request is being answered.
+    /// </summary>
+    public IReadOnlyList<JournalArrival> Arrivals
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _arrivals.ToList();
             }
         }
     }
@@ -64,6 +87,7 @@ public sealed class EmulatorJournal
         {
             _requests.Clear();
             _webhooks.Clear();
+            _arrivals.Clear();
         }
 
         Interlocked.Exchange(ref _overlaps, 0);
@@ -74,6 +98,14 @@ public sealed class EmulatorJournal
         lock (_gate)
         {
             _requests.Add(request);
+        }
+    }
+
+    internal void Add(JournalArrival arrival)
+    {
+        lock (_gate)
+        {
+            _arrivals.Add(arrival);
         }
     }
 

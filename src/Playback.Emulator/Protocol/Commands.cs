@@ -16,4 +16,8 @@ internal sealed record ControlCommand(string Command, string Id, string PlayCont
 internal sealed record MediaSegment(string Type, double? Seconds, bool Fails);
 
 /// <summary>One item of a 422 answer.</summary>
-public sealed record ValidationError(string Type, string Code, string Message, string Attribute);
+/// <param name="Type">The error's <c>type</c>, e.g. <c>validation_error</c>.</param>
+/// <param name="Code">The error's <c>code</c>.</param>
+/// <param name="Message">The error's <c>message</c>.</param>
+/// <param name="Attribute">The field it names, e.g. <c>volume</c>; null leaves <c>attribute</c> out (see <see cref="EmulatorDialect.ConflictNamesAttribute"/>).</param>
+public sealed record ValidationError(string Type, string Code, string Message, string? Attribute);

@@ -65,6 +65,9 @@ internal sealed record CallStateReceived(string CallId, string CallState, DateTi
 /// <summary>A playback's watchdog fired.</summary>
 internal sealed record StatusTimedOut(string ControlId);
 
+/// <summary>The settle timer of an unconfirmed play fired: its stop is tried again.</summary>
+internal sealed record SettleAgain(string ControlId);
+
 /// <summary>The outcome of the call's REST request, piped back to the actor.</summary>
 internal sealed record RequestCompleted(long Sequence, Exception? Error);
 

@@ -30,6 +30,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
     private CallPlaybacks _state;
     private IActorRef? _caller;
     private long _sequence;
+    private string? _evidenceFor;
 
     // An UntypedActor with cached behaviour delegates: a call actor is created per call and switches behaviour on
     // every request, so neither may allocate handler tables (ReceiveActor does, per instance and per Become).
@@ -123,6 +124,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
 
     protected override void PostStop()
     {
+        ForgetEvidence();
         var reason = _state.GoneReason;
         if (_caller is not null)
         {
@@ -153,6 +155,9 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
             case IPlaybackCommand command:
                 _caller = sender;
                 Apply(_state.Decide(command, Now), webhookSender: null);
+                break;
+            case SettleAgain settle:
+                Apply(_state.SettleAgain(settle.ControlId, Now), webhookSender: null);
                 break;
             case IdleTick:
                 if (_state.IsIdle)
@@ -199,6 +204,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
         switch (message)
         {
             case RequestCompleted done when done.Sequence == _sequence:
+                ForgetEvidence();
                 _settings.Counters.RequestCompleted(done.Error);
                 var now = Now;
                 Apply(done.Error is null ? _state.RequestSucceeded(now) : _state.RequestFailed(ToPlaybackException(done.Error), now), webhookSender: null);
@@ -236,7 +242,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
             case StopIfIdle or HandOffCall:
                 Context.Stop(Self);
                 break;
-            case IdleTick or StatusTimedOut or RequestCompleted or CallHandoff:
+            case IdleTick or StatusTimedOut or RequestCompleted or CallHandoff or SettleAgain:
                 break;
             default:
                 Unhandled(message);
@@ -394,6 +400,7 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
         switch (message)
         {
             case PlayStatusReceived status:
+                RecordEvidence(status);
                 Apply(_state.PlayStatus(status, Now), sender);
                 return true;
             case CallStateReceived state:
@@ -405,6 +412,30 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
                 return true;
             default:
                 return false;
+        }
+    }
+
+    /// <summary>
+    /// A webhook for the control id of the play on the wire (or a terminal one for the stop on the wire) proves that an
+    /// earlier attempt landed: tell the retry loop, so it does not send the command again.
+    /// </summary>
+    private void RecordEvidence(PlayStatusReceived status)
+    {
+        if (_settings.Evidence is { } evidence && _evidenceFor is null && _state.InFlight is { Request: var request }
+            && request.ControlId == status.ControlId
+            && (request.Command == ApiCommand.Play || (request.Command == ApiCommand.Stop && status.State is "finished" or "error")))
+        {
+            evidence.Record(_callId, status.ControlId);
+            _evidenceFor = status.ControlId;
+        }
+    }
+
+    private void ForgetEvidence()
+    {
+        if (_evidenceFor is not null)
+        {
+            _settings.Evidence!.Forget(_callId, _evidenceFor);
+            _evidenceFor = null;
         }
     }
 
@@ -446,6 +477,9 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
                         Timers.Cancel("watchdog:" + watch.ControlId);
                     }
 
+                    break;
+                case SettleLater settle:
+                    Timers.StartSingleTimer("settle:" + settle.ControlId, new SettleAgain(settle.ControlId), _settings.SettleRetryDelay);
                     break;
                 case EndCall end:
                     ended = true;

@@ -7,6 +7,12 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
 {
     /// <summary>Set when the call actor runs as a cluster-sharding entity.</summary>
     public ClusterEntityHooks? Cluster { get; init; }
+
+    /// <summary>Where the actor records webhooks that prove its command in flight landed, for <see cref="ResilientCallingApi"/> to read before a retry.</summary>
+    public LandedEvidence? Evidence { get; init; }
+
+    /// <summary>How long after a failed settling stop the stop of an unconfirmed play is tried again.</summary>
+    public TimeSpan SettleRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>

@@ -69,10 +69,36 @@ public class CallingApiException : PlaybackException
     /// <summary>How long the server asked the client to wait (<c>Retry-After</c>), when it said.</summary>
     public TimeSpan? RetryAfter { get; }
 
+    /// <summary>
+    /// True when the server may have applied the command although this failure says otherwise: an attempt was sent and got
+    /// no answer (timeout, connection lost after sending) or a 5xx, so its outcome is unknown. Playback never reads an
+    /// error's wording to decide; this flag, the status, the structure of <c>errors[]</c> and webhooks for the control id
+    /// are what it goes by (see the README's failure handling).
+    /// </summary>
+    public bool MayHaveBeenApplied { get; init; }
+
     /// <summary>Whether a status code is worth retrying.</summary>
     /// <param name="statusCode">The HTTP status.</param>
     /// <returns>True for 408, 429, 500, 502, 503 and 504.</returns>
     public static bool IsTransientStatus(int statusCode) => statusCode is 408 or 429 or 500 or 502 or 503 or 504;
+
+    /// <summary>Whether an answer with this status leaves the command's outcome unknown (the server may have acted before it failed).</summary>
+    /// <param name="statusCode">The HTTP status.</param>
+    /// <returns>True for every 5xx.</returns>
+    public static bool IsAmbiguousStatus(int statusCode) => statusCode >= 500;
+
+    /// <summary>Whether this failure names a request field in its structure (<c>errors[].attribute</c>), never its wording.</summary>
+    /// <param name="attribute">The field, e.g. <c>control_id</c>.</param>
+    /// <returns>True when a 4xx answer's <c>errors[]</c> has an item whose attribute is <paramref name="attribute"/>.</returns>
+    public bool NamesAttribute(string attribute) =>
+        StatusCode is >= 400 and < 500 && Errors.Any(e => string.Equals(e.Attribute, attribute, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The same failure, marked as possibly applied by an earlier attempt.</summary>
+    internal CallingApiException AsMaybeApplied() => MayHaveBeenApplied
+        ? this
+        : this is CallGoneException
+            ? new CallGoneException(Command, CallId!, ControlId, StatusCode, ServerMessage, RequestId) { MayHaveBeenApplied = true }
+            : new CallingApiException(Command, CallId!, ControlId, StatusCode, ServerMessage, Errors, RequestId, IsTransient, RetryAfter, InnerException) { MayHaveBeenApplied = true };
 
     private static string Describe(string command, string callId, string? controlId, int? statusCode, string? serverMessage, string? requestId)
     {

@@ -12,8 +12,10 @@ namespace Playback;
 /// Decorates an <see cref="ICallingApi"/> with Polly: an overall deadline per command, retries of transient failures
 /// (capped exponential backoff with jitter, <c>Retry-After</c> honoured, never 400/401/403/404/422), a circuit breaker,
 /// an account-wide token-bucket rate limiter, and a per-attempt timeout. A retried <c>calling.play</c> reuses its
-/// control id, and a retry answered "control_id already active" counts as success (the earlier attempt landed); likewise a
-/// retried <c>calling.play.stop</c> answered "no longer active" counts as success (the play is not running any more).
+/// control id. Nothing here reads an error's wording: when an attempt got no answer or a 5xx (the server may have acted)
+/// and the command then fails, the failure carries <see cref="CallingApiException.MayHaveBeenApplied"/>, and the call's
+/// state machine settles it (webhook evidence, <c>errors[].attribute</c>, or a stop). A retry of a play or a stop is not
+/// sent once a webhook for its control id has proved that an earlier attempt landed.
 /// </summary>
 public sealed class ResilientCallingApi : ICallingApi, IDisposable
 {
@@ -119,44 +121,23 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
 
     /// <inheritdoc />
     public Task PlayAsync(string callId, string controlId, IReadOnlyList<MediaItem> media, PlayOptions options, CancellationToken cancellationToken) =>
-        RunAsync(CallingApi.Commands.Play, callId, controlId, async (attempt, ct) =>
-        {
-            try
-            {
-                await _inner.PlayAsync(callId, controlId, media, options, ct).ConfigureAwait(false);
-            }
-            catch (CallingApiException e) when (attempt > 0 && IsAlreadyActive(e))
-            {
-                // An earlier attempt reached the server although its answer was lost: the play is running.
-            }
-        }, cancellationToken);
+        RunAsync(CallingApi.Commands.Play, callId, controlId, ct => _inner.PlayAsync(callId, controlId, media, options, ct), cancellationToken);
 
     /// <inheritdoc />
     public Task PauseAsync(string callId, string controlId, CancellationToken cancellationToken) =>
-        RunAsync(CallingApi.Commands.Pause, callId, controlId, (_, ct) => _inner.PauseAsync(callId, controlId, ct), cancellationToken);
+        RunAsync(CallingApi.Commands.Pause, callId, controlId, ct => _inner.PauseAsync(callId, controlId, ct), cancellationToken);
 
     /// <inheritdoc />
     public Task ResumeAsync(string callId, string controlId, CancellationToken cancellationToken) =>
-        RunAsync(CallingApi.Commands.Resume, callId, controlId, (_, ct) => _inner.ResumeAsync(callId, controlId, ct), cancellationToken);
+        RunAsync(CallingApi.Commands.Resume, callId, controlId, ct => _inner.ResumeAsync(callId, controlId, ct), cancellationToken);
 
     /// <inheritdoc />
     public Task StopAsync(string callId, string controlId, CancellationToken cancellationToken) =>
-        RunAsync(CallingApi.Commands.Stop, callId, controlId, async (attempt, ct) =>
-        {
-            try
-            {
-                await _inner.StopAsync(callId, controlId, ct).ConfigureAwait(false);
-            }
-            catch (CallingApiException e) when (attempt > 0 && IsNotActive(e))
-            {
-                // An earlier attempt reached the server although its answer was lost (or the play ended meanwhile):
-                // either way the play is no longer running, which is what the stop asked for.
-            }
-        }, cancellationToken);
+        RunAsync(CallingApi.Commands.Stop, callId, controlId, ct => _inner.StopAsync(callId, controlId, ct), cancellationToken);
 
     /// <inheritdoc />
     public Task SetVolumeAsync(string callId, string controlId, double volume, CancellationToken cancellationToken) =>
-        RunAsync(CallingApi.Commands.Volume, callId, controlId, (_, ct) => _inner.SetVolumeAsync(callId, controlId, volume, ct), cancellationToken);
+        RunAsync(CallingApi.Commands.Volume, callId, controlId, ct => _inner.SetVolumeAsync(callId, controlId, volume, ct), cancellationToken);
 
     /// <summary>Disposes the rate limiter and, when it is disposable, the inner client.</summary>
     public void Dispose()
@@ -171,15 +152,11 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
         (_inner as IDisposable)?.Dispose();
     }
 
-    /// <summary>Whether a 422 says the control id is already active on the call (the emulator's code <c>already_active</c>, or such a message).</summary>
-    internal static bool IsAlreadyActive(CallingApiException e) => Is422(e, "already_active", "already active");
-
-    /// <summary>Whether a 422 says the control id is no longer active on the call (the emulator's code <c>not_active</c>, or such a message).</summary>
-    internal static bool IsNotActive(CallingApiException e) => Is422(e, "not_active", "already ended");
-
-    private static bool Is422(CallingApiException e, string code, string phrase) =>
-        e.StatusCode == 422 && (e.Errors.Any(x => x.Code == code || (x.Message?.Contains(phrase, StringComparison.OrdinalIgnoreCase) ?? false))
-            || (e.ServerMessage?.Contains(phrase, StringComparison.OrdinalIgnoreCase) ?? false));
+    /// <summary>
+    /// Set by the manager: whether a webhook for the control id has arrived while its command was on the wire, which proves
+    /// that an earlier attempt landed (<see cref="LandedEvidence"/>). Consulted before each retry of a play or a stop.
+    /// </summary>
+    internal LandedEvidence? Evidence { get; set; }
 
     /// <summary>Takes one token, waiting in the limiter's queue when none is left. The token stays spent after the request: only <see cref="Replenish"/> gives it back.</summary>
     private async ValueTask<RateLimitLease> TakeTokenAsync(CancellationToken cancellationToken)
@@ -203,23 +180,47 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
         }
     }
 
-    private async Task RunAsync(string command, string callId, string controlId, Func<int, CancellationToken, Task> call, CancellationToken cancellationToken)
+    private async Task RunAsync(string command, string callId, string controlId, Func<CancellationToken, Task> call, CancellationToken cancellationToken)
     {
         var attempts = 0;
+        var ambiguous = false;
+        var settles = command is CallingApi.Commands.Play or CallingApi.Commands.Stop;
         CallingApiException? last = null;
         try
         {
             await _pipeline.ExecuteAsync(
                 async ct =>
                 {
-                    var attempt = attempts++;
+                    if (attempts++ > 0 && ambiguous && settles && Evidence?.Landed(callId, controlId) == true)
+                    {
+                        // A webhook proved an earlier attempt landed: a retry could only be refused, or start the media again.
+                        throw new CallingApiException(command, callId, controlId, last?.StatusCode, "not retried: a webhook for this control id shows an earlier attempt landed", null, last?.RequestId, isTransient: false)
+                        {
+                            MayHaveBeenApplied = true,
+                        };
+                    }
+
                     try
                     {
-                        await call(attempt, ct).ConfigureAwait(false);
+                        await call(ct).ConfigureAwait(false);
                     }
                     catch (CallingApiException e)
                     {
+                        ambiguous |= e.MayHaveBeenApplied;
                         last = e;
+                        if (ambiguous && !e.IsTransient)
+                        {
+                            // A final answer to a retry after an attempt whose outcome is unknown: it says nothing certain about
+                            // that attempt (whatever its wording), so the caller must settle it.
+                            throw e.AsMaybeApplied();
+                        }
+
+                        throw;
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // The attempt (or the whole command) timed out while the request was out: it may have landed.
+                        ambiguous = true;
                         throw;
                     }
                 },
@@ -227,15 +228,29 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
         }
         catch (BrokenCircuitException e)
         {
-            throw new CallingApiException(command, callId, controlId, null, $"circuit open: the Calling API failed repeatedly; failing fast for now (last error: {last?.ServerMessage ?? e.Message})", null, last?.RequestId, isTransient: true, inner: e);
+            throw new CallingApiException(command, callId, controlId, null, $"circuit open: the Calling API failed repeatedly; failing fast for now (last error: {last?.ServerMessage ?? e.Message})", null, last?.RequestId, isTransient: true, inner: e)
+            {
+                MayHaveBeenApplied = ambiguous,
+            };
         }
         catch (RateLimiterRejectedException e)
         {
-            throw new CallingApiException(command, callId, controlId, null, "rate limit queue full: too many commands are waiting for a permit", null, null, isTransient: true, inner: e);
+            throw new CallingApiException(command, callId, controlId, null, "rate limit queue full: too many commands are waiting for a permit", null, null, isTransient: true, inner: e)
+            {
+                MayHaveBeenApplied = ambiguous,
+            };
         }
         catch (TimeoutRejectedException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new CallingApiException(command, callId, controlId, last?.StatusCode, $"no success within {Describe(e.Timeout)} after {attempts} attempt(s){(last is null ? string.Empty : "; last error: " + last.ServerMessage)}", last?.Errors, last?.RequestId, isTransient: true, last?.RetryAfter, e);
+            throw new CallingApiException(command, callId, controlId, last?.StatusCode, $"no success within {Describe(e.Timeout)} after {attempts} attempt(s){(last is null ? string.Empty : "; last error: " + last.ServerMessage)}", last?.Errors, last?.RequestId, isTransient: true, last?.RetryAfter, e)
+            {
+                MayHaveBeenApplied = ambiguous,
+            };
+        }
+        catch (CallingApiException e) when (ambiguous && !e.MayHaveBeenApplied)
+        {
+            // E.g. the retries ran out on 429s after an attempt whose answer was lost.
+            throw e.AsMaybeApplied();
         }
     }
 

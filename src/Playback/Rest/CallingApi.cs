@@ -154,7 +154,10 @@ public sealed class CallingApi : ICallingApi, IDisposable
         }
         catch (FlurlHttpTimeoutException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new CallingApiException(body.Command, callId, controlId, null, $"no answer within {_requestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", null, null, isTransient: true, inner: e.InnerException);
+            throw new CallingApiException(body.Command, callId, controlId, null, $"no answer within {_requestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", null, null, isTransient: true, inner: e.InnerException)
+            {
+                MayHaveBeenApplied = true,
+            };
         }
         catch (FlurlHttpException e) when (e.StatusCode is null)
         {
@@ -163,7 +166,10 @@ public sealed class CallingApi : ICallingApi, IDisposable
                 throw new OperationCanceledException($"{body.Command} for call {callId} was cancelled.", e, cancellationToken);
             }
 
-            throw new CallingApiException(body.Command, callId, controlId, null, "transport failure: " + (e.InnerException?.Message ?? e.Message), null, null, isTransient: true, inner: e.InnerException);
+            throw new CallingApiException(body.Command, callId, controlId, null, "transport failure: " + (e.InnerException?.Message ?? e.Message), null, null, isTransient: true, inner: e.InnerException)
+            {
+                MayHaveBeenApplied = !NeverSent(e.InnerException),
+            };
         }
         catch (FlurlHttpException e)
         {
@@ -191,14 +197,23 @@ public sealed class CallingApi : ICallingApi, IDisposable
         var (message, errors) = ParseErrorBody(text);
         var headers = e.Call.Response?.ResponseMessage;
         var requestId = headers is null ? null : FindRequestId(headers);
-        if (status == 404)
+        if (status == 404 && command == Commands.Play)
         {
+            // A 404 on calling.play can only mean the call: the play is new. On a control command it is ambiguous (the call,
+            // or only that control id, is unknown: servers differ), so it stays a plain 404 for the state machine to judge.
             return new CallGoneException(command, callId, controlId, status, message ?? "Not Found", requestId);
         }
 
-        return new CallingApiException(command, callId, controlId, status, message, errors, requestId,
-            CallingApiException.IsTransientStatus(status), headers is null ? null : ReadRetryAfter(headers.Headers.RetryAfter));
+        return new CallingApiException(command, callId, controlId, status, message ?? (status == 404 ? "Not Found" : null), errors, requestId,
+            CallingApiException.IsTransientStatus(status), headers is null ? null : ReadRetryAfter(headers.Headers.RetryAfter))
+        {
+            MayHaveBeenApplied = CallingApiException.IsAmbiguousStatus(status),
+        };
     }
+
+    /// <summary>Whether a transport failure happened before the request could leave (no connection was made), so the server cannot have acted on it.</summary>
+    internal static bool NeverSent(Exception? error) =>
+        error is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError or HttpRequestError.SecureConnectionError };
 
     internal static (string? Message, IReadOnlyList<CallingApiError> Errors) ParseErrorBody(string? text)
     {

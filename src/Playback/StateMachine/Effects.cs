@@ -46,6 +46,9 @@ internal sealed record Publish(PlaybackEvent Event) : Effect;
 /// <summary>Arm (restart) or disarm the no-news watchdog of a playback.</summary>
 internal sealed record Watch(string ControlId, bool On) : Effect;
 
+/// <summary>Try the stop that settles an unconfirmed play again after a while.</summary>
+internal sealed record SettleLater(string ControlId) : Effect;
+
 /// <summary>The call is gone: fail waiting commands and stop the call's actor.</summary>
 internal sealed record EndCall(string Reason) : Effect;
 

@@ -11,6 +11,12 @@ internal sealed record PlaybackEntry(string ControlId, PlaybackState State, doub
     /// <summary>When the last command for this playback was acknowledged (actor clock).</summary>
     public DateTimeOffset? LastAckAt { get; init; }
 
+    /// <summary>A webhook for this control id has arrived: proof that its play reached the server.</summary>
+    public bool Heard { get; init; }
+
+    /// <summary>Its play's outcome is unknown and the stop sent to settle it failed too: tracked as playing, stopped again later.</summary>
+    public bool Unconfirmed { get; init; }
+
     /// <summary>The newest server timestamp of a webhook applied to this playback.</summary>
     public DateTimeOffset? LastEventAt { get; init; }
 

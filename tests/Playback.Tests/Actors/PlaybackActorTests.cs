@@ -135,27 +135,58 @@ public sealed class PlaybackActorTests(ITestOutputHelper output) : PlaybackSpec(
     }
 
     [Fact]
-    public async Task A_404_ends_every_playback_and_fails_the_commands_waiting_behind_it()
+    public async Task A_404_on_a_play_ends_every_playback_and_fails_the_commands_waiting_behind_it()
     {
         var gate = new RequestGate();
         Api.Respond = gate.Respond;
         await using var manager = CreateManager();
-        var play = manager.PlayAsync("call-gone", Hello, new PlayOptions { ControlId = "p1" });
+        var first = manager.PlayAsync("call-gone", Hello, new PlayOptions { ControlId = "p1" });
+        (await gate.NextAsync()).Done.SetResult();
+        var handle = await Within10s(first);
+        var queued = await Within10s(manager.PlayAsync("call-gone", Hello, new PlayOptions { ControlId = "p2" }));
+        await manager.HandleWebhookAsync("https://app.example.com/hook", NoHeaders, PlayWebhook("call-gone", "p1", "finished"));
+
+        var waiting = manager.PauseAsync("call-gone", "p2");
+        var (request, done) = await gate.NextAsync();
+        Assert.Equal((CallingApi.Commands.Play, "p2"), (request.Command, request.ControlId));
+        done.SetException(FakeCallingApi.Error(request, 404));
+
+        await Assert.ThrowsAsync<CallGoneException>(() => Within10s(waiting));
+        var outcome = await Within10s(queued.Completion);
+        Assert.Equal(PlaybackState.Failed, outcome.State);
+        Assert.Contains("call gone", outcome.Reason);
+        Assert.Equal(PlaybackState.Finished, (await Within10s(handle.Completion)).State);
+        Assert.Equal(2, Api.Requests.Count);
+        await AwaitAssertAsync(() => Assert.Equal(0, manager.Statistics.ActiveCalls));
+    }
+
+    [Fact]
+    public async Task A_404_on_a_pause_ends_that_playback_only_and_the_call_goes_on()
+    {
+        var gate = new RequestGate();
+        Api.Respond = gate.Respond;
+        await using var manager = CreateManager();
+        var play = manager.PlayAsync("call-404", Hello, new PlayOptions { ControlId = "p1" });
         (await gate.NextAsync()).Done.SetResult();
         var handle = await Within10s(play);
 
-        var pause = manager.PauseAsync("call-gone", "p1");
-        var waiting = manager.StopAsync("call-gone", "p1");
+        var pause = manager.PauseAsync("call-404", "p1");
+        var waiting = manager.StopAsync("call-404", "p1");
         var (request, done) = await gate.NextAsync();
         done.SetException(FakeCallingApi.Error(request, 404));
 
-        await Assert.ThrowsAsync<CallGoneException>(() => Within10s(pause));
-        await Assert.ThrowsAsync<CallGoneException>(() => Within10s(waiting));
+        var error = await Assert.ThrowsAnyAsync<CallingApiException>(() => Within10s(pause));
+        Assert.IsNotType<CallGoneException>(error);
+        Assert.Equal(404, error.StatusCode);
+        await Assert.ThrowsAsync<PlaybackStateException>(() => Within10s(waiting));
         var outcome = await Within10s(handle.Completion);
         Assert.Equal(PlaybackState.Failed, outcome.State);
-        Assert.Contains("call gone", outcome.Reason);
-        Assert.Equal(2, Api.Requests.Count);
-        await AwaitAssertAsync(() => Assert.Equal(0, manager.Statistics.ActiveCalls));
+        Assert.Contains("404", outcome.Reason);
+
+        var next = manager.PlayAsync("call-404", Hello, new PlayOptions { ControlId = "p2" });
+        (await gate.NextAsync()).Done.SetResult();
+        Assert.Equal(PlaybackState.Playing, (await Within10s(next)).Current);
+        Assert.Equal(3, Api.Requests.Count);
     }
 
     [Fact]

@@ -260,32 +260,62 @@ public class CallingApiTests
     }
 
     [Fact]
-    public async Task A_404_is_a_CallGoneException_that_is_not_transient()
+    public async Task A_404_on_a_play_is_a_CallGoneException_that_is_not_transient()
     {
         using var http = new HttpTest();
         http.RespondWith("""{"error":"Not Found"}""", 404);
         using var api = NewApi();
 
-        var e = await Assert.ThrowsAsync<CallGoneException>(() => api.StopAsync(CallId, ControlId, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<CallGoneException>(() => api.PlayAsync(CallId, ControlId, OneTts, PlayOptions.Default, CancellationToken.None));
 
         Assert.Equal(404, e.StatusCode);
         Assert.False(e.IsTransient);
+        Assert.False(e.MayHaveBeenApplied);
         Assert.Equal("Not Found", e.ServerMessage);
-        Assert.Equal("calling.play.stop", e.Command);
+        Assert.Equal("calling.play", e.Command);
         Assert.Equal(CallId, e.CallId);
         Assert.Equal(ControlId, e.ControlId);
     }
 
-    [Fact]
-    public async Task A_404_without_a_body_is_still_a_CallGoneException()
+    [Theory]
+    [InlineData("stop")]
+    [InlineData("pause")]
+    [InlineData("resume")]
+    [InlineData("volume")]
+    public async Task A_404_on_a_control_command_is_a_plain_404_not_a_call_gone(string command)
     {
         using var http = new HttpTest();
-        http.RespondWith(string.Empty, 404);
+        http.RespondWith(command == "stop" ? string.Empty : """{"error":"Not Found"}""", 404);
         using var api = NewApi();
 
-        var e = await Assert.ThrowsAsync<CallGoneException>(() => PauseAsync(api));
+        var e = await Assert.ThrowsAnyAsync<CallingApiException>(() => command switch
+        {
+            "stop" => api.StopAsync(CallId, ControlId, CancellationToken.None),
+            "pause" => PauseAsync(api),
+            "resume" => api.ResumeAsync(CallId, ControlId, CancellationToken.None),
+            _ => api.SetVolumeAsync(CallId, ControlId, 2, CancellationToken.None),
+        });
 
+        Assert.IsNotType<CallGoneException>(e);
         Assert.Equal(404, e.StatusCode);
+        Assert.False(e.IsTransient);
+        Assert.Equal("Not Found", e.ServerMessage);
+    }
+
+    [Theory]
+    [InlineData(500, true)]
+    [InlineData(503, true)]
+    [InlineData(429, false)]
+    [InlineData(422, false)]
+    public async Task Only_a_5xx_answer_may_have_been_applied(int status, bool maybe)
+    {
+        using var http = new HttpTest();
+        http.RespondWith(string.Empty, status);
+        using var api = NewApi();
+
+        var e = await Assert.ThrowsAnyAsync<CallingApiException>(() => PauseAsync(api));
+
+        Assert.Equal(maybe, e.MayHaveBeenApplied);
     }
 
     [Fact]
@@ -401,7 +431,7 @@ public class CallingApiTests
         http.RespondWith(string.Empty, 404, new Dictionary<string, string> { ["x-signalwire-request-id"] = "sw-9" });
         using var api = NewApi();
 
-        var e = await Assert.ThrowsAsync<CallGoneException>(() => PauseAsync(api));
+        var e = await Assert.ThrowsAnyAsync<CallingApiException>(() => PauseAsync(api));
 
         Assert.Equal("sw-9", e.RequestId);
     }
@@ -421,6 +451,24 @@ public class CallingApiTests
         Assert.Equal(CallId, e.CallId);
         Assert.Equal(ControlId, e.ControlId);
         Assert.Contains("no response", e.Message, StringComparison.Ordinal);
+        Assert.True(e.MayHaveBeenApplied);
+    }
+
+    [Theory]
+    [InlineData(HttpRequestError.ConnectionError, false)]
+    [InlineData(HttpRequestError.NameResolutionError, false)]
+    [InlineData(HttpRequestError.ResponseEnded, true)]
+    [InlineData(HttpRequestError.Unknown, true)]
+    public async Task A_transport_failure_may_have_been_applied_unless_no_connection_was_made(HttpRequestError kind, bool maybe)
+    {
+        using var http = new HttpTest();
+        http.SimulateException(new HttpRequestException(kind, "transport"));
+        using var api = NewApi();
+
+        var e = await Assert.ThrowsAsync<CallingApiException>(() => api.PlayAsync(CallId, ControlId, OneTts, PlayOptions.Default, CancellationToken.None));
+
+        Assert.True(e.IsTransient);
+        Assert.Equal(maybe, e.MayHaveBeenApplied);
     }
 
     [Fact]

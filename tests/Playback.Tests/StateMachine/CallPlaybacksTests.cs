@@ -247,7 +247,7 @@ public sealed class CallPlaybacksTests
     [MemberData(nameof(ActiveStates))]
     public void Stop_answered_with_a_final_error_changes_nothing_and_a_later_finished_means_Finished(PlaybackState state)
     {
-        var error = ApiError("p", 422, "cannot stop");
+        var error = ApiError("p", 403, "forbidden");
 
         var t = InActiveState(state, "p").Decide(Stop("p"), At(30)).State.RequestFailed(error, At(31));
 
@@ -437,7 +437,7 @@ public sealed class CallPlaybacksTests
         Assert.Same(before, t.State);
     }
 
-    // ───────────────────────── 404: the call is gone ─────────────────────────
+    // ───────────────────────── CallGoneException (404 on a play): the call is gone ─────────────────────────
 
     /// <summary>A call where "a" is the target of <paramref name="cmd"/>, with "q" queued behind it (none for Play, which needs an idle call).</summary>
     private static CallPlaybacks ReadyFor(Cmd cmd) => cmd switch
@@ -453,7 +453,7 @@ public sealed class CallPlaybacksTests
     [InlineData(Cmd.Resume)]
     [InlineData(Cmd.Volume)]
     [InlineData(Cmd.Stop)]
-    public void A_command_answered_404_fails_every_playback_ends_the_call_and_fails_the_command(Cmd cmd)
+    public void A_command_failed_with_CallGoneException_fails_every_playback_ends_the_call_and_fails_the_command(Cmd cmd)
     {
         var sent = ReadyFor(cmd).Decide(Command(cmd, "a"), Later);
         Assert.Single(sent.Requests());
@@ -485,7 +485,7 @@ public sealed class CallPlaybacksTests
     [InlineData(Cmd.Resume)]
     [InlineData(Cmd.Volume)]
     [InlineData(Cmd.Stop)]
-    public void After_a_404_every_command_fails_with_CallGoneException_without_a_request(Cmd cmd)
+    public void After_a_CallGoneException_every_command_fails_with_CallGoneException_without_a_request(Cmd cmd)
     {
         var before = QueuedBehind("a", "q").Decide(Pause("a"), Later).State.RequestFailed(NotFound("a"), Later).State;
 
@@ -699,7 +699,7 @@ public sealed class CallPlaybacksTests
     [Fact]
     public void Replace_whose_stop_fails_fails_the_new_playback_and_keeps_the_current_one()
     {
-        var error = ApiError("a", 422, "cannot stop");
+        var error = ApiError("a", 403, "forbidden");
 
         var t = Playing("a").Decide(Play("r", PlayConflict.Replace), Later).State.RequestFailed(error, Later.AddSeconds(1));
 

@@ -51,9 +51,13 @@ public sealed class FakeCallingApi : ICallingApi
     public Task SetVolumeAsync(string callId, string controlId, double volume, CancellationToken cancellationToken) =>
         Run(new FakeRequest(CallingApi.Commands.Volume, callId, controlId, volume), cancellationToken);
 
-    public static CallingApiException Error(FakeRequest r, int status, string message = "error") => status == 404
+    /// <summary>What <see cref="CallingApi"/> throws for an error status: 404 on a play is the call gone; a 5xx may have been applied.</summary>
+    public static CallingApiException Error(FakeRequest r, int status, string message = "error") => status == 404 && r.Command == CallingApi.Commands.Play
         ? new CallGoneException(r.Command, r.CallId, r.ControlId, 404, "Not Found", null)
-        : new CallingApiException(r.Command, r.CallId, r.ControlId, status, message, null, null, CallingApiException.IsTransientStatus(status));
+        : new CallingApiException(r.Command, r.CallId, r.ControlId, status, message, null, null, CallingApiException.IsTransientStatus(status))
+        {
+            MayHaveBeenApplied = CallingApiException.IsAmbiguousStatus(status),
+        };
 
     private async Task Run(FakeRequest request, CancellationToken cancellationToken)
     {

@@ -1,0 +1,335 @@
+using static Playback.Tests.Sm;
+
+namespace Playback.Tests;
+
+/// <summary>
+/// The truth-under-failure rules on the pure state machine: what Playback reports never disagrees with what the server
+/// plays, whatever a refusal says. Each refusal is tried in several plausible servers' forms; none is read for its wording.
+/// </summary>
+public sealed class TruthUnderFailureTests
+{
+    /// <summary>Final answers a retry can get, as different servers word them (the state machine may read only status and <c>errors[].attribute</c>).</summary>
+    public static TheoryData<string> Refusals => new() { "reference-422", "other-422", "bare-422", "404", "400" };
+
+    // ───────────────────────── 1. A play whose outcome is unknown ─────────────────────────
+
+    [Theory]
+    [InlineData("playing", PlaybackState.Playing)]
+    [InlineData("finished", PlaybackState.Finished)]
+    [InlineData("error", PlaybackState.Failed)]
+    public void A_webhook_during_an_unknown_play_proves_it_landed_and_the_caller_gets_the_playback(string webhook, PlaybackState expected)
+    {
+        var heard = Starting("p").PlayStatus(Status("p", webhook, At(2)), At(2)).State;
+
+        var t = heard.RequestFailed(Unknown(CallingApi.Commands.Play, "p", "bare-422"), At(3));
+
+        Assert.Equal(expected, t.SucceededWith().State);
+        Assert.Equal(expected, t.State.StateOf("p"));
+        t.NoRequest();
+    }
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void A_paused_webhook_during_an_unknown_play_also_proves_it_landed(string refusal)
+    {
+        var heard = Starting("p").PlayStatus(Status("p", "paused", At(2)), At(2)).State;
+
+        var t = heard.RequestFailed(Unknown(CallingApi.Commands.Play, "p", refusal), At(3));
+
+        Assert.Equal(PlaybackState.Playing, t.SucceededWith().State);
+        t.NoRequest();
+    }
+
+    [Fact]
+    public void A_retry_refused_for_its_control_id_attribute_is_taken_as_landed()
+    {
+        var t = WatchedStarting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "reference-422"), At(3));
+
+        var playback = t.SucceededWith();
+        Assert.Equal(PlaybackState.Playing, playback.State);
+        Assert.Contains("unconfirmed", playback.Reason);
+        Assert.Contains(t.Effects.OfType<Watch>(), w => w.ControlId == "p" && w.On);
+        t.NoRequest();
+    }
+
+    [Theory]
+    [InlineData("other-422")]
+    [InlineData("bare-422")]
+    [InlineData("400")]
+    [InlineData("deadline")]
+    public void Without_evidence_an_unknown_play_is_stopped_before_it_is_reported_failed(string refusal)
+    {
+        var error = Unknown(CallingApi.Commands.Play, "p", refusal);
+
+        var settling = Starting("p").RequestFailed(error, At(3));
+
+        settling.Sent(ApiCommand.Stop, "p");
+        Assert.Empty(settling.Replies());
+        Assert.Empty(settling.Events());
+        Assert.Equal(PlaybackState.Starting, settling.State.StateOf("p"));
+
+        var stopped = settling.State.RequestSucceeded(At(4));
+
+        var failed = stopped.Published("p", PlaybackState.Starting, PlaybackState.Failed);
+        Assert.Contains("Playback stopped it", failed.Reason);
+        Assert.Same(error, stopped.FailedWith<CallingApiException>());
+        stopped.NoRequest();
+    }
+
+    [Theory]
+    [InlineData("404")]
+    [InlineData("other-422")]
+    [InlineData("bare-422")]
+    public void An_unknown_play_whose_settling_stop_finds_nothing_is_failed(string stopRefusal)
+    {
+        var error = Unknown(CallingApi.Commands.Play, "p", "bare-422");
+        var settling = Starting("p").RequestFailed(error, At(3)).State;
+
+        var t = settling.RequestFailed(Refusal(CallingApi.Commands.Stop, "p", stopRefusal), At(4));
+
+        t.Published("p", PlaybackState.Starting, PlaybackState.Failed);
+        Assert.Same(error, t.FailedWith<CallingApiException>());
+        t.NoRequest();
+    }
+
+    [Fact]
+    public void An_unknown_play_whose_settling_stop_is_unknown_too_is_tracked_as_playing_and_the_caller_hears_the_unknown_failure()
+    {
+        var error = Unknown(CallingApi.Commands.Play, "p", "deadline");
+        var settling = WatchedStarting("p").RequestFailed(error, At(3)).State;
+
+        var t = settling.RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "deadline"), At(50));
+
+        Assert.Same(error, t.FailedWith<CallingApiException>());
+        Assert.True(error.MayHaveBeenApplied);
+        var playing = t.Published("p", PlaybackState.Starting, PlaybackState.Playing);
+        Assert.Contains("unconfirmed", playing.Reason);
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+        Assert.Contains(t.Effects.OfType<Watch>(), w => w.ControlId == "p" && w.On);
+        Assert.True(t.State.Playbacks["p"].StopSent);
+
+        Assert.Contains(t.Effects.OfType<SettleLater>(), e => e.ControlId == "p");
+
+        // If the stop did land after all, its finished webhook ends the playback as stopped.
+        var finished = t.State.PlayStatus(Status("p", "finished", At(60)), At(60));
+        finished.Published("p", PlaybackState.Playing, PlaybackState.Stopped);
+
+        // The watchdog never fails it on silence alone: it may be playing.
+        var silent = t.State.StatusTimedOut("p", At(700));
+        Assert.Empty(silent.Events());
+        Assert.Contains(silent.Effects.OfType<Watch>(), w => w.ControlId == "p" && w.On);
+    }
+
+    [Theory]
+    [InlineData(null, PlaybackState.Failed)]
+    [InlineData("404", PlaybackState.Failed)]
+    [InlineData("deadline", PlaybackState.Playing)]
+    public void The_stop_of_an_unconfirmed_play_is_tried_again_until_the_server_settles_it(string? stopAnswer, PlaybackState expected)
+    {
+        var unconfirmed = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
+            .RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "deadline"), At(50)).State;
+
+        var again = unconfirmed.SettleAgain("p", At(55));
+
+        again.Sent(ApiCommand.Stop, "p");
+        Assert.Empty(again.Replies());
+        var t = stopAnswer is null
+            ? again.State.RequestSucceeded(At(56))
+            : again.State.RequestFailed(stopAnswer == "404" ? Refusal(CallingApi.Commands.Stop, "p", "404") : Unknown(CallingApi.Commands.Stop, "p", stopAnswer), At(56));
+
+        Assert.Empty(t.Replies());
+        Assert.Equal(expected, t.State.StateOf("p"));
+        Assert.Equal(expected == PlaybackState.Playing, t.Effects.OfType<SettleLater>().Any());
+    }
+
+    [Fact]
+    public void A_webhook_confirms_an_unconfirmed_play_and_no_stop_is_tried_again()
+    {
+        var unconfirmed = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
+            .RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "deadline"), At(50)).State;
+
+        var heard = unconfirmed.PlayStatus(Status("p", "playing", At(51)), At(51)).State;
+
+        heard.SettleAgain("p", At(55)).NoRequest();
+        Assert.Equal(PlaybackState.Playing, heard.StateOf("p"));
+    }
+
+    [Fact]
+    public void A_playing_webhook_during_the_settling_stop_does_not_keep_a_stopped_play_alive()
+    {
+        var settling = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "bare-422"), At(3)).State;
+        var heard = settling.PlayStatus(Status("p", "playing", At(2)), At(4)).State;
+
+        var t = heard.RequestSucceeded(At(5));
+
+        Assert.Equal(PlaybackState.Failed, t.State.StateOf("p"));
+        t.FailedWith<CallingApiException>();
+    }
+
+    [Fact]
+    public void A_refused_play_whose_attempts_were_all_answered_fails_at_once_without_a_stop()
+    {
+        var error = Refusal(CallingApi.Commands.Play, "p", "bare-422");
+
+        var t = Starting("p").RequestFailed(error, At(3));
+
+        t.Published("p", PlaybackState.Starting, PlaybackState.Failed);
+        Assert.Same(error, t.FailedWith<CallingApiException>());
+        t.NoRequest();
+    }
+
+    [Fact]
+    public void A_settled_play_lets_the_queue_go_on()
+    {
+        var started = Enqueue(Enqueue(Playing("a"), "p"), "q").PlayStatus(Status("a", "finished", Later), Later);
+        started.Sent(ApiCommand.Play, "p");
+        var settling = started.State.RequestFailed(Unknown(CallingApi.Commands.Play, "p", "bare-422"), Later.AddSeconds(1));
+        settling.Sent(ApiCommand.Stop, "p");
+        Assert.Empty(settling.Replies());
+
+        var t = settling.State.RequestSucceeded(Later.AddSeconds(2));
+
+        Assert.Equal(PlaybackState.Failed, t.State.StateOf("p"));
+        Assert.Empty(t.Replies());
+        t.Sent(ApiCommand.Play, "q");
+    }
+
+    // ───────────────────────── 4. A 404 on a control command ends that playback only ─────────────────────────
+
+    [Theory]
+    [InlineData(CallingApi.Commands.Pause)]
+    [InlineData(CallingApi.Commands.Resume)]
+    [InlineData(CallingApi.Commands.Volume)]
+    public void A_404_on_pause_resume_or_volume_fails_that_playback_only_and_the_queue_goes_on(string command)
+    {
+        var s = command == CallingApi.Commands.Resume ? Enqueue(Paused("a"), "q") : QueuedBehind("a", "q");
+        var sent = s.Decide(command switch
+        {
+            CallingApi.Commands.Pause => Pause("a"),
+            CallingApi.Commands.Resume => Resume("a"),
+            _ => Volume("a"),
+        }, Later);
+        var error = Refusal(command, "a", "404");
+
+        var t = sent.State.RequestFailed(error, Later.AddSeconds(1));
+
+        Assert.Same(error, t.FailedWith<CallingApiException>());
+        Assert.Empty(t.Ends());
+        Assert.Null(t.State.GoneReason);
+        Assert.Equal(PlaybackState.Failed, t.State.StateOf("a"));
+        Assert.Contains("404", t.State.Playbacks["a"].Reason);
+        t.Sent(ApiCommand.Play, "q");
+    }
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void A_404_or_422_on_a_first_stop_ends_the_playback_as_stopped_at_once(string refusal)
+    {
+        if (refusal is "400")
+        {
+            return;
+        }
+
+        var sent = QueuedBehind("a", "q").Decide(Stop("a"), Later);
+
+        var t = sent.State.RequestFailed(Refusal(CallingApi.Commands.Stop, "a", refusal), Later.AddSeconds(1));
+
+        Assert.Equal(PlaybackState.Stopped, t.SucceededWith().State);
+        Assert.Equal(PlaybackState.Stopped, t.State.StateOf("a"));
+        Assert.Empty(t.Ends());
+        t.Sent(ApiCommand.Play, "q");
+    }
+
+    [Fact]
+    public void A_404_on_pause_after_a_stop_whose_outcome_was_unknown_means_stopped()
+    {
+        var unknownStop = Playing("a").Decide(Stop("a"), Later).State.RequestFailed(Unknown(CallingApi.Commands.Stop, "a", "deadline"), Later.AddSeconds(1));
+        unknownStop.FailedWith<CallingApiException>();
+        Assert.Equal(PlaybackState.Playing, unknownStop.State.StateOf("a"));
+
+        var t = unknownStop.State.Decide(Pause("a"), Later.AddSeconds(2)).State.RequestFailed(Refusal(CallingApi.Commands.Pause, "a", "404"), Later.AddSeconds(3));
+
+        Assert.Equal(PlaybackState.Stopped, t.State.StateOf("a"));
+    }
+
+    [Fact]
+    public void Only_a_404_on_a_play_or_the_call_ended_webhook_ends_the_whole_call()
+    {
+        var afterPlay404 = Starting("p").RequestFailed(NotFound("p"), At(3));
+        Assert.Single(afterPlay404.Ends());
+
+        var ended = QueuedBehind("a", "q").CallState(CallStateEvent("ended"), Later);
+        Assert.Single(ended.Ends());
+        Assert.All(ended.Events(), e => Assert.Equal(PlaybackState.Failed, e.State));
+    }
+
+    // ───────────────────────── 5. A stop whose first attempt landed ends as Stopped ─────────────────────────
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void A_stop_whose_lost_attempt_may_have_landed_ends_stopped_however_its_retry_is_answered(string refusal)
+    {
+        var sent = Playing("a").Decide(Stop("a"), Later);
+
+        var t = sent.State.RequestFailed(Unknown(CallingApi.Commands.Stop, "a", refusal), Later.AddSeconds(1));
+
+        Assert.Equal(PlaybackState.Stopped, t.SucceededWith().State);
+        t.Published("a", PlaybackState.Playing, PlaybackState.Stopped);
+    }
+
+    [Fact]
+    public void An_error_webhook_during_a_failing_stop_leaves_it_failed_and_the_caller_hears_success()
+    {
+        var sent = Playing("a").Decide(Stop("a"), Later);
+        var error = sent.State.PlayStatus(Status("a", "error", Later), Later);
+        error.Published("a", PlaybackState.Playing, PlaybackState.Failed);
+
+        var t = error.State.RequestFailed(Unknown(CallingApi.Commands.Stop, "a", "deadline"), Later.AddSeconds(1));
+
+        Assert.Equal(PlaybackState.Failed, t.SucceededWith().State);
+        Assert.Empty(t.Events());
+    }
+
+    [Fact]
+    public void A_finished_webhook_during_a_failing_stop_ends_it_stopped_and_the_caller_hears_success()
+    {
+        var sent = Paused("a").Decide(Stop("a"), Later);
+        var finished = sent.State.PlayStatus(Status("a", "finished", Later), Later);
+        finished.Published("a", PlaybackState.Paused, PlaybackState.Stopped);
+
+        var t = finished.State.RequestFailed(Unknown(CallingApi.Commands.Stop, "a", "deadline"), Later.AddSeconds(1));
+
+        Assert.Equal(PlaybackState.Stopped, t.SucceededWith().State);
+    }
+
+    [Fact]
+    public void A_replacing_stop_refused_with_404_still_starts_the_new_play()
+    {
+        var sent = Playing("a").Decide(Play("r", PlayConflict.Replace), Later);
+
+        var t = sent.State.RequestFailed(Refusal(CallingApi.Commands.Stop, "a", "404"), Later.AddSeconds(1));
+
+        Assert.Equal(PlaybackState.Stopped, t.State.StateOf("a"));
+        t.Sent(ApiCommand.Play, "r");
+    }
+
+    // ───────────────────────── helpers ─────────────────────────
+
+    /// <summary>A play on the wire that expects webhooks (a status URL), so the watchdog applies to it.</summary>
+    private static CallPlaybacks WatchedStarting(string id) =>
+        Idle().Decide(new StartPlay(CallId, id, PlayMedia, new PlayOptions { ControlId = id, StatusUrl = new Uri("https://example.com/status") }), At(1)).State;
+
+    /// <summary>A refusal of a single, answered attempt.</summary>
+    private static CallingApiException Refusal(string command, string id, string kind) => kind switch
+    {
+        "reference-422" => new(command, CallId, id, 422, "control_id is already active", [new CallingApiError("validation_error", "already_active", "control_id is already active", "control_id")], null, isTransient: false),
+        "other-422" => new(command, CallId, id, 422, "Play with this identifier exists", [new CallingApiError("request_error", "E1017", "Play with this identifier exists", null)], null, isTransient: false),
+        "bare-422" => new(command, CallId, id, 422, null, null, null, isTransient: false),
+        "404" => new(command, CallId, id, 404, "Not Found", null, null, isTransient: false),
+        "deadline" => new(command, CallId, id, null, "no success within the command deadline", null, null, isTransient: true),
+        _ => new(command, CallId, id, 400, "Bad Request", null, null, isTransient: false),
+    };
+
+    /// <summary>The same answer after an earlier attempt whose answer was lost (what <see cref="ResilientCallingApi"/> reports).</summary>
+    private static CallingApiException Unknown(string command, string id, string kind) => Refusal(command, id, kind).AsMaybeApplied();
+}
