@@ -5,7 +5,8 @@
 //
 // Without SignalWire credentials (Playback:ProjectId / SIGNALWIRE_PROJECT_ID …) it starts the embedded Calling API
 // emulator and POST /calls creates a call there. With credentials it talks to your space; set Playback:PublicBaseUrl
-// to the public URL SignalWire reaches this service at. Three instances as one cluster on this machine, sharing one
+// to the public URL SignalWire reaches this service at, and Playback:SigningKey (or SIGNALWIRE_SIGNING_KEY): without a
+// key the webhook endpoint refuses to start. Three instances as one cluster on this machine, sharing one
 // standalone emulator: samples/CallControlService/run-cluster.sh.
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -26,7 +27,7 @@ void UseEmulator(PlaybackOptions o)
         o.BaseUrl = emulator.BaseUrl.ToString();
         o.ProjectId = emulator.ProjectId;
         o.ApiToken = emulator.ApiToken;
-        o.SigningKey = emulator.SigningKey;
+        o.SigningKey = emulator.SigningKey; // the emulator signs its webhooks with it; a mapped endpoint needs a key
     }
 }
 

@@ -5,8 +5,8 @@
 // pauses, resumes, changes the volume of and stops a looping playback. Every state change is printed as it arrives
 // from Playback's Rx stream; the states come back through real HTTP and signed webhooks.
 //
-// Against a real SignalWire space: set SIGNALWIRE_PROJECT_ID, SIGNALWIRE_API_TOKEN, SIGNALWIRE_SPACE (and
-// SIGNALWIRE_SIGNING_KEY), PLAYBACK_CALL_ID (a live, answered call) and PLAYBACK_PUBLIC_URL (a public https URL that
+// Against a real SignalWire space: set SIGNALWIRE_PROJECT_ID, SIGNALWIRE_API_TOKEN, SIGNALWIRE_SPACE,
+// SIGNALWIRE_SIGNING_KEY (without it the webhook endpoint refuses to start), PLAYBACK_CALL_ID (a live, answered call) and PLAYBACK_PUBLIC_URL (a public https URL that
 // forwards to http://127.0.0.1:PLAYBACK_LISTEN_PORT, default 5000, e.g. a tunnel).
 using System.Net;
 using System.Net.Sockets;
@@ -38,7 +38,7 @@ builder.Services.AddPlayback(o =>
         o.BaseUrl = emulator.BaseUrl.ToString();
         o.ProjectId = emulator.ProjectId;
         o.ApiToken = emulator.ApiToken;
-        o.SigningKey = emulator.SigningKey;
+        o.SigningKey = emulator.SigningKey;           // the emulator signs its webhooks with it; a mapped endpoint needs a key
         o.UseEnvironmentFallback = false;
     }
 });

@@ -84,6 +84,7 @@ public static class PlaybackClusterHostingExtensions
         var clusterSettings = cluster.ToSettings();
         var hostsCalls = clusterSettings.Role is null || cluster.Roles.Contains(clusterSettings.Role);
         PlaybackManager? manager = null;
+        PlaybackAkkaHostingExtensions.Remember(builder, settings);
 
         builder
             .WithLoggerBridge()

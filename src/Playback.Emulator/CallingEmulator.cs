@@ -151,7 +151,7 @@ public sealed class CallingEmulator : IAsyncDisposable
     private void Map(WebApplication app)
     {
         app.MapPost(CommandPath, HandleCommandAsync);
-        app.MapGet("/__emulator/journal", () => Results.Json(new { requests = Journal.Requests, webhooks = Journal.Webhooks, overlaps = Journal.Overlaps }, Json));
+        app.MapGet("/__emulator/journal", () => Results.Json(new { requests = Journal.Requests, webhooks = Journal.Webhooks, arrivals = Journal.Arrivals, overlaps = Journal.Overlaps }, Json));
         app.MapDelete("/__emulator/journal", () =>
         {
             Journal.Clear();

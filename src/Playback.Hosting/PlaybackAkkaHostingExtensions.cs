@@ -16,6 +16,7 @@ public sealed class PlaybackCallRegistry
 public static class PlaybackAkkaHostingExtensions
 {
     private static readonly ConditionalWeakTable<ActorSystem, PlaybackManager> Managers = new();
+    private static readonly ConditionalWeakTable<AkkaConfigurationBuilder, PlaybackSettings> Configured = new();
 
     /// <summary>The manager started on this ActorSystem by <c>WithPlayback</c>, if any.</summary>
     /// <param name="system">The ActorSystem.</param>
@@ -38,6 +39,7 @@ public static class PlaybackAkkaHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
+        Remember(builder, settings);
         return builder.WithLoggerBridge().WithActors((system, registry) => registry.Register<PlaybackCallRegistry>(Start(system, settings).CallRegistryActor));
     }
 
@@ -79,6 +81,12 @@ public static class PlaybackAkkaHostingExtensions
         Managers.AddOrUpdate(system, manager);
         return manager;
     }
+
+    /// <summary>Records the settings a manager will be started with on this builder's ActorSystem, so that the webhook endpoint's start checks see them.</summary>
+    internal static void Remember(AkkaConfigurationBuilder builder, PlaybackSettings settings) => Configured.AddOrUpdate(builder, settings);
+
+    /// <summary>The settings <c>WithPlayback(settings)</c> or <c>WithPlaybackCluster(settings, …)</c> gave this builder, if any.</summary>
+    internal static PlaybackSettings? SettingsOf(AkkaConfigurationBuilder builder) => Configured.TryGetValue(builder, out var settings) ? settings : null;
 
     /// <summary>Makes a manager started elsewhere (Playback.Cluster) the one <see cref="GetPlayback"/> and DI return.</summary>
     internal static void Register(ActorSystem system, PlaybackManager manager) => Managers.AddOrUpdate(system, manager);

@@ -22,7 +22,7 @@ public sealed class PlaybackOptions
     /// <summary>Explicit API base URL (e.g. the emulator's); http only for loopback hosts.</summary>
     public string? BaseUrl { get; set; }
 
-    /// <summary>Webhook signing key. Never logged.</summary>
+    /// <summary>Webhook signing key. Never logged. With <c>MapPlaybackWebhooks</c> mapped, required unless <see cref="SignaturePolicy"/> is explicitly <see cref="WebhookSignaturePolicy.Off"/>.</summary>
     public string? SigningKey { get; set; }
 
     /// <summary>The <c>status_url</c> of plays that set none. When null and <see cref="PublicBaseUrl"/> is set, the URL of the endpoint mapped with <c>MapPlaybackWebhooks</c>; otherwise <c>PLAYBACK_STATUS_URL</c> (with <see cref="UseEnvironmentFallback"/>). A play with no status URL at all is refused unless <see cref="AllowUntrackedPlays"/> is set.</summary>
@@ -35,7 +35,11 @@ public sealed class PlaybackOptions
     /// <summary>The public base URL of this service as SignalWire reaches it (e.g. <c>https://calls.example.com</c>). Webhook signatures are checked against it, never against forwarded headers.</summary>
     public string? PublicBaseUrl { get; set; }
 
-    /// <summary>Webhook signature policy; null = required when a signing key is set, otherwise off.</summary>
+    /// <summary>
+    /// Webhook signature policy; null (not chosen) = <see cref="WebhookSignaturePolicy.Required"/> when a signing key is set.
+    /// With <c>MapPlaybackWebhooks</c> mapped and no signing key, the host does not start unless this is explicitly
+    /// <see cref="WebhookSignaturePolicy.Off"/> (then every webhook is trusted, signed or not, and a warning is logged at start).
+    /// </summary>
     public WebhookSignaturePolicy? SignaturePolicy { get; set; }
 
     /// <summary>Timeout of one HTTP request (default 30 s).</summary>

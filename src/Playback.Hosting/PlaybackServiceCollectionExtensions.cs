@@ -11,7 +11,8 @@ public static class PlaybackServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="PlaybackManager"/> (a singleton), <see cref="PlaybackOptions"/> bound to a configuration
-    /// section and validated at startup, and the <c>playback</c> health check.
+    /// section and validated at startup, and the <c>playback</c> health check. Once <c>MapPlaybackWebhooks</c> is mapped, the
+    /// host does not start unless <c>Playback:SigningKey</c> is set or <c>Playback:SignaturePolicy</c> is explicitly <c>Off</c>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The section to bind, usually <c>configuration.GetSection("Playback")</c>.</param>
@@ -40,7 +41,9 @@ public static class PlaybackServiceCollectionExtensions
     /// Makes the <see cref="PlaybackManager"/> that Akka.Hosting's <c>WithPlayback(settings)</c> or <c>WithPlayback(o => …)</c>
     /// starts on the host's ActorSystem resolvable from DI (and adds the <c>playback</c> health check), without binding
     /// or validating options of its own. <c>MapPlaybackWebhooks</c> then uses default <see cref="PlaybackOptions"/>
-    /// unless you configure them (e.g. <c>services.Configure&lt;PlaybackOptions&gt;(o => o.PublicBaseUrl = …)</c>).
+    /// unless you configure them (e.g. <c>services.Configure&lt;PlaybackOptions&gt;(o => o.PublicBaseUrl = …)</c>). Once the
+    /// endpoint is mapped, the host does not start unless the manager's settings have a signing key or an explicit
+    /// <c>SignaturePolicy = Off</c>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <returns>The services.</returns>
@@ -49,6 +52,7 @@ public static class PlaybackServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<PlaybackOptions>();
         services.TryAddSingleton<PlaybackWebhookRoute>();
+        PlaybackWebhookSecurity.Register(services);
         services.TryAddSingleton(sp => sp.GetRequiredService<Akka.Actor.ActorSystem>().GetPlayback()
             ?? throw new InvalidOperationException("No PlaybackManager has been started on the ActorSystem: add WithPlayback(settings) to AddAkka(...), or register Playback with AddPlayback(configuration)."));
         if (!services.Any(d => d.ServiceType == typeof(HealthCheckMarker)))
@@ -68,6 +72,7 @@ public static class PlaybackServiceCollectionExtensions
     {
         services.TryAddSingleton<PlaybackWebhookRoute>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlaybackOptions>, PlaybackOptionsValidator>());
+        PlaybackWebhookSecurity.Register(services);
         services.TryAddSingleton<PlaybackManagerProvider>();
         services.TryAddSingleton(sp => sp.GetRequiredService<PlaybackManagerProvider>().Manager);
         if (!services.Any(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType == typeof(PlaybackHostedService)))

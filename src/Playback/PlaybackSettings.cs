@@ -12,7 +12,7 @@ public enum WebhookSignaturePolicy
     /// <summary>A signature that is present must be valid; unsigned webhooks are accepted.</summary>
     WhenPresent,
 
-    /// <summary>Signatures are not checked.</summary>
+    /// <summary>Signatures are not checked at all: every webhook is trusted, unsigned or wrongly signed. Only for endpoints nobody else can reach.</summary>
     Off,
 }
 
@@ -45,7 +45,12 @@ public sealed record PlaybackSettings
     /// <value>The default is false (<c>playback.allow-untracked-plays</c>).</value>
     public bool AllowUntrackedPlays { get; init; }
 
-    /// <summary>Webhook signature policy; null means <see cref="WebhookSignaturePolicy.Required"/> when <see cref="SigningKey"/> is set, otherwise <see cref="WebhookSignaturePolicy.Off"/>.</summary>
+    /// <summary>
+    /// Webhook signature policy; null means <see cref="WebhookSignaturePolicy.Required"/> when <see cref="SigningKey"/> is set,
+    /// otherwise <see cref="WebhookSignaturePolicy.Off"/>: then <see cref="PlaybackManager.HandleWebhookAsync"/> checks no
+    /// signature and trusts every webhook it is given. (Playback.Hosting's <c>MapPlaybackWebhooks</c> refuses to start in that
+    /// case unless <see cref="WebhookSignaturePolicy.Off"/> is set explicitly.)
+    /// </summary>
     public WebhookSignaturePolicy? SignaturePolicy { get; init; }
 
     /// <summary>Timeout of one HTTP request to the Calling API.</summary>

@@ -50,7 +50,9 @@ namespace Playback.ChaosTests;
 ///   <item>Stopped ⇒ stop requested.</item>
 ///   <item>The server never saw the play (queued, then dropped or failed) ⇒ Stopped or Failed.</item>
 ///   <item>Server <c>finished</c> and its finished webhook delivered ⇒ Finished or Stopped; on a hung-up call also
-///   Failed (the ended webhook or a 404 may come first).</item>
+///   Failed (the ended webhook or a 404 may come first); also Failed when a stop for it reached the server (Playback
+///   stops a play whose outcome was unknown before it reports the failure: that stop is what finished it). Judged from
+///   the journal, not from the reason's text.</item>
 ///   <item>Server <c>error</c> and its error webhook delivered ⇒ Failed; or Stopped when a stop was requested (a stop
 ///   sent after the server's error but before its webhook: the library cannot tell "my stop landed" from "it had just
 ///   ended").</item>
@@ -154,8 +156,15 @@ public sealed class ChaosTests(ITestOutputHelper output)
         // Phase 1: every call runs its random sequence, all at once.
         var hung = new List<string>();
         var scripts = calls.Select(c => Task.Run(() => RunScriptAsync(c, playback, emulator, ledger))).ToArray();
-        await WaitBoundedAsync(scripts, "call scripts", hung);
+        await WaitBoundedAsync(scripts, "call scripts", hung, stalls.Stalled);
         var chaosPhase = clock.Elapsed - startup;
+        if (stalls.Fired)
+        {
+            // Nothing after this can be judged: report the stall at once rather than wait minutes for the timeouts.
+            await stopRefreshing.CancelAsync();
+            await refresher;
+            ReportStall(dialectName, stalls, ledger, clock.Elapsed);
+        }
 
         // Checkpoint: with many playbacks still live, Playback and the server must agree once webhooks have settled.
         var midSettle = await InvariantCheck.SettleAsync(emulator, events, SettleLimit);
@@ -165,13 +174,13 @@ public sealed class ChaosTests(ITestOutputHelper output)
         // get a stop for each unfinished playback too, so that a lost "ended" webhook cannot leave one running (the stop
         // gets 404 and ends them all).
         var windDown = calls.Select(c => Task.Run(() => WindDownAsync(c, emulator, ledger))).ToArray();
-        await WaitBoundedAsync(windDown, "wind-down tasks", hung);
+        await WaitBoundedAsync(windDown, "wind-down tasks", hung, stalls.Stalled);
 
         // Phase 3: every handle must reach a terminal state; the watchdog covers finite plays whose final webhook was lost.
         var handles = calls.SelectMany(c => c.Handles.Values).ToList();
         try
         {
-            await Task.WhenAll(handles.Select(h => h.Completion)).WaitAsync(CompletionPatience);
+            await Task.WhenAny(Task.WhenAll(handles.Select(h => h.Completion)), stalls.Stalled).WaitAsync(CompletionPatience);
         }
         catch (Exception)
         {
@@ -182,7 +191,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var issued = ledger.Issued;
         try
         {
-            await Task.WhenAll(issued.Select(i => i.Task)).WaitAsync(CommandPatience);
+            await Task.WhenAny(Task.WhenAll(issued.Select(i => i.Task)), stalls.Stalled).WaitAsync(CommandPatience);
         }
         catch (TimeoutException)
         {
@@ -191,6 +200,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         await stopRefreshing.CancelAsync();
         await refresher;
+        if (stalls.Fired)
+        {
+            ReportStall(dialectName, stalls, ledger, clock.Elapsed);
+        }
 
         // The end: everything wound down; after the settle time, Playback and the server must agree on every playback.
         var endSettle = await InvariantCheck.SettleAsync(emulator, events, SettleLimit);
@@ -203,31 +216,42 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var summary = Analyse(stack, dialectName, calls, ledger, issued, handles, deadLetters, injectedBeforeRefresh + emulator.Faults.Injected, refreshes, violations);
         summary.AppendLine(CultureInfo.InvariantCulture, $"invariant: {midRun.Count} disagreements after the call scripts (settled in {Settled(midSettle)}), {atEnd.Count} at the end (settled in {Settled(endSettle)})");
         summary.AppendLine(CultureInfo.InvariantCulture, $"elapsed: {elapsed.TotalSeconds:0.0} s (startup {startup.TotalSeconds:0.0} s, chaos phase {chaosPhase.TotalSeconds:0.0} s)");
-        var slowest = stalls.Slowest();
-        var slowestLine = string.Create(CultureInfo.InvariantCulture, $"slowest command: {slowest?.Waited.TotalSeconds ?? 0:0.000} s");
-        summary.AppendLine(CultureInfo.InvariantCulture, $"slowest command ({dialectName}): {slowest?.Command.ToString() ?? "none"}, {Stage(slowest?.Command, ledger)}");
+        var slowestLine = Slowest(dialectName, stalls, ledger, summary);
         summary.AppendLine(StallDetector.ThreadPoolStatistics());
-        if (stalls.Report is { } stall)
-        {
-            violations.Insert(0, stall[..stall.IndexOf('\n', StringComparison.Ordinal)]);
-        }
-
         summary.AppendLine(CultureInfo.InvariantCulture, $"violations: {violations.Count}");
         summary.Append("=== end of chaos summary ===");
         Print(summary.ToString());
         Print(slowestLine);
         ChaosReport.Append(ChaosReport.Path, slowestLine);
-        if (stalls.Report is { } report)
-        {
-            Print(report.TrimEnd());
-        }
-
         foreach (var violation in violations.Take(60))
         {
-            Print(violation.StartsWith("INVARIANT", StringComparison.Ordinal) || violation.StartsWith("STALL", StringComparison.Ordinal) ? violation : "VIOLATION " + violation);
+            Print(violation.StartsWith("INVARIANT", StringComparison.Ordinal) ? violation : "VIOLATION " + violation);
         }
 
         Assert.True(violations.Count == 0, $"{violations.Count} chaos violation(s) (dialect {dialectName}, seed {Seed}); first: {string.Join(" | ", violations.Take(10))}");
+    }
+
+    /// <summary>Prints the stall report, the slowest command and the counts so far, and fails the run.</summary>
+    private void ReportStall(string dialectName, StallDetector stalls, ChaosLedger ledger, TimeSpan elapsed)
+    {
+        var summary = new StringBuilder();
+        var issued = ledger.Issued;
+        summary.AppendLine(CultureInfo.InvariantCulture, $"=== chaos run stalled (dialect {dialectName}, seed {Seed}) after {elapsed.TotalSeconds:0.0} s: {issued.Count} commands issued, {issued.Count(c => c.Replied)} replied ===");
+        var slowestLine = Slowest(dialectName, stalls, ledger, summary);
+        summary.Append(StallDetector.ThreadPoolStatistics());
+        Print(stalls.Report!.TrimEnd());
+        Print(summary.ToString());
+        Print(slowestLine);
+        ChaosReport.Append(ChaosReport.Path, slowestLine);
+        Assert.Fail(stalls.Report![..stalls.Report.IndexOf('\n', StringComparison.Ordinal)]);
+    }
+
+    /// <summary>Adds the slowest command's details to the summary; returns the <c>slowest command: S s</c> line.</summary>
+    private static string Slowest(string dialectName, StallDetector stalls, ChaosLedger ledger, StringBuilder summary)
+    {
+        var slowest = stalls.Slowest();
+        summary.AppendLine(CultureInfo.InvariantCulture, $"slowest command ({dialectName}): {slowest?.Command.ToString() ?? "none"}, {OutcomeOf(slowest?.Command, ledger)}");
+        return string.Create(CultureInfo.InvariantCulture, $"slowest command: {slowest?.Waited.TotalSeconds ?? 0:0.000} s");
     }
 
     private void Print(string text)
@@ -239,7 +263,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private static string Settled((TimeSpan Took, bool Quiescent) settle) =>
         string.Create(CultureInfo.InvariantCulture, $"{settle.Took.TotalSeconds:0.0} s{(settle.Quiescent ? string.Empty : ", NOT quiescent")}");
 
-    private static string Stage(TrackedCommand? command, ChaosLedger ledger) =>
+    private static string OutcomeOf(TrackedCommand? command, ChaosLedger ledger) =>
         command is null ? "-" : ledger.Outcomes.FirstOrDefault(o => o.Id == command.Id)?.Category ?? "no outcome yet";
 
     /// <summary>What the invariant check needs to know about each call.</summary>
@@ -247,11 +271,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
         calls.Select(c => new CallRecord(c.Id, c.ControlIds.ToList(), new Dictionary<string, PlaybackHandle>(c.Handles, StringComparer.Ordinal), new Dictionary<string, string>(c.PlayFailures, StringComparer.Ordinal))).ToList();
 
     /// <summary>Waits for the test's own tasks; one that does not finish (or throws) becomes a violation, so the summary still prints.</summary>
-    private static async Task WaitBoundedAsync(Task[] tasks, string what, List<string> problems)
+    private static async Task WaitBoundedAsync(Task[] tasks, string what, List<string> problems, Task stalled)
     {
         try
         {
-            await Task.WhenAll(tasks).WaitAsync(CommandPatience * 2);
+            var all = Task.WhenAll(tasks);
+            if (await Task.WhenAny(all, stalled).WaitAsync(CommandPatience * 2) == stalled)
+            {
+                return;
+            }
+
+            await all;
         }
         catch (Exception)
         {
@@ -448,7 +478,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         foreach (var o in outcomes.Where(o => !ChaosLedger.Expected.Contains(o.Category)))
         {
-            violations.Add($"unexpected outcome of {o.Kind} {o.ControlId} on call {o.CallId}: {o.Category}: {o.Error?.Message}");
+            violations.Add($"unexpected outcome of {o.Kind} {o.ControlId} on call {o.CallId}: {o.Category}: {o.Error?.Message}; handle {(callsById[o.CallId].Handles.TryGetValue(o.ControlId, out var h) ? $"{h.Current} ({h.Reason})" : "none")}; {History(o.CallId, o.ControlId, requests, webhooks, outcomes)}");
         }
 
         // A call is gone only when it is: the test is the only one that hangs calls up.
@@ -564,8 +594,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 if (server == "finished" && finishedDelivered)
                 {
                     checkedAgainstWebhook++;
-                    var callEnd = c.IsHungUp && state == PlaybackState.Failed;
-                    if (state is not (PlaybackState.Finished or PlaybackState.Stopped) && !callEnd)
+                    // Failed is right when the call ended, or when a play whose outcome was unknown was stopped before it
+                    // was reported failed (a stop for it reached the server).
+                    var failedRightly = state == PlaybackState.Failed && (c.IsHungUp || StopReachedServer(c.Id, id, requests));
+                    if (state is not (PlaybackState.Finished or PlaybackState.Stopped) && !failedRightly)
                     {
                         violations.Add("server finished (webhook delivered) but " + Where());
                     }
@@ -604,6 +636,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
         s.AppendLine(CultureInfo.InvariantCulture, $"overlaps: {emulator.Journal.Overlaps}; replies in dead letters: {deadLetters.Count}");
         return s;
     }
+
+    /// <summary>Whether a calling.play.stop for the control id was applied by the server (answered 200, or applied before its connection was dropped).</summary>
+    private static bool StopReachedServer(string callId, string controlId, IReadOnlyList<JournalRequest> requests) =>
+        requests.Any(r => r.CallId == callId && r.ControlId == controlId && r.Command == "calling.play.stop"
+            && (r.Status == 200 || (r.Status == 0 && r.Fault?.Contains("after apply", StringComparison.Ordinal) == true)));
 
     /// <summary>What happened to one control id, for violation messages: its requests, webhooks and command outcomes.</summary>
     private static string History(string callId, string controlId, IReadOnlyList<JournalRequest> requests, IReadOnlyList<JournalWebhook> webhooks, IReadOnlyCollection<CommandOutcome> outcomes) =>
@@ -657,6 +694,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private static string Shorten(string reason) =>
         reason.StartsWith("replaced by", StringComparison.Ordinal) ? "replaced by …"
         : reason.StartsWith("call gone", StringComparison.Ordinal) ? "call gone: …"
+        : reason.Contains(" for call ", StringComparison.Ordinal) ? reason[..reason.IndexOf(" for call ", StringComparison.Ordinal)] + " for call …"
         : reason.Length > 40 ? reason[..40] + "…" : reason;
 
     private static void Bump(Dictionary<string, int> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;

@@ -22,6 +22,7 @@ public sealed class StallDetector : IDisposable
     private readonly string? _reportPath;
     private readonly ManualResetEventSlim _stop = new();
     private readonly Thread _thread;
+    private readonly TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile string? _report;
 
     /// <param name="reportPath">The file the <c>STALL</c> line is appended to (<see cref="ChaosReport.Path"/> in a chaos run), or null.</param>
@@ -38,6 +39,9 @@ public sealed class StallDetector : IDisposable
 
     /// <summary>Whether a command waited longer than the limit.</summary>
     public bool Fired => _report is not null;
+
+    /// <summary>Completes when the detector fires, so that a run can stop waiting for what will not come.</summary>
+    public Task Stalled => _stalled.Task;
 
     /// <summary>The report (the <c>STALL</c> line first, then the details), when fired.</summary>
     public string? Report => _report;
@@ -78,6 +82,7 @@ public sealed class StallDetector : IDisposable
                 var pool = ThreadPoolStatistics();
                 _report = Describe(oldest.Command, oldest.Waited, inFlight, now, pool);
                 ChaosReport.Append(_reportPath, _report[.._report.IndexOf('\n', StringComparison.Ordinal)]);
+                _stalled.TrySetResult();
                 return;
             }
         }

@@ -13,17 +13,19 @@ public sealed class StallDetectorTests
     {
         await using var emu = await CallingEmulator.StartAsync();
         var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play.pause", LatencyMs = 3000 }] });
+        emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play.pause", LatencyMs = 5000 }] });
         var ledger = new ChaosLedger();
         var never = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var report = Path.Combine(Path.GetTempPath(), $"chaos-report-{Guid.NewGuid():N}.txt");
         try
         {
-            using var detector = new StallDetector(ledger, emu.Journal, TimeSpan.FromMilliseconds(300), "under test", report);
-
             await ledger.Run("quick", "calling.play.stop", call, "q", () => Task.FromResult("done"));
             _ = ledger.Run("stuck", "calling.play.stop", call, "s", () => never.Task);
             _ = ledger.Run("slow", "calling.play.pause", call, "p", async () => (await RawCalls.PostAsync(emu, call, "calling.play.pause", "p")).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await EventuallyAsync(() => emu.Journal.Arrivals.Count == 1);
+
+            // Watching starts once the slow command is at the emulator (its 5 s latency holds it there), so that its stage is known.
+            using var detector = new StallDetector(ledger, emu.Journal, TimeSpan.FromMilliseconds(300), "under test", report);
             await EventuallyAsync(() => detector.Fired);
 
             var lines = detector.Report!.Split('\n');

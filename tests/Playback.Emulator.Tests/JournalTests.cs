@@ -102,6 +102,8 @@ public sealed class JournalTests
         Assert.Equal(200, request.GetProperty("status").GetInt32());
         Assert.Equal(emu.Journal.Requests[0].Body, request.GetProperty("body").GetString());
         Assert.Equal(emu.Journal.Requests[0].Time, request.GetProperty("time").GetDateTimeOffset());
+        var arrival = Assert.Single(journal.GetProperty("arrivals").EnumerateArray());
+        Assert.Equal((call, "calling.play", "j"), (arrival.GetProperty("call_id").GetString(), arrival.GetProperty("command").GetString(), arrival.GetProperty("control_id").GetString()));
         var webhook = Assert.Single(journal.GetProperty("webhooks").EnumerateArray());
         Assert.Equal("calling.call.play", webhook.GetProperty("event_type").GetString());
         Assert.Equal("playing", webhook.GetProperty("state").GetString());
@@ -187,6 +189,7 @@ public sealed class JournalTests
         Assert.Equal(0, emu.Journal.Overlaps);
         Assert.Equal(0, journal.GetProperty("requests").GetArrayLength());
         Assert.Equal(0, journal.GetProperty("webhooks").GetArrayLength());
+        Assert.Equal(0, journal.GetProperty("arrivals").GetArrayLength());
         Assert.Equal(0, journal.GetProperty("overlaps").GetInt64());
         await client.ControlAsync(call, "calling.play.pause", "a");
         Assert.Equal("calling.play.pause", Assert.Single(emu.Journal.Requests).Command);

@@ -233,6 +233,8 @@ public sealed class AddPlaybackTests
 
         Assert.Single(services, d => d.ServiceType == typeof(PlaybackManager));
         Assert.Single(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(PlaybackHostedService));
-        Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<PlaybackOptions>));
+        Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<PlaybackOptions>) && d.ImplementationType == typeof(PlaybackOptionsValidator));
+        Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<PlaybackOptions>) && d.ImplementationType == typeof(PlaybackWebhookSecurity));
+        Assert.Single(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(PlaybackWebhookSecurity));
     }
 }

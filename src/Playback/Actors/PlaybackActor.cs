@@ -328,17 +328,17 @@ internal sealed class PlaybackActor : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>Restarts the watchdog of every playing playback that has one (after a restore: the predecessor's timers are gone).</summary>
+    /// <summary>Restarts the watchdog of every playing playback that has one, and the settle timer of every unconfirmed play (after a restore: the predecessor's timers are gone).</summary>
     private void ArmWatchdogs()
     {
-        if (_settings.StatusTimeout <= TimeSpan.Zero)
-        {
-            return;
-        }
-
         foreach (var entry in _state.Playbacks.Values)
         {
-            if (entry.State == PlaybackState.Playing && entry.Watchable)
+            if (entry is { Unconfirmed: true, Heard: false } && !entry.State.IsTerminal())
+            {
+                Timers.StartSingleTimer("settle:" + entry.ControlId, new SettleAgain(entry.ControlId), _settings.SettleRetryDelay);
+            }
+
+            if (_settings.StatusTimeout > TimeSpan.Zero && entry.State == PlaybackState.Playing && entry.Watchable)
             {
                 Timers.StartSingleTimer("watchdog:" + entry.ControlId, new StatusTimedOut(entry.ControlId), _settings.StatusTimeout);
             }

@@ -262,7 +262,7 @@ internal sealed record CallPlaybacks
             if (_state.GoneReason is null && _state.Playbacks.TryGetValue(controlId, out var entry)
                 && entry is { Unconfirmed: true, Heard: false } && !entry.State.IsTerminal())
             {
-                Update(controlId, e => e with { StopSent = true });
+                Update(controlId, e => e with { Settling = true });
                 Send(new ApiRequest(ApiCommand.Stop, controlId), hasCaller: false, settles: true);
             }
         }
@@ -535,7 +535,7 @@ internal sealed record CallPlaybacks
             }
 
             // Nothing proves either way: stop it before reporting failure, so nothing reported failed can still be playing.
-            Update(id, e => e with { StopSent = true });
+            Update(id, e => e with { Settling = true });
             Send(new ApiRequest(ApiCommand.Stop, id), flight.HasCaller, settles: true, error: error);
         }
 
@@ -691,7 +691,20 @@ internal sealed record CallPlaybacks
             switch (status.State)
             {
                 case "finished":
-                    Change(entry.ControlId, entry.StopSent ? PlaybackState.Stopped : PlaybackState.Finished, entry.StopSent ? "stopped" : "finished");
+                    if (entry.StopSent)
+                    {
+                        Change(entry.ControlId, PlaybackState.Stopped, "stopped");
+                    }
+                    else if (entry.Settling)
+                    {
+                        // Most likely the stop Playback sent to settle an unknown play: it never reports such a play as finished.
+                        Change(entry.ControlId, PlaybackState.Failed, "calling.play's outcome was unknown, so Playback stopped it.");
+                    }
+                    else
+                    {
+                        Change(entry.ControlId, PlaybackState.Finished, "finished");
+                    }
+
                     return WebhookResult.Accepted();
                 case "error":
                     Change(entry.ControlId, PlaybackState.Failed, "the server reported a playback error");

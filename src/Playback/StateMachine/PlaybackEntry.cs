@@ -14,6 +14,9 @@ internal sealed record PlaybackEntry(string ControlId, PlaybackState State, doub
     /// <summary>A webhook for this control id has arrived: proof that its play reached the server.</summary>
     public bool Heard { get; init; }
 
+    /// <summary>A stop was sent (or is to be sent again) to settle a play whose outcome was unknown: a <c>finished</c> webhook then means <see cref="PlaybackState.Failed"/> (Playback stopped it), unless you stopped it too.</summary>
+    public bool Settling { get; init; }
+
     /// <summary>Its play's outcome is unknown and the stop sent to settle it failed too: tracked as playing, stopped again later.</summary>
     public bool Unconfirmed { get; init; }
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -103,6 +104,36 @@ public sealed class HostingTests(ITestOutputHelper output)
         var error = Assert.Throws<PlaybackConfigurationException>(() => options.ToSettings());
 
         Assert.Contains("number-of-shards", error.Message);
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData(WebhookSignaturePolicy.Off, true)]
+    public async Task With_a_mapped_webhook_endpoint_WithPlaybackCluster_settings_need_a_signing_key_or_an_explicit_Off(WebhookSignaturePolicy? policy, bool starts)
+    {
+        var settings = new PlaybackSettings { BaseUrl = new Uri("http://127.0.0.1:9"), ProjectId = "project", ApiToken = "token", SignaturePolicy = policy };
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddPlayback();
+        builder.Services.AddAkka("calls", (akka, _) => akka
+            .AddHocon(ClusterTestSupport.Tuning, HoconAddMode.Prepend)
+            .WithPlaybackCluster(settings, new PlaybackClusterOptions { Hostname = "127.0.0.1", Port = 0 }));
+        await using var app = builder.Build();
+        app.MapPlaybackWebhooks();
+
+        if (starts)
+        {
+            await app.StartAsync();
+            Assert.Same(settings, app.Services.GetRequiredService<PlaybackManager>().Settings);
+            await app.StopAsync();
+        }
+        else
+        {
+            var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => app.StartAsync());
+            Assert.Contains("Playback:SigningKey", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Playback:SignaturePolicy", error.Message, StringComparison.Ordinal);
+        }
     }
 
     private static IHost BuildHost(PlaybackSettings settings, int port, string seed) =>

@@ -40,12 +40,18 @@ internal sealed class PlaybackWebApp : IAsyncDisposable
 
     public PlaybackManager Playback => Services.GetRequiredService<PlaybackManager>();
 
-    /// <summary>Builds and starts the app. <paramref name="configure"/> runs after the emulator defaults; <paramref name="beforeEndpoints"/> can add middleware; <paramref name="mapEndpoint"/> maps the endpoint (default: <c>MapPlaybackWebhooks("/signalwire/events")</c>).</summary>
+    /// <summary>
+    /// Builds and starts the app. <paramref name="configure"/> runs after the emulator defaults; <paramref name="beforeEndpoints"/>
+    /// can add middleware; <paramref name="mapEndpoint"/> maps the endpoint (default: <c>MapPlaybackWebhooks("/signalwire/events")</c>);
+    /// <paramref name="register"/> replaces the default registration (<c>AddPlayback</c> with the emulator's options and
+    /// <paramref name="configure"/>) and gets the app's base URL.
+    /// </summary>
     public static async Task<PlaybackWebApp> StartAsync(
         CallingEmulator emulator,
         Action<PlaybackOptions>? configure = null,
         Action<WebApplication>? beforeEndpoints = null,
-        Action<WebApplication>? mapEndpoint = null)
+        Action<WebApplication>? mapEndpoint = null,
+        Action<WebApplicationBuilder, string>? register = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -57,12 +63,20 @@ internal sealed class PlaybackWebApp : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddProvider(logs);
             builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
-            builder.Services.AddPlayback(o =>
+            if (register is null)
             {
-                o.UseEmulator(emulator);
-                o.PublicBaseUrl = baseUrl;
-                configure?.Invoke(o);
-            });
+                builder.Services.AddPlayback(o =>
+                {
+                    o.UseEmulator(emulator);
+                    o.PublicBaseUrl = baseUrl;
+                    configure?.Invoke(o);
+                });
+            }
+            else
+            {
+                register(builder, baseUrl);
+            }
+
             var app = builder.Build();
             beforeEndpoints?.Invoke(app);
             if (mapEndpoint is null)

@@ -106,13 +106,12 @@ public sealed class TruthUnderFailureTests
         Assert.Contains("unconfirmed", playing.Reason);
         Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
         Assert.Contains(t.Effects.OfType<Watch>(), w => w.ControlId == "p" && w.On);
-        Assert.True(t.State.Playbacks["p"].StopSent);
-
+        Assert.True(t.State.Playbacks["p"].Settling);
         Assert.Contains(t.Effects.OfType<SettleLater>(), e => e.ControlId == "p");
 
-        // If the stop did land after all, its finished webhook ends the playback as stopped.
+        // If the stop did land after all, its finished webhook ends the playback as failed: Playback stopped it.
         var finished = t.State.PlayStatus(Status("p", "finished", At(60)), At(60));
-        finished.Published("p", PlaybackState.Playing, PlaybackState.Stopped);
+        Assert.Contains("Playback stopped it", finished.Published("p", PlaybackState.Playing, PlaybackState.Failed).Reason);
 
         // The watchdog never fails it on silence alone: it may be playing.
         var silent = t.State.StatusTimedOut("p", At(700));
@@ -164,6 +163,30 @@ public sealed class TruthUnderFailureTests
 
         Assert.Equal(PlaybackState.Failed, t.State.StateOf("p"));
         t.FailedWith<CallingApiException>();
+    }
+
+    [Fact]
+    public void A_finished_webhook_during_the_settling_stop_fails_the_play_never_stops_it()
+    {
+        var settling = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "bare-422"), At(3)).State;
+
+        var finished = settling.PlayStatus(Status("p", "finished", At(4)), At(4));
+        var t = finished.State.RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "404"), At(5));
+
+        Assert.Contains("Playback stopped it", finished.Published("p", PlaybackState.Starting, PlaybackState.Failed).Reason);
+        t.FailedWith<CallingApiException>();
+        Assert.Empty(t.Events());
+    }
+
+    [Fact]
+    public void Your_stop_of_an_unconfirmed_play_ends_it_stopped()
+    {
+        var unconfirmed = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
+            .RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "deadline"), At(50)).State;
+
+        var t = unconfirmed.Decide(Stop("p"), At(51)).State.RequestSucceeded(At(52));
+
+        Assert.Equal(PlaybackState.Stopped, t.SucceededWith().State);
     }
 
     [Fact]

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+
+namespace Playback.IntegrationTests;
+
+/// <summary>A sample built with the tests (<c>samples/{name}/bin/…/{name}.dll</c>), run as a process without the machine's SignalWire variables.</summary>
+internal sealed class SampleProcess : IAsyncDisposable
+{
+    private static readonly string[] HiddenVariables =
+        ["SIGNALWIRE_PROJECT_ID", "SIGNALWIRE_API_TOKEN", "SIGNALWIRE_SPACE", "SIGNALWIRE_SIGNING_KEY", "PLAYBACK_BASE_URL", "PLAYBACK_CALL_ID", "PLAYBACK_PUBLIC_URL"];
+
+    private readonly Process _process;
+    private readonly Task<string> _output;
+    private readonly Task<string> _errors;
+
+    private SampleProcess(Process process)
+    {
+        _process = process;
+        _output = process.StandardOutput.ReadToEndAsync();
+        _errors = process.StandardError.ReadToEndAsync();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public static SampleProcess Start(string name, params string[] arguments)
+    {
+        var dll = Path.Combine(RepositoryRoot(), "samples", name, "bin", BuildConfiguration(), "net10.0", name + ".dll");
+        Assert.True(File.Exists(dll), $"{dll} was not built");
+        var start = new ProcessStartInfo("dotnet", [dll, .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        foreach (var variable in HiddenVariables)
+        {
+            start.Environment.Remove(variable);
+        }
+
+        return new SampleProcess(Process.Start(start)!);
+    }
+
+    /// <summary>Waits for the process to exit; kills it (and fails) when it runs longer than <paramref name="patience"/>.</summary>
+    public async Task WaitForExitAsync(TimeSpan patience)
+    {
+        using var cts = new CancellationTokenSource(patience);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw;
+        }
+    }
+
+    /// <summary>Everything it wrote, once it has exited (standard output, then standard error).</summary>
+    public async Task<string> OutputAsync() => await _output + "\n" + await _errors;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private static string BuildConfiguration() =>
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Playback.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Playback.sln not found");
+    }
+}
