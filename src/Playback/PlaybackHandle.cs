@@ -52,10 +52,19 @@ public sealed class PlaybackHandle
         }
     }
 
-    /// <summary>The state stream: replays the current state to each new subscriber, then every change, and completes after the terminal state. Delivered off the actor threads.</summary>
+    /// <summary>
+    /// The state stream: replays the current state to each new subscriber, then every change, and completes after the
+    /// terminal state. Delivered off the actor threads, each subscriber on its own queue. Every subscriber that subscribed
+    /// before the playback ended has returned from the terminal state's <c>OnNext</c> (or thrown, or unsubscribed) before
+    /// <see cref="Completion"/> completes; do not block on <see cref="Completion"/> inside that <c>OnNext</c>.
+    /// </summary>
     public IObservable<PlaybackState> States => _manager.Hub.StatesOf(_tracker);
 
-    /// <summary>Completes with the terminal state and reason; faults with <see cref="PlaybackShutdownException"/> if Playback shuts down first.</summary>
+    /// <summary>
+    /// Completes with the terminal state and reason, after every <see cref="States"/> subscriber that subscribed before the
+    /// end has received the terminal state (a slow subscriber delays it; the actor and other subscribers never wait). Faults
+    /// with <see cref="PlaybackShutdownException"/> if Playback shuts down first, likewise after those subscribers' <c>OnError</c>.
+    /// </summary>
     public Task<PlaybackOutcome> Completion => _tracker.Completion;
 
     /// <summary>Pauses the playback (succeeds at once when already paused).</summary>

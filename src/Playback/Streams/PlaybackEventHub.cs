@@ -33,8 +33,9 @@ internal sealed class PlaybackEventHub
     public IObservable<PlaybackEvent> EventsFor(string callId) =>
         new IsolatedObservable<PlaybackEvent>(Observable.Create<PlaybackEvent>(observer => SubscribeCall(callId, observer)), _scheduler, _onSubscriberError);
 
+    /// <summary>A playback's states; the tracker's completion waits until each subscriber has had the terminal state.</summary>
     public IObservable<PlaybackState> StatesOf(PlaybackTracker tracker) =>
-        new IsolatedObservable<PlaybackState>(tracker.States, _scheduler, _onSubscriberError);
+        new IsolatedObservable<PlaybackState>(tracker.States, _scheduler, _onSubscriberError, tracker.Delivery);
 
     /// <summary>Registers a playback before its play is sent, so that its handle sees every event.</summary>
     /// <returns>The tracker, and whether this call created it.</returns>

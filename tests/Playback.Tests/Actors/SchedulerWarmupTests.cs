@@ -76,10 +76,15 @@ public sealed class StallRegressionTests(ITestOutputHelper output)
         }
 
         Assert.All(results, r => Assert.Equal(0, r.Fresh.Unanswered + r.Warm.Unanswered));
-        var worst = results.Skip(1).MaxBy(r => r.Fresh.Slowest / r.Warm.Slowest);
+        // The fast path is a warm burst's slowest reply: the same system's, or the median system's when that is slower (one
+        // warm burst that happened to run between two busy-loop slices must not make an ordinary fresh burst look like a stall).
+        var measured = results.Skip(1).ToList();
+        var typicalWarm = measured.Select(r => r.Warm.Slowest).Order().ElementAt(measured.Count / 2);
+        TimeSpan FastPath((Burst Fresh, Burst Warm) r) => r.Warm.Slowest > typicalWarm ? r.Warm.Slowest : typicalWarm;
+        var worst = measured.MaxBy(r => r.Fresh.Slowest / FastPath(r));
         Assert.True(
-            worst.Fresh.Slowest <= worst.Warm.Slowest * AllowedRatio,
-            $"A fresh system's slowest reply ({worst.Fresh.Slowest.TotalMilliseconds:0} ms) is more than {AllowedRatio}x its warm burst's ({worst.Warm.Slowest.TotalMilliseconds:0} ms): new call actors waited for the scheduler.");
+            worst.Fresh.Slowest <= FastPath(worst) * AllowedRatio,
+            $"A fresh system's slowest reply ({worst.Fresh.Slowest.TotalMilliseconds:0} ms) is more than {AllowedRatio}x the fast path's ({FastPath(worst).TotalMilliseconds:0} ms): new call actors waited for the scheduler.");
     }
 
     private static async Task<(Burst Fresh, Burst Warm)> MeasureSystemAsync(string name)
@@ -97,6 +102,10 @@ public sealed class StallRegressionTests(ITestOutputHelper output)
     /// <summary>Plays once on each of <see cref="PlaysPerBurst"/> new calls at once and times every reply from its own send.</summary>
     private static async Task<Burst> BurstAsync(PlaybackManager manager, string prefix)
     {
+        // The same heap for both bursts of a system: the previous systems' garbage is not collected inside one of them.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         var media = new MediaItem[] { Media.Tts("Please hold") };
         var replies = await Task.WhenAll(Enumerable.Range(0, PlaysPerBurst).Select(async i =>
         {
