@@ -14,13 +14,23 @@ public sealed class TruthUnderFailureTests(ITestOutputHelper output) : TestKit("
 
     public static TheoryData<string> Dialects => new() { "reference", "independent" };
 
-    public static TheoryData<string, bool> DialectsAndWebhookLoss => new()
+    /// <summary>Each dialect with what happens to the play's webhooks: delivered, lost, duplicated or reordered.</summary>
+    public static TheoryData<string, string> DialectsAndWebhookFaults
     {
-        { "reference", false },
-        { "reference", true },
-        { "independent", false },
-        { "independent", true },
-    };
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var dialect in new[] { "reference", "independent" })
+            {
+                foreach (var fault in new[] { "none", "lost", "duplicated", "reordered" })
+                {
+                    data.Add(dialect, fault);
+                }
+            }
+
+            return data;
+        }
+    }
 
     public static TheoryData<string, string> DialectsAndControls
     {
@@ -42,9 +52,10 @@ public sealed class TruthUnderFailureTests(ITestOutputHelper output) : TestKit("
     // ───────────────────────── 1. A play whose answer was lost ─────────────────────────
 
     [Theory]
-    [MemberData(nameof(DialectsAndWebhookLoss))]
-    public async Task A_play_applied_but_unanswered_is_never_reported_failed_while_it_plays(string dialect, bool webhooksLost)
+    [MemberData(nameof(DialectsAndWebhookFaults))]
+    public async Task A_play_applied_but_unanswered_is_never_reported_failed_while_it_plays(string dialect, string webhooks)
     {
+        var webhooksLost = webhooks == "lost";
         await using var emulator = await StartEmulatorAsync(dialect);
         await using var listener = await PlaybackWebhookListener.StartAsync();
         await using var playback = Connect(emulator, listener);
@@ -52,7 +63,13 @@ public sealed class TruthUnderFailureTests(ITestOutputHelper output) : TestKit("
         emulator.Faults.Set(new FaultPlan
         {
             Commands = [new CommandFaultRule { Command = CallingApi.Commands.Play, AfterApply = true, DropConnection = true, First = 1 }],
-            Webhooks = webhooksLost ? [new WebhookFaultRule { Kind = WebhookFaultKind.Drop, State = "playing" }] : [],
+            Webhooks = webhooks switch
+            {
+                "lost" => [new WebhookFaultRule { Kind = WebhookFaultKind.Drop, State = "playing" }],
+                "duplicated" => [new WebhookFaultRule { Kind = WebhookFaultKind.Duplicate }],
+                "reordered" => [new WebhookFaultRule { Kind = WebhookFaultKind.Reorder, DelayMs = 300 }],
+                _ => [],
+            },
         });
 
         var outcome = await Outcome(playback.PlayAsync(callId, [Media.Ringtone("us")], new PlayOptions { ControlId = "ghost" }));
