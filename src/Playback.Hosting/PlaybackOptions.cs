@@ -57,6 +57,9 @@ public sealed class PlaybackOptions
     /// <summary>The lost-webhook watchdog (default 10 min; zero = off).</summary>
     public TimeSpan? StatusTimeout { get; set; }
 
+    /// <summary>How long after a failed settling stop the stop of an unconfirmed play is sent again (default 5 s).</summary>
+    public TimeSpan? SettleRetryDelay { get; set; }
+
     /// <summary>Retries, deadline, circuit breaker and rate limit (section <c>Playback:Resilience</c>, e.g. <c>MaxRetries</c>, <c>CommandDeadline</c>, <c>RateLimit</c>); unset values keep their defaults.</summary>
     public ResilienceSettings? Resilience { get; set; }
 
@@ -97,6 +100,7 @@ public sealed class PlaybackOptions
             IdleTimeout = IdleTimeout ?? baseline.IdleTimeout,
             MaxConnections = MaxConnections ?? baseline.MaxConnections,
             StatusTimeout = StatusTimeout ?? baseline.StatusTimeout,
+            SettleRetryDelay = SettleRetryDelay ?? baseline.SettleRetryDelay,
             Resilience = Resilience ?? baseline.Resilience,
         };
         if (problems.Count > 0)

@@ -7,7 +7,7 @@ internal static class PlaybackConfig
 {
     public static readonly Config Reference = LoadReference();
 
-    public static readonly (TimeSpan RequestTimeout, TimeSpan AskTimeout, TimeSpan IdleTimeout, TimeSpan StatusTimeout, int MaxConnections) Defaults = ReadDefaults();
+    public static readonly (TimeSpan RequestTimeout, TimeSpan AskTimeout, TimeSpan IdleTimeout, TimeSpan StatusTimeout, TimeSpan SettleRetryDelay, int MaxConnections) Defaults = ReadDefaults();
 
     public static readonly ResilienceDefaults Resilience = ReadResilience(Reference.GetConfig("playback"));
 
@@ -30,6 +30,7 @@ internal static class PlaybackConfig
                 AskTimeout = ReadDuration(c, "ask-timeout"),
                 IdleTimeout = ReadDuration(c, "idle-timeout"),
                 StatusTimeout = ReadDuration(c, "status-timeout"),
+                SettleRetryDelay = ReadDuration(c, "settle-retry-delay"),
                 MaxConnections = ReadInt(c, "max-connections"),
                 Resilience = ReadResilience(c).ToSettings(),
             };
@@ -135,10 +136,10 @@ internal static class PlaybackConfig
         }
     }
 
-    private static (TimeSpan, TimeSpan, TimeSpan, TimeSpan, int) ReadDefaults()
+    private static (TimeSpan, TimeSpan, TimeSpan, TimeSpan, TimeSpan, int) ReadDefaults()
     {
         var c = Reference.GetConfig("playback");
-        return (c.GetTimeSpan("request-timeout"), c.GetTimeSpan("ask-timeout"), c.GetTimeSpan("idle-timeout"), c.GetTimeSpan("status-timeout"), c.GetInt("max-connections"));
+        return (c.GetTimeSpan("request-timeout"), c.GetTimeSpan("ask-timeout"), c.GetTimeSpan("idle-timeout"), c.GetTimeSpan("status-timeout"), c.GetTimeSpan("settle-retry-delay"), c.GetInt("max-connections"));
     }
 }
 

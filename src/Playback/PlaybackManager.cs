@@ -39,6 +39,7 @@ public sealed class PlaybackManager : IAsyncDisposable
         {
             // Webhooks that prove an attempt landed stop ResilientCallingApi from retrying it (a given API shares one board).
             Evidence = api is ResilientCallingApi resilient ? resilient.Evidence ??= new LandedEvidence() : null,
+            SettleRetryDelay = settings.SettleRetryDelay,
         };
         _registry = startRouter is null
             ? system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture))

@@ -73,6 +73,10 @@ public sealed record PlaybackSettings
     /// <value>The default is 10 minutes (<c>playback.status-timeout</c>).</value>
     public TimeSpan StatusTimeout { get; init; } = PlaybackConfig.Defaults.StatusTimeout;
 
+    /// <summary>How long after a failed settling stop Playback sends the stop of an unconfirmed play again (a play whose outcome was unknown and could not be stopped: see the README's failure handling).</summary>
+    /// <value>The default is 5 seconds (<c>playback.settle-retry-delay</c>).</value>
+    public TimeSpan SettleRetryDelay { get; init; } = PlaybackConfig.Defaults.SettleRetryDelay;
+
     /// <summary>Retries, deadline, circuit breaker and rate limit of the Calling API client (<c>playback.resilience</c>).</summary>
     public ResilienceSettings Resilience { get; init; } = new();
 
@@ -133,7 +137,7 @@ public sealed record PlaybackSettings
     public override string ToString() =>
         $"PlaybackSettings {{ ProjectId = {ProjectId}, ApiToken = {Mask(ApiToken)}, Space = {Space}, BaseUrl = {BaseUrl}, " +
         $"SigningKey = {Mask(SigningKey)}, DefaultStatusUrl = {DefaultStatusUrl}, AllowUntrackedPlays = {AllowUntrackedPlays}, SignaturePolicy = {EffectiveSignaturePolicy}, " +
-        $"RequestTimeout = {RequestTimeout}, AskTimeout = {AskTimeout}, IdleTimeout = {IdleTimeout}, MaxConnections = {MaxConnections}, StatusTimeout = {StatusTimeout}, Resilience = {Resilience} }}";
+        $"RequestTimeout = {RequestTimeout}, AskTimeout = {AskTimeout}, IdleTimeout = {IdleTimeout}, MaxConnections = {MaxConnections}, StatusTimeout = {StatusTimeout}, SettleRetryDelay = {SettleRetryDelay}, Resilience = {Resilience} }}";
 
     internal void Validate(bool requireCredentials)
     {
@@ -164,6 +168,11 @@ public sealed record PlaybackSettings
         if (MaxConnections is < 1 or > 65535)
         {
             problems.Add("MaxConnections must be 1 to 65535");
+        }
+
+        if (SettleRetryDelay <= TimeSpan.Zero)
+        {
+            problems.Add("SettleRetryDelay must be positive");
         }
 
         if (StatusTimeout < TimeSpan.Zero)

@@ -28,6 +28,7 @@ public sealed class AddPlaybackTests
             ["Playback:UseEnvironmentFallback"] = "false",
             ["Playback:MaxConnections"] = "32",
             ["Playback:StatusTimeout"] = "00:02:00",
+            ["Playback:SettleRetryDelay"] = "00:00:20",
             ["Playback:Resilience:MaxRetries"] = "7",
             ["Playback:Resilience:CommandDeadline"] = "00:00:08",
             ["Playback:Resilience:RateLimit"] = "500",
@@ -50,6 +51,7 @@ public sealed class AddPlaybackTests
         Assert.Equal(WebhookSignaturePolicy.WhenPresent, settings.EffectiveSignaturePolicy);
         Assert.Equal(32, settings.MaxConnections);
         Assert.Equal(TimeSpan.FromMinutes(2), settings.StatusTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(20), settings.SettleRetryDelay);
         Assert.Equal((7, TimeSpan.FromSeconds(8), 500), (settings.Resilience.MaxRetries, settings.Resilience.CommandDeadline, settings.Resilience.RateLimit));
         Assert.Equal(new ResilienceSettings().BreakerDuration, settings.Resilience.BreakerDuration);
         Assert.Equal(TimeSpan.FromSeconds(7), settings.RequestTimeout);

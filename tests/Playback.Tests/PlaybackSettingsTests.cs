@@ -51,6 +51,7 @@ public class PlaybackSettingsTests
               default-status-url = "https://hooks.example.com/status"
               ask-timeout = 2m
               idle-timeout = 500ms
+              settle-retry-delay = 30s
               webhook-signature-policy = off
             }
             """);
@@ -59,7 +60,19 @@ public class PlaybackSettingsTests
         Assert.Equal(new Uri("https://hooks.example.com/status"), settings.DefaultStatusUrl);
         Assert.Equal(TimeSpan.FromMinutes(2), settings.AskTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(500), settings.IdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.SettleRetryDelay);
         Assert.Equal(WebhookSignaturePolicy.Off, settings.SignaturePolicy);
+    }
+
+    [Fact]
+    public void The_settle_retry_delay_defaults_to_5_s_and_must_be_positive()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(5), new PlaybackSettings().SettleRetryDelay);
+
+        var e = Assert.Throws<PlaybackConfigurationException>(() =>
+            new PlaybackSettings { ProjectId = "p", ApiToken = "t", Space = "example", SettleRetryDelay = TimeSpan.Zero }.Validate());
+
+        Assert.Contains(e.Problems, p => p.Contains("SettleRetryDelay must be positive", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -128,6 +141,7 @@ public class PlaybackSettingsTests
     [InlineData("request-timeout", "soon")]
     [InlineData("ask-timeout", "soon")]
     [InlineData("idle-timeout", "soon")]
+    [InlineData("settle-retry-delay", "soon")]
     [InlineData("request-timeout", "\"5 fortnights\"")]
     [InlineData("idle-timeout", "\"\"")]
     public void FromConfig_rejects_a_bad_duration_naming_the_key(string key, string value)

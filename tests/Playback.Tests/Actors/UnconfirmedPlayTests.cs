@@ -13,7 +13,7 @@ public sealed class UnconfirmedPlayTests(ITestOutputHelper output)
 {
     private const string HookUrl = "https://app.example.com/status";
 
-    private static readonly PlaybackSettings Quiet = Settings with { IdleTimeout = TimeSpan.FromHours(1) };
+    private static readonly PlaybackSettings Quiet = Settings with { IdleTimeout = TimeSpan.FromHours(1), SettleRetryDelay = TimeSpan.FromSeconds(5) };
 
     private TestScheduler Clock => (TestScheduler)Sys.Scheduler;
 
@@ -68,6 +68,22 @@ public sealed class UnconfirmedPlayTests(ITestOutputHelper output)
 
         Assert.Equal(2, Api.Requests.Count);
         Assert.Equal(PlaybackState.Playing, Assert.Single(manager.Snapshot("call-c")).State);
+    }
+
+    [Fact]
+    public async Task The_settling_stop_is_sent_again_after_SettleRetryDelay_and_not_before()
+    {
+        var answers = new Queue<Func<FakeRequest, Exception?>>([r => Lost(r, transient: false), r => Lost(r, transient: true)]);
+        Api.Respond = r => answers.TryDequeue(out var answer) && answer(r) is { } e ? Task.FromException(e) : Task.CompletedTask;
+        await using var manager = CreateManager(Quiet with { SettleRetryDelay = TimeSpan.FromSeconds(20) });
+        await Assert.ThrowsAnyAsync<CallingApiException>(() => Within10s(manager.PlayAsync("call-d", Hello, new PlayOptions { ControlId = "p" })));
+
+        await AdvanceAsync(manager, "call-d", TimeSpan.FromSeconds(19));
+        Assert.Equal(2, Api.Requests.Count);
+
+        await AdvanceAsync(manager, "call-d", TimeSpan.FromSeconds(1));
+        Assert.Equal(3, Api.Requests.Count);
+        await AwaitAssertAsync(() => Assert.Empty(manager.Snapshot("call-d")));
     }
 
     private static CallingApiException Lost(FakeRequest r, bool transient) =>
