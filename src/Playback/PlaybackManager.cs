@@ -9,7 +9,7 @@ namespace Playback;
 /// The entry point: plays media on calls and controls the playbacks, one actor per call, and publishes every change as
 /// Rx streams. Thread-safe; create one per process (or per ActorSystem) and dispose it on shutdown.
 /// </summary>
-public sealed class PlaybackManager : IAsyncDisposable
+public sealed partial class PlaybackManager : IAsyncDisposable
 {
     private static long _instances;
 
@@ -63,72 +63,6 @@ public sealed class PlaybackManager : IAsyncDisposable
     public bool IsRunning => Volatile.Read(ref _disposed) == 0 && !_shutdown.IsCancellationRequested && !_system.WhenTerminated.IsCompleted;
 
     internal PlaybackEventHub Hub { get; }
-
-    /// <summary>Creates a manager with its own ActorSystem and the HTTP Calling API client.</summary>
-    /// <param name="settings">Settings with credentials and a space or base URL.</param>
-    /// <returns>The manager; dispose it to stop its ActorSystem.</returns>
-    /// <exception cref="PlaybackConfigurationException">The settings are incomplete or wrong (one message lists everything).</exception>
-    public static PlaybackManager Create(PlaybackSettings settings)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        settings.Validate();
-        var system = ActorSystem.Create("playback", PlaybackConfig.Reference);
-        return new PlaybackManager(system, ownsSystem: true, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null);
-    }
-
-    /// <summary>Creates a manager inside an existing ActorSystem with the HTTP Calling API client.</summary>
-    /// <param name="system">The ActorSystem to run the call actors in; disposing the manager stops only its own actors.</param>
-    /// <param name="settings">Settings with credentials and a space or base URL.</param>
-    /// <returns>The manager.</returns>
-    /// <exception cref="PlaybackConfigurationException">The settings are incomplete or wrong.</exception>
-    public static PlaybackManager Create(ActorSystem system, PlaybackSettings settings)
-    {
-        ArgumentNullException.ThrowIfNull(system);
-        ArgumentNullException.ThrowIfNull(settings);
-        settings.Validate();
-        return new PlaybackManager(system, ownsSystem: false, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null);
-    }
-
-    /// <summary>Creates a manager inside an existing ActorSystem that sends commands through the given API (a substitute in tests, or a decorated client). The API is used as given: wrap it in <see cref="ResilientCallingApi"/> for retries, breaker and rate limit.</summary>
-    /// <param name="system">The ActorSystem to run the call actors in.</param>
-    /// <param name="settings">Settings; credentials are not required.</param>
-    /// <param name="api">The Calling API implementation.</param>
-    /// <returns>The manager.</returns>
-    /// <exception cref="PlaybackConfigurationException">A setting is wrong.</exception>
-    public static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ICallingApi api) =>
-        Create(system, settings, api, deliveryScheduler: null);
-
-    /// <summary>Creates a manager that owns (and terminates on dispose) an ActorSystem made by the caller, e.g. with a logging setup.</summary>
-    internal static PlaybackManager CreateOwning(ActorSystem system, PlaybackSettings settings)
-    {
-        settings.Validate();
-        return new PlaybackManager(system, ownsSystem: true, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null);
-    }
-
-    /// <summary>The HTTP client behind the resilience pipeline.</summary>
-    private static ResilientCallingApi HttpApi(PlaybackSettings settings) =>
-        new(new CallingApi(settings), settings.Resilience, settings.RequestTimeout);
-
-    /// <summary>
-    /// Creates a manager whose commands and webhooks go to the actor <paramref name="startRouter"/> returns (Playback.Cluster's
-    /// gateway to the shard region) instead of a local call registry.
-    /// </summary>
-    internal static PlaybackManager CreateRouted(ActorSystem system, PlaybackSettings settings, ICallingApi? api, Func<ActorSystem, PlaybackActorSettings, IActorRef> startRouter)
-    {
-        ArgumentNullException.ThrowIfNull(system);
-        ArgumentNullException.ThrowIfNull(settings);
-        settings.Validate(requireCredentials: api is null);
-        return new PlaybackManager(system, ownsSystem: false, settings, api ?? HttpApi(settings), ownsApi: api is null, deliveryScheduler: null, startRouter);
-    }
-
-    internal static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ICallingApi api, IScheduler? deliveryScheduler)
-    {
-        ArgumentNullException.ThrowIfNull(system);
-        ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(api);
-        settings.Validate(requireCredentials: false);
-        return new PlaybackManager(system, ownsSystem: false, settings, api, ownsApi: false, deliveryScheduler);
-    }
 
     /// <summary>The events of one call: first the current state of each of its playbacks that has not ended, then every change.</summary>
     /// <param name="callId">The call.</param>
@@ -246,24 +180,6 @@ public sealed class PlaybackManager : IAsyncDisposable
         return ControlAsync(callId, controlId, (c, i) => new ChangeVolume(c, i, db), cancellationToken);
     }
 
-    /// <summary>
-    /// Handles a status webhook (framework-agnostic): checks the signature per <see cref="PlaybackSettings.EffectiveSignaturePolicy"/>
-    /// (under <see cref="WebhookSignaturePolicy.Off"/>, the default without a signing key, nothing is checked and every webhook is trusted),
-    /// parses <c>calling.call.play</c> / <c>calling.call.state</c> (enveloped or bare) and routes it to the call's actor.
-    /// Never throws for bad input.
-    /// </summary>
-    /// <param name="requestUrl">The full public URL SignalWire called, query included (not rebuilt from forwarded headers).</param>
-    /// <param name="headers">The request headers (names compared case-insensitively).</param>
-    /// <param name="body">The raw body bytes.</param>
-    /// <param name="cancellationToken">Stops waiting for the actor.</param>
-    /// <returns>Accepted, Rejected (with the reason; nothing changed) or Ignored (unknown call or control id).</returns>
-    public async Task<WebhookResult> HandleWebhookAsync(string requestUrl, IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
-    {
-        var result = await RouteWebhookAsync(requestUrl, headers, body, cancellationToken).ConfigureAwait(false);
-        _counters.Webhook(result.Status);
-        return result;
-    }
-
     /// <summary>Stops the call actors (every waiting command gets a <see cref="PlaybackShutdownException"/>), completes the streams, and stops the ActorSystem when the manager created it.</summary>
     /// <returns>A task that completes when everything has stopped.</returns>
     public async ValueTask DisposeAsync()
@@ -291,67 +207,6 @@ public sealed class PlaybackManager : IAsyncDisposable
         if (_ownsApi && _api is IDisposable disposable)
         {
             disposable.Dispose();
-        }
-    }
-
-    private async Task<WebhookResult> RouteWebhookAsync(string requestUrl, IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
-    {
-        if (requestUrl is null || headers is null)
-        {
-            return WebhookResult.Rejected("the request URL and headers are required");
-        }
-
-        var policy = Settings.EffectiveSignaturePolicy;
-        if (policy != WebhookSignaturePolicy.Off)
-        {
-            string? sha256 = null, sha1 = null;
-            foreach (var (name, value) in headers)
-            {
-                if (name.Equals(WebhookSignature.Sha256Header, StringComparison.OrdinalIgnoreCase))
-                {
-                    sha256 = value;
-                }
-                else if (name.Equals(WebhookSignature.Sha1Header, StringComparison.OrdinalIgnoreCase))
-                {
-                    sha1 = value;
-                }
-            }
-
-            var present = !string.IsNullOrWhiteSpace(sha256) || !string.IsNullOrWhiteSpace(sha1);
-            if (!present && policy == WebhookSignaturePolicy.Required)
-            {
-                return WebhookResult.Rejected("signature missing", WebhookRejection.Signature);
-            }
-
-            if (present && !WebhookSignature.IsValid(Settings.SigningKey!, requestUrl, body.Span, sha256, sha1))
-            {
-                return WebhookResult.Rejected("signature invalid", WebhookRejection.Signature);
-            }
-        }
-
-        var (message, early) = WebhookParser.Parse(body);
-        if (early is not null)
-        {
-            return early;
-        }
-
-        if (Volatile.Read(ref _disposed) == 1)
-        {
-            return WebhookResult.Rejected("Playback is shutting down", WebhookRejection.Unavailable);
-        }
-
-        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token) : null;
-        try
-        {
-            return await _registry.Ask<WebhookResult>(message!, Settings.AskTimeout, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception e) when (e is OperationCanceledException or AskTimeoutException)
-        {
-            return WebhookResult.Rejected(_shutdown.IsCancellationRequested ? "Playback is shutting down" : "the call's actor did not answer in time", WebhookRejection.Unavailable);
         }
     }
 

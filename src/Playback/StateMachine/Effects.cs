@@ -54,3 +54,13 @@ internal sealed record EndCall(string Reason) : Effect;
 
 /// <summary>The result of applying one input.</summary>
 internal sealed record Transition(CallPlaybacks State, ImmutableArray<Effect> Effects, WebhookResult? Webhook = null);
+
+/// <summary>The request on the wire: what it is, whether a caller waits for it, and the play to start after a replacing stop.</summary>
+internal sealed record InFlightRequest(ApiRequest Request, bool HasCaller, string? ThenPlay)
+{
+    /// <summary>A stop sent to settle a play whose outcome was unknown.</summary>
+    public bool Settles { get; init; }
+
+    /// <summary>The failure of the play being settled, reported to its caller once the stop's outcome is known (null when the stop is tried again later, without a caller).</summary>
+    public PlaybackException? Error { get; init; }
+}

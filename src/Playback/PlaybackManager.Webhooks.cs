@@ -1,0 +1,89 @@
+using System.Collections.Immutable;
+using IScheduler = System.Reactive.Concurrency.IScheduler;
+using Akka.Actor;
+using Akka.Event;
+
+namespace Playback;
+
+/// <summary>Webhook intake: signature check, parsing, and routing to the call's actor.</summary>
+public sealed partial class PlaybackManager
+{
+    /// <summary>
+    /// Handles a status webhook (framework-agnostic): checks the signature per <see cref="PlaybackSettings.EffectiveSignaturePolicy"/>
+    /// (under <see cref="WebhookSignaturePolicy.Off"/>, the default without a signing key, nothing is checked and every webhook is trusted),
+    /// parses <c>calling.call.play</c> / <c>calling.call.state</c> (enveloped or bare) and routes it to the call's actor.
+    /// Never throws for bad input.
+    /// </summary>
+    /// <param name="requestUrl">The full public URL SignalWire called, query included (not rebuilt from forwarded headers).</param>
+    /// <param name="headers">The request headers (names compared case-insensitively).</param>
+    /// <param name="body">The raw body bytes.</param>
+    /// <param name="cancellationToken">Stops waiting for the actor.</param>
+    /// <returns>Accepted, Rejected (with the reason; nothing changed) or Ignored (unknown call or control id).</returns>
+    public async Task<WebhookResult> HandleWebhookAsync(string requestUrl, IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    {
+        var result = await RouteWebhookAsync(requestUrl, headers, body, cancellationToken).ConfigureAwait(false);
+        _counters.Webhook(result.Status);
+        return result;
+    }
+
+    private async Task<WebhookResult> RouteWebhookAsync(string requestUrl, IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        if (requestUrl is null || headers is null)
+        {
+            return WebhookResult.Rejected("the request URL and headers are required");
+        }
+
+        var policy = Settings.EffectiveSignaturePolicy;
+        if (policy != WebhookSignaturePolicy.Off)
+        {
+            string? sha256 = null, sha1 = null;
+            foreach (var (name, value) in headers)
+            {
+                if (name.Equals(WebhookSignature.Sha256Header, StringComparison.OrdinalIgnoreCase))
+                {
+                    sha256 = value;
+                }
+                else if (name.Equals(WebhookSignature.Sha1Header, StringComparison.OrdinalIgnoreCase))
+                {
+                    sha1 = value;
+                }
+            }
+
+            var present = !string.IsNullOrWhiteSpace(sha256) || !string.IsNullOrWhiteSpace(sha1);
+            if (!present && policy == WebhookSignaturePolicy.Required)
+            {
+                return WebhookResult.Rejected("signature missing", WebhookRejection.Signature);
+            }
+
+            if (present && !WebhookSignature.IsValid(Settings.SigningKey!, requestUrl, body.Span, sha256, sha1))
+            {
+                return WebhookResult.Rejected("signature invalid", WebhookRejection.Signature);
+            }
+        }
+
+        var (message, early) = WebhookParser.Parse(body);
+        if (early is not null)
+        {
+            return early;
+        }
+
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return WebhookResult.Rejected("Playback is shutting down", WebhookRejection.Unavailable);
+        }
+
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token) : null;
+        try
+        {
+            return await _registry.Ask<WebhookResult>(message!, Settings.AskTimeout, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is OperationCanceledException or AskTimeoutException)
+        {
+            return WebhookResult.Rejected(_shutdown.IsCancellationRequested ? "Playback is shutting down" : "the call's actor did not answer in time", WebhookRejection.Unavailable);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+using System.Collections.Immutable;
+
+namespace Playback;
+
+/// <summary>What the answer to the request in flight means: acknowledgments and every failure rule (unknown outcomes settled, 404 on a control command, refused stops).</summary>
+internal sealed partial record CallPlaybacks
+{
+    private sealed partial class Step
+    {
+        public void Succeeded()
+        {
+            var flight = TakeInFlight();
+            if (flight.Settles)
+            {
+                // The stop sent to settle a play whose outcome was unknown was accepted: whatever the play did, it is not
+                // playing now, so it can be reported as failed.
+                Change(flight.Request.ControlId, PlaybackState.Failed, $"{flight.Error?.Message ?? "calling.play's outcome was unknown."} Its outcome was unknown, so Playback stopped it.");
+                ReplyFailed(flight);
+                return;
+            }
+
+            Acknowledged(flight);
+        }
+
+        /// <summary>Applies what an accepted command means (also a stop the server refused because nothing was playing).</summary>
+        private void Acknowledged(InFlightRequest flight, string? stopReason = null)
+        {
+            var id = flight.Request.ControlId;
+            var entry = _state.Playbacks.GetValueOrDefault(id);
+            if (entry is not null && !entry.State.IsTerminal())
+            {
+                _news.Add(id);
+                entry = Update(id, e => e with { LastAckAt = now });
+                switch (flight.Request.Command)
+                {
+                    case ApiCommand.Play when entry.State == PlaybackState.Starting:
+                    case ApiCommand.Resume when entry.State == PlaybackState.Paused:
+                        Change(id, PlaybackState.Playing, null);
+                        break;
+                    case ApiCommand.Pause when entry.State == PlaybackState.Playing:
+                        Change(id, PlaybackState.Paused, null);
+                        break;
+                    case ApiCommand.Stop:
+                        Change(id, PlaybackState.Stopped, flight.ThenPlay is null ? stopReason ?? "stopped" : $"replaced by {flight.ThenPlay}");
+                        break;
+                    case ApiCommand.Volume:
+                        var changed = Update(id, e => e with { Volume = flight.Request.Volume });
+                        Publish(entry, changed, PlaybackChange.Volume);
+                        break;
+                }
+            }
+
+            if (flight.ThenPlay is { } next)
+            {
+                if (_state.GoneReason is null)
+                {
+                    Start(next, flight.HasCaller);
+                }
+                else if (flight.HasCaller)
+                {
+                    // The call ended while the replacing stop was in flight: the new play has already failed; never send it.
+                    Reply(new CommandFailed(new CallGoneException(CallingApi.Commands.Play, CallId, next, null, _state.GoneReason, null)));
+                }
+
+                return;
+            }
+
+            ReplyWith(flight, id);
+        }
+
+        public void Failed(PlaybackException error)
+        {
+            var flight = TakeInFlight();
+            if (error is CallGoneException gone)
+            {
+                // Evidence that the call ended: a 404 on calling.play (a new play can only miss the call), or an API that says so.
+                EndCall("call gone: " + (gone.ServerMessage ?? "404"));
+                ReplyFailed(flight, error);
+                return;
+            }
+
+            var api = error as CallingApiException;
+            if (flight.Settles)
+            {
+                SettleFailed(flight, api);
+                return;
+            }
+
+            switch (flight.Request.Command)
+            {
+                case ApiCommand.Play:
+                    PlayFailed(flight, error, api);
+                    break;
+                case ApiCommand.Stop:
+                    StopFailed(flight, error, api);
+                    break;
+                default:
+                    ControlFailed(flight, error, api);
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// A play failed. When an attempt may have landed (<see cref="CallingApiException.MayHaveBeenApplied"/>) it is never
+        /// just reported failed: a webhook for its control id proves it landed; a retry refused for its <c>control_id</c>
+        /// (structure, not wording) says so; otherwise Playback stops it first and reports failure after the stop.
+        /// </summary>
+        private void PlayFailed(InFlightRequest flight, PlaybackException error, CallingApiException? api)
+        {
+            var id = flight.Request.ControlId;
+            var entry = _state.Playbacks.GetValueOrDefault(id);
+            if (entry is null || _state.GoneReason is not null || api is not { MayHaveBeenApplied: true })
+            {
+                if (entry is not null)
+                {
+                    Change(id, PlaybackState.Failed, error.Message);
+                }
+
+                ReplyFailed(flight, error);
+                return;
+            }
+
+            if (entry.Heard)
+            {
+                // A webhook for this control id arrived: the play reached the server, whatever the retries were told.
+                if (entry.State == PlaybackState.Starting)
+                {
+                    Change(id, PlaybackState.Playing, null);
+                }
+
+                _news.Add(id);
+                ReplyWith(flight, id);
+                return;
+            }
+
+            if (api.NamesAttribute("control_id"))
+            {
+                Change(id, PlaybackState.Playing, "unconfirmed: an attempt's answer was lost and the retry was refused for its control_id, so the play is taken as playing");
+                ReplyWith(flight, id);
+                return;
+            }
+
+            // Nothing proves either way: stop it before reporting failure, so nothing reported failed can still be playing.
+            Update(id, e => e with { Settling = true });
+            Send(new ApiRequest(ApiCommand.Stop, id), flight.HasCaller, settles: true, error: error);
+        }
+
+        /// <summary>The stop sent to settle an unknown play failed.</summary>
+        private void SettleFailed(InFlightRequest flight, CallingApiException? stopError)
+        {
+            var id = flight.Request.ControlId;
+            var entry = _state.Playbacks.GetValueOrDefault(id);
+            if (entry is null || entry.State.IsTerminal())
+            {
+                ReplyFailed(flight);
+                return;
+            }
+
+            if (entry.Heard)
+            {
+                // A webhook during the stop showed the play running: it landed, and the stop did not take.
+                Update(id, e => e with { Unconfirmed = false });
+                if (entry.State == PlaybackState.Starting)
+                {
+                    Change(id, PlaybackState.Playing, null);
+                }
+
+                _news.Add(id);
+                ReplyWith(flight, id);
+                return;
+            }
+
+            if (stopError is { IsTransient: false, MayHaveBeenApplied: false, StatusCode: 404 or 422 })
+            {
+                // The server has no such play to stop: it never started (or has ended).
+                Change(id, PlaybackState.Failed, flight.Error?.Message ?? entry.Reason);
+                ReplyFailed(flight);
+                return;
+            }
+
+            // The play may be running and could not be stopped: it is tracked as live and never reported failed; the stop is
+            // tried again later (and a webhook or a stop of yours settles it meanwhile). The caller hears the play's own
+            // failure, marked MayHaveBeenApplied.
+            Update(id, e => e with { Unconfirmed = true });
+            if (entry.State == PlaybackState.Starting)
+            {
+                Change(id, PlaybackState.Playing, $"unconfirmed: {flight.Error?.Message} The stop sent to settle it failed too, so it is tracked as playing until a stop settles it.");
+            }
+
+            _news.Add(id);
+            _effects.Add(new SettleLater(id));
+            ReplyFailed(flight);
+        }
+
+        /// <summary>A stop failed. A refusal (404, 422: nothing is playing under that control id) and a refused retry of a stop whose earlier attempt may have landed both end the playback as stopped.</summary>
+        private void StopFailed(InFlightRequest flight, PlaybackException error, CallingApiException? api)
+        {
+            var id = flight.Request.ControlId;
+            var entry = _state.Playbacks.GetValueOrDefault(id);
+            if (entry is not null && entry.State.IsTerminal())
+            {
+                // It ended meanwhile (its finished or error webhook came while the stop was on the wire): nothing plays, which
+                // is what the stop asked for, whatever its request was told.
+                Acknowledged(flight);
+                return;
+            }
+
+            if (entry is not null && !entry.State.IsTerminal()
+                && api is { IsTransient: false } && (api.MayHaveBeenApplied || api.StatusCode is 404 or 422))
+            {
+                // Either an earlier attempt landed (its answer was lost) and the retry was refused, however it was worded, or
+                // the server refused the only attempt because it has no active play with that control id (404, 422).
+                Acknowledged(flight, api.MayHaveBeenApplied ? "stopped" : $"stopped: the server had no active play for it ({api.StatusCode})");
+                return;
+            }
+
+            if (entry is not null && !entry.State.IsTerminal() && api is not { MayHaveBeenApplied: true })
+            {
+                // Certainly not applied: a finished webhook will mean Finished again.
+                Update(id, e => e with { StopSent = false });
+            }
+
+            if (flight.ThenPlay is { } next)
+            {
+                Change(next, PlaybackState.Failed, $"could not stop {id} to replace it: {error.Message}");
+            }
+
+            ReplyFailed(flight, error);
+        }
+
+        /// <summary>Pause, resume or volume failed. A 404 ends that playback only: the server no longer knows its control id.</summary>
+        private void ControlFailed(InFlightRequest flight, PlaybackException error, CallingApiException? api)
+        {
+            var id = flight.Request.ControlId;
+            if (api is { StatusCode: 404 } && _state.Playbacks.TryGetValue(id, out var entry) && !entry.State.IsTerminal())
+            {
+                Change(id, entry.StopSent ? PlaybackState.Stopped : PlaybackState.Failed, entry.StopSent
+                    ? "stopped"
+                    : $"the server no longer knows this playback (404 on {flight.Request.WireName}): it ended, or its call did");
+            }
+
+            ReplyFailed(flight, error);
+        }
+
+        private void ReplyFailed(InFlightRequest flight, PlaybackException error)
+        {
+            if (flight.HasCaller)
+            {
+                Reply(new CommandFailed(error));
+            }
+        }
+
+        /// <summary>Replies to the caller of a play being settled with the play's own failure.</summary>
+        private void ReplyFailed(InFlightRequest flight)
+        {
+            if (flight.Error is { } error)
+            {
+                ReplyFailed(flight, error);
+            }
+        }
+    }
+}

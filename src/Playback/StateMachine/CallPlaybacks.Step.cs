@@ -1,0 +1,144 @@
+using System.Collections.Immutable;
+
+namespace Playback;
+
+/// <summary>The mutable builder of one transition: its effects, the playbacks that had news, the timers, and the primitives every rule uses.</summary>
+internal sealed partial record CallPlaybacks
+{
+    /// <summary>The transition being built: a private mutable helper that keeps the public value immutable.</summary>
+    private sealed partial class Step(CallPlaybacks state, DateTimeOffset now)
+    {
+        private readonly ImmutableArray<Effect>.Builder _effects = ImmutableArray.CreateBuilder<Effect>();
+        private readonly CallPlaybacks _initial = state;
+
+        /// <summary>Playbacks that had news in this step (a webhook or an acknowledged command), even when their entry did not change.</summary>
+        private readonly HashSet<string> _news = new(StringComparer.Ordinal);
+        private CallPlaybacks _state = state;
+
+        private string CallId => _state.CallId;
+
+        public Transition Done(WebhookResult? webhook = null)
+        {
+            StartNextQueued();
+            WatchChanged();
+            return new Transition(_state, _effects.ToImmutable(), webhook);
+        }
+
+        public void StatusTimedOut(string controlId)
+        {
+            if (_state.Playbacks.TryGetValue(controlId, out var entry) && entry.State == PlaybackState.Playing)
+            {
+                if (_state.InFlight?.Request.ControlId == controlId || (entry.Unconfirmed && !entry.Heard))
+                {
+                    // Its request's outcome will tell, or the stops that settle an unconfirmed play will (it may be playing, so
+                    // it is never reported failed on silence alone); re-arm so the watchdog still applies afterwards.
+                    _news.Add(controlId);
+                }
+                else
+                {
+                    Change(controlId, PlaybackState.Failed, "no status received");
+                }
+            }
+        }
+
+        public void SettleAgain(string controlId)
+        {
+            if (_state.GoneReason is null && _state.Playbacks.TryGetValue(controlId, out var entry)
+                && entry is { Unconfirmed: true, Heard: false } && !entry.State.IsTerminal())
+            {
+                Update(controlId, e => e with { Settling = true });
+                Send(new ApiRequest(ApiCommand.Stop, controlId), hasCaller: false, settles: true);
+            }
+        }
+
+        /// <summary>Re-arms the watchdog of every playback that had news in this step, and disarms those no longer playing.</summary>
+        private void WatchChanged()
+        {
+            static bool Watched(PlaybackEntry? e) => e is { State: PlaybackState.Playing, Watchable: true };
+            foreach (var (id, after) in _state.Playbacks)
+            {
+                var before = _initial.Playbacks.GetValueOrDefault(id);
+                if (before == after && !_news.Contains(id))
+                {
+                    continue;
+                }
+
+                if (Watched(after) || Watched(before))
+                {
+                    _effects.Add(new Watch(id, Watched(after)));
+                }
+            }
+
+            foreach (var (id, before) in _initial.Playbacks)
+            {
+                if (!_state.Playbacks.ContainsKey(id) && Watched(before))
+                {
+                    _effects.Add(new Watch(id, false));
+                }
+            }
+        }
+
+
+        private void Send(ApiRequest request, bool hasCaller, string? thenPlay = null, bool settles = false, PlaybackException? error = null)
+        {
+            _state = _state with { InFlight = new InFlightRequest(request, hasCaller, thenPlay) { Settles = settles, Error = error } };
+            _effects.Add(new SendRequest(request));
+        }
+
+        private InFlightRequest TakeInFlight()
+        {
+            var flight = _state.InFlight ?? throw new InvalidOperationException("No request is in flight.");
+            _state = _state with { InFlight = null };
+            return flight;
+        }
+
+        private void ReplyWith(InFlightRequest flight, string controlId)
+        {
+            if (flight.HasCaller)
+            {
+                Reply(new CommandSucceeded(_state.Snapshot(_state.Playbacks[controlId])));
+            }
+        }
+
+        private void Put(PlaybackEntry entry) =>
+            _state = _state with { Playbacks = _state.Playbacks.SetItem(entry.ControlId, entry) };
+
+        private PlaybackEntry Update(string controlId, Func<PlaybackEntry, PlaybackEntry> change)
+        {
+            var updated = change(_state.Playbacks[controlId]);
+            Put(updated);
+            return updated;
+        }
+
+        private void Change(string controlId, PlaybackState next, string? reason)
+        {
+            var before = _state.Playbacks[controlId];
+            if (before.State == next || before.State.IsTerminal())
+            {
+                return;
+            }
+
+            // An ended playback keeps only what recognises its late webhooks: its media and options are dropped.
+            var after = Update(controlId, e => next.IsTerminal()
+                ? e with { State = next, Reason = reason, Media = ImmutableArray<MediaItem>.Empty, Options = PlayOptions.Default }
+                : e with { State = next, Reason = reason });
+            if (next.IsTerminal())
+            {
+                var ended = _state.Ended.Add(controlId);
+                var playbacks = _state.Playbacks;
+                while (ended.Count > EndedHistory)
+                {
+                    playbacks = playbacks.Remove(ended[0]);
+                    ended = ended.RemoveAt(0);
+                }
+
+                _state = _state with { Ended = ended, Playbacks = playbacks, Queue = _state.Queue.Remove(controlId) };
+            }
+
+            Publish(before, after);
+        }
+
+        private void Publish(PlaybackEntry? before, PlaybackEntry after, PlaybackChange change = PlaybackChange.State) =>
+            _effects.Add(new Publish(new PlaybackEvent(CallId, after.ControlId, after.State, before?.State, after.Volume, after.Reason, now, change)));
+    }
+}

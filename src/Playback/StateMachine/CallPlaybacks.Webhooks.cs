@@ -1,0 +1,123 @@
+using System.Collections.Immutable;
+
+namespace Playback;
+
+/// <summary>Play status webhooks (evidence, staleness, terminal states) and the end of the call.</summary>
+internal sealed partial record CallPlaybacks
+{
+    private sealed partial class Step
+    {
+        public WebhookResult PlayStatus(PlayStatusReceived status)
+        {
+            if (!_state.Playbacks.TryGetValue(status.ControlId, out var entry))
+            {
+                return WebhookResult.Ignored($"unknown control id {status.ControlId} on call {CallId}");
+            }
+
+            if (status.Timestamp is { } ts && (entry.LastEventAt is null || ts > entry.LastEventAt))
+            {
+                entry = Update(entry.ControlId, e => e with { LastEventAt = ts });
+            }
+
+            if (entry.State.IsTerminal())
+            {
+                return WebhookResult.Accepted($"playback {entry.ControlId} has already ended ({entry.State})");
+            }
+
+            if (!entry.Heard && entry.State != PlaybackState.Queued)
+            {
+                entry = Update(entry.ControlId, e => e with { Heard = true });
+            }
+
+            // Any webhook about a live playback is news for its watchdog, even a duplicate or stale one that changes nothing.
+            _news.Add(entry.ControlId);
+
+            if (entry.State == PlaybackState.Queued)
+            {
+                return WebhookResult.Accepted($"playback {entry.ControlId} has not been started; stale event ignored");
+            }
+
+            switch (status.State)
+            {
+                case "finished":
+                    if (entry.StopSent)
+                    {
+                        Change(entry.ControlId, PlaybackState.Stopped, "stopped");
+                    }
+                    else if (entry.Settling)
+                    {
+                        // Most likely the stop Playback sent to settle an unknown play: it never reports such a play as finished.
+                        Change(entry.ControlId, PlaybackState.Failed, "calling.play's outcome was unknown, so Playback stopped it.");
+                    }
+                    else
+                    {
+                        Change(entry.ControlId, PlaybackState.Finished, "finished");
+                    }
+
+                    return WebhookResult.Accepted();
+                case "error":
+                    Change(entry.ControlId, PlaybackState.Failed, "the server reported a playback error");
+                    return WebhookResult.Accepted();
+                case "playing" or "paused":
+                    var target = status.State == "playing" ? PlaybackState.Playing : PlaybackState.Paused;
+                    if (entry.State == target)
+                    {
+                        return WebhookResult.Accepted("duplicate");
+                    }
+
+                    if (entry.State == PlaybackState.Starting)
+                    {
+                        if (target != PlaybackState.Playing)
+                        {
+                            return WebhookResult.Accepted("stale: paused before the play was acknowledged");
+                        }
+
+                        Change(entry.ControlId, PlaybackState.Playing, null);
+                        return WebhookResult.Accepted();
+                    }
+
+                    if (IsStale(entry, status))
+                    {
+                        return WebhookResult.Accepted($"stale: {status.State} contradicts a newer command");
+                    }
+
+                    Change(entry.ControlId, target, "reported by the server");
+                    return WebhookResult.Accepted();
+                default:
+                    return WebhookResult.Ignored($"unknown play state {status.State}");
+            }
+        }
+
+        public void EndCall(string reason)
+        {
+            if (_state.GoneReason is not null)
+            {
+                return;
+            }
+
+            foreach (var entry in _state.Current.ToList())
+            {
+                Change(entry.ControlId, PlaybackState.Failed, reason);
+            }
+
+            _state = _state with { GoneReason = reason };
+            _effects.Add(new EndCall(reason));
+        }
+
+        private bool IsStale(PlaybackEntry entry, PlayStatusReceived status)
+        {
+            if (_state.InFlight?.Request.ControlId == entry.ControlId)
+            {
+                return true;
+            }
+
+            if (status.Timestamp is not { } ts)
+            {
+                // Without a timestamp an event cannot be ordered after an acknowledged command.
+                return entry.LastAckAt is not null;
+            }
+
+            return ts < entry.LastEventAt || ts <= entry.LastAckAt;
+        }
+    }
+}
