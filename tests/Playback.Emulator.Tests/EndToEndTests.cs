@@ -142,7 +142,8 @@ public sealed class EndToEndTests(ITestOutputHelper output) : TestKit("akka.logl
         return manager;
     }
 
-    private static PlaybackSettings Settings(CallingEmulator emulator, PlaybackWebhookListener listener) => new()
+    /// <summary>Settings for Playback against the emulator, with webhooks to the listener.</summary>
+    internal static PlaybackSettings Settings(CallingEmulator emulator, PlaybackWebhookListener listener) => new()
     {
         ProjectId = emulator.ProjectId,
         ApiToken = emulator.ApiToken,

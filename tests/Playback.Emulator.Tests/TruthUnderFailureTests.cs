@@ -274,14 +274,8 @@ public sealed class TruthUnderFailureTests(ITestOutputHelper output) : TestKit("
 
     private PlaybackManager Connect(CallingEmulator emulator, PlaybackWebhookListener listener, TimeSpan? statusTimeout = null)
     {
-        var manager = PlaybackManager.Create(Sys, new PlaybackSettings
+        var manager = PlaybackManager.Create(Sys, EndToEndTests.Settings(emulator, listener) with
         {
-            ProjectId = emulator.ProjectId,
-            ApiToken = emulator.ApiToken,
-            SigningKey = emulator.SigningKey,
-            BaseUrl = emulator.BaseUrl,
-            DefaultStatusUrl = new Uri(listener.Url),
-            AskTimeout = TimeSpan.FromSeconds(20),
             StatusTimeout = statusTimeout ?? TimeSpan.FromMinutes(10),
             Resilience = new ResilienceSettings { BaseDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(200) },
         });
