@@ -14,36 +14,50 @@ internal interface IPlaybackCommand : IWithCallId
 {
     string ControlId { get; }
 
+    /// <summary>Which command it is, for the state machine.</summary>
+    ApiCommand Kind { get; }
+
+    /// <summary>Its name on the wire, for errors.</summary>
     string Name { get; }
 }
 
 /// <summary>Start a playback.</summary>
 internal sealed record StartPlay(string CallId, string ControlId, ImmutableArray<MediaItem> Media, PlayOptions Options) : IPlaybackCommand
 {
+    public ApiCommand Kind => ApiCommand.Play;
+
     public string Name => CallingApi.Commands.Play;
 }
 
 /// <summary>Pause a playback.</summary>
 internal sealed record PausePlay(string CallId, string ControlId) : IPlaybackCommand
 {
+    public ApiCommand Kind => ApiCommand.Pause;
+
     public string Name => CallingApi.Commands.Pause;
 }
 
 /// <summary>Resume a playback.</summary>
 internal sealed record ResumePlay(string CallId, string ControlId) : IPlaybackCommand
 {
+    public ApiCommand Kind => ApiCommand.Resume;
+
     public string Name => CallingApi.Commands.Resume;
 }
 
 /// <summary>Stop a playback.</summary>
 internal sealed record StopPlay(string CallId, string ControlId) : IPlaybackCommand
 {
+    public ApiCommand Kind => ApiCommand.Stop;
+
     public string Name => CallingApi.Commands.Stop;
 }
 
 /// <summary>Set a playback's volume.</summary>
 internal sealed record ChangeVolume(string CallId, string ControlId, double Volume) : IPlaybackCommand
 {
+    public ApiCommand Kind => ApiCommand.Volume;
+
     public string Name => CallingApi.Commands.Volume;
 }
 
@@ -56,11 +70,32 @@ internal sealed record CommandSucceeded(PlaybackSnapshot Playback) : CommandRepl
 /// <summary>The command failed.</summary>
 internal sealed record CommandFailed(PlaybackException Error) : CommandReply;
 
+/// <summary>Why the state machine refused a command without sending anything.</summary>
+internal enum RefusalKind
+{
+    /// <summary>The command does not apply in its playback's state (or the call is busy and the play asked to be rejected).</summary>
+    State,
+
+    /// <summary>The call is gone.</summary>
+    CallGone,
+}
+
+/// <summary>
+/// The state machine refused the command at once, nothing was sent. The actor turns it into the exception its caller
+/// gets (<see cref="CommandErrors.ToException(string, CommandRefused)"/>): the pure rules do not build exceptions.
+/// </summary>
+/// <param name="Command">The command refused (a play that waited for a replacing stop is refused as a play).</param>
+/// <param name="ControlId">The playback.</param>
+/// <param name="Kind">Why.</param>
+/// <param name="Message">The explanation (for <see cref="RefusalKind.CallGone"/>: why the call is gone).</param>
+/// <param name="State">The playback's state, when it has one.</param>
+internal sealed record CommandRefused(ApiCommand Command, string ControlId, RefusalKind Kind, string Message, PlaybackState? State) : CommandReply;
+
 /// <summary>A <c>calling.call.play</c> webhook.</summary>
-internal sealed record PlayStatusReceived(string CallId, string ControlId, string State, DateTimeOffset? Timestamp) : IWithCallId;
+internal sealed record PlayStatusReceived(string CallId, string ControlId, ReportedPlayState State, DateTimeOffset? Timestamp) : IWithCallId;
 
 /// <summary>A <c>calling.call.state</c> webhook.</summary>
-internal sealed record CallStateReceived(string CallId, string CallState, DateTimeOffset? Timestamp) : IWithCallId;
+internal sealed record CallStateReceived(string CallId, ReportedCallState CallState, DateTimeOffset? Timestamp) : IWithCallId;
 
 /// <summary>A playback's watchdog fired.</summary>
 internal sealed record StatusTimedOut(string ControlId);

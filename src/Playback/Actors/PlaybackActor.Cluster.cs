@@ -112,29 +112,12 @@ internal sealed partial class PlaybackActor
         }
 
         _seedLost = ImmutableArray<PlaybackSnapshot>.Empty;
-        ArmWatchdogs();
+        ArmTimers();
         Context.Become(_ready);
         RunWaiting();
         if (_state.InFlight is null && _state.GoneReason is null)
         {
             RestartIdleTimer();
-        }
-    }
-
-    /// <summary>Restarts the watchdog of every playing playback that has one, and the settle timer of every unconfirmed play (after a restore: the predecessor's timers are gone).</summary>
-    private void ArmWatchdogs()
-    {
-        foreach (var entry in _state.Playbacks.Values)
-        {
-            if (entry is { Unconfirmed: true, Heard: false } && !entry.State.IsTerminal())
-            {
-                Timers.StartSingleTimer("settle:" + entry.ControlId, new SettleAgain(entry.ControlId), _settings.SettleRetryDelay);
-            }
-
-            if (_settings.StatusTimeout > TimeSpan.Zero && entry.State == PlaybackState.Playing && entry.Watchable)
-            {
-                Timers.StartSingleTimer("watchdog:" + entry.ControlId, new StatusTimedOut(entry.ControlId), _settings.StatusTimeout);
-            }
         }
     }
 
@@ -147,7 +130,7 @@ internal sealed partial class PlaybackActor
             var (message, sender) = _waiting.Dequeue();
             if (message is IPlaybackCommand command)
             {
-                sender.Tell(Moved(command));
+                sender.Tell(CommandErrors.Moved(command, _callId));
             }
             else
             {
@@ -168,9 +151,6 @@ internal sealed partial class PlaybackActor
 
         Context.Stop(Self);
     }
-
-    private CommandFailed Moved(IPlaybackCommand command) =>
-        new(new PlaybackMovedException($"{command.Name} for call {_callId} was not sent: the call's actor moved to another node. Send it again.", _callId, command.ControlId));
 
     private void RequestPassivation() =>
         Context.Parent.Tell(_cluster is null ? new Passivate(_callId) : _cluster.PassivateRequest);

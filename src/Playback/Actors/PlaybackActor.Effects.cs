@@ -15,7 +15,7 @@ internal sealed partial class PlaybackActor
     {
         if (_settings.Evidence is { } evidence && _evidenceFor is null && _state.InFlight is { Request: var request }
             && request.ControlId == status.ControlId
-            && (request.Command == ApiCommand.Play || (request.Command == ApiCommand.Stop && status.State is "finished" or "error")))
+            && (request.Command == ApiCommand.Play || (request.Command == ApiCommand.Stop && status.State is ReportedPlayState.Finished or ReportedPlayState.Error)))
         {
             evidence.Record(_callId, status.ControlId);
             _evidenceFor = status.ControlId;
@@ -53,25 +53,14 @@ internal sealed partial class PlaybackActor
                         idleArmed = true;
                     }
 
-                    _caller?.Tell(reply.Reply);
+                    _caller?.Tell(CommandErrors.ForCaller(_callId, reply.Reply));
                     _caller = null;
                     break;
                 case SendRequest send:
                     Send(send.Request);
                     break;
-                case Watch watch:
-                    if (watch.On && _settings.StatusTimeout > TimeSpan.Zero)
-                    {
-                        Timers.StartSingleTimer("watchdog:" + watch.ControlId, new StatusTimedOut(watch.ControlId), _settings.StatusTimeout);
-                    }
-                    else
-                    {
-                        Timers.Cancel("watchdog:" + watch.ControlId);
-                    }
-
-                    break;
-                case SettleLater settle:
-                    Timers.StartSingleTimer("settle:" + settle.ControlId, new SettleAgain(settle.ControlId), _settings.SettleRetryDelay);
+                case Watch or SettleLater:
+                    RunTimer(effect);
                     break;
                 case EndCall end:
                     ended = true;
@@ -163,14 +152,33 @@ internal sealed partial class PlaybackActor
         task.PipeTo(Self, success: () => new RequestCompleted(sequence, null), failure: e => new RequestCompleted(sequence, e));
     }
 
-    private PlaybackException ToPlaybackException(Exception error)
+    /// <summary>Arms or cancels the timer a <see cref="Watch"/> or <see cref="SettleLater"/> effect asks for.</summary>
+    private void RunTimer(Effect effect)
     {
-        var flight = _state.InFlight!;
-        return error switch
+        switch (effect)
         {
-            PlaybackException p => p,
-            OperationCanceledException => new PlaybackShutdownException($"{flight.Request.WireName} for call {_callId} was cancelled.", _callId, flight.Request.ControlId),
-            _ => new CallingApiException(flight.Request.WireName, _callId, flight.Request.ControlId, null, $"{error.GetType().Name}: {error.Message}", null, null, isTransient: false, inner: error),
-        };
+            case Watch { On: true } watch when _settings.StatusTimeout > TimeSpan.Zero:
+                Timers.StartSingleTimer(WatchdogKey(watch.ControlId), new StatusTimedOut(watch.ControlId), _settings.StatusTimeout);
+                break;
+            case Watch watch:
+                Timers.Cancel(WatchdogKey(watch.ControlId));
+                break;
+            case SettleLater settle:
+                Timers.StartSingleTimer(SettleKey(settle.ControlId), new SettleAgain(settle.ControlId), _settings.SettleRetryDelay);
+                break;
+        }
     }
+
+    /// <summary>Arms the timers of the current state (after a restore or a merged handoff: the predecessor's timers are gone).</summary>
+    private void ArmTimers()
+    {
+        foreach (var timer in _state.TimersToArm())
+        {
+            RunTimer(timer);
+        }
+    }
+
+    private static string WatchdogKey(string controlId) => "watchdog:" + controlId;
+
+    private static string SettleKey(string controlId) => "settle:" + controlId;
 }

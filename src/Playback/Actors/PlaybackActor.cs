@@ -102,10 +102,10 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
             if (message is IPlaybackCommand command)
             {
                 sender.Tell(reason is not null
-                    ? new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, reason, null))
+                    ? CommandErrors.Gone(command, _callId, reason)
                     : _cluster is not null
-                        ? Moved(command)
-                        : new CommandFailed(new PlaybackShutdownException($"{command.Name} for call {_callId} was not run: Playback is shutting down.", _callId, command.ControlId)));
+                        ? CommandErrors.Moved(command, _callId)
+                        : CommandErrors.Shutdown(command, _callId));
             }
         }
     }
@@ -139,7 +139,7 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
                 break;
             case CallHandoff handoff:
                 _state = _state.Merge(handoff);
-                ArmWatchdogs();
+                ArmTimers();
                 RestartIdleTimer();
                 break;
             case StopIfIdle:
@@ -171,7 +171,7 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
                 ForgetEvidence();
                 _settings.Counters.RequestCompleted(done.Error);
                 var now = Now;
-                Apply(done.Error is null ? _state.RequestSucceeded(now) : _state.RequestFailed(ToPlaybackException(done.Error), now), webhookSender: null);
+                Apply(done.Error is null ? _state.RequestSucceeded(now) : _state.RequestFailed(CommandErrors.FromRequest(done.Error, _callId, _state.InFlight!.Request), now), webhookSender: null);
                 break;
             case RequestCompleted:
             case IdleTick:
@@ -198,7 +198,7 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
         switch (message)
         {
             case IPlaybackCommand command:
-                Sender.Tell(new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, _state.GoneReason, null)));
+                Sender.Tell(CommandErrors.Gone(command, _callId, _state.GoneReason));
                 break;
             case PlayStatusReceived or CallStateReceived:
                 Sender.Tell(WebhookResult.Accepted($"call {_callId} has ended"));
@@ -252,7 +252,7 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
             var (message, sender) = _waiting.Dequeue();
             if (message is IPlaybackCommand command)
             {
-                sender.Tell(new CommandFailed(new CallGoneException(command.Name, _callId, command.ControlId, null, _state.GoneReason, null)));
+                sender.Tell(CommandErrors.Gone(command, _callId, _state.GoneReason));
             }
         }
     }

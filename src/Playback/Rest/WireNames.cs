@@ -19,4 +19,15 @@ internal static class WireNames
         PlayDirection.Both => "both",
         _ => throw new ArgumentOutOfRangeException(nameof(direction)),
     };
+
+    /// <summary>The command's name on the wire (<see cref="CallingApi.Commands"/>).</summary>
+    public static string Of(ApiCommand command) => command switch
+    {
+        ApiCommand.Play => CallingApi.Commands.Play,
+        ApiCommand.Pause => CallingApi.Commands.Pause,
+        ApiCommand.Resume => CallingApi.Commands.Resume,
+        ApiCommand.Stop => CallingApi.Commands.Stop,
+        ApiCommand.Volume => CallingApi.Commands.Volume,
+        _ => throw new ArgumentOutOfRangeException(nameof(command)),
+    };
 }

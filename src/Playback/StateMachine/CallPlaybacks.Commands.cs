@@ -2,21 +2,55 @@ using System.Collections.Immutable;
 
 namespace Playback;
 
-/// <summary>A caller's commands: play (with WhenBusy), pause, resume, stop, volume, and starting the next queued play.</summary>
+/// <summary>A caller's commands, each decided by its row of <see cref="CommandTable"/>, and a play's WhenBusy on a busy call.</summary>
 internal sealed partial record CallPlaybacks
 {
     private sealed partial class Step
     {
         public void Reply(CommandReply reply) => _effects.Add(new ReplyToCaller(reply));
 
-        public void StartPlay(StartPlay play)
+        /// <summary>Decides <paramref name="command"/> by the rule <see cref="CommandTable"/> gives its playback's state.</summary>
+        public void Command(IPlaybackCommand command)
         {
-            if (_state.Playbacks.TryGetValue(play.ControlId, out var existing))
+            var entry = _state.Playbacks.GetValueOrDefault(command.ControlId);
+            switch (CommandTable.RuleFor(entry?.State, command.Kind))
             {
-                Fail(play, $"control id {play.ControlId} is already used on call {CallId} ({existing.State}); choose a new one", existing.State);
-                return;
+                case CommandRule.Send when command is StartPlay play:
+                    StartPlay(play);
+                    break;
+                case CommandRule.Send:
+                    SendFor(command, entry!);
+                    break;
+                case CommandRule.SucceedAtOnce:
+                    Reply(new CommandSucceeded(_state.Snapshot(entry!)));
+                    break;
+                case CommandRule.ApplyLocally:
+                    ApplyToQueued(command, entry!);
+                    break;
+                case CommandRule.RefuseUnknown:
+                    Refuse(command, $"no active playback {command.ControlId} on call {CallId}", null);
+                    break;
+                case CommandRule.RefuseEnded:
+                    Refuse(command, $"no active playback {command.ControlId} on call {CallId}: it has ended ({entry!.State})", entry.State);
+                    break;
+                case CommandRule.RefuseQueued:
+                    Refuse(command, $"playback {command.ControlId} on call {CallId} is queued and has not started; only stop and volume apply", entry!.State);
+                    break;
+                case CommandRule.RefuseUsed:
+                    Refuse(command, $"control id {command.ControlId} is already used on call {CallId} ({entry!.State}); choose a new one", entry.State);
+                    break;
+                default:
+                    throw new InvalidOperationException($"{command.Kind} cannot be decided while playback {command.ControlId} is {entry?.State}: it waits for the request in flight.");
             }
+        }
 
+        /// <summary>Refuses a command because the call is gone.</summary>
+        public void RefuseGone(IPlaybackCommand command, string reason) =>
+            Reply(new CommandRefused(command.Kind, command.ControlId, RefusalKind.CallGone, reason, null));
+
+        /// <summary>A play for a new control id: starts at once on a free call, else follows its WhenBusy.</summary>
+        private void StartPlay(StartPlay play)
+        {
             var active = _state.Playbacks.Values.FirstOrDefault(p => p.State.IsActive());
             var entry = new PlaybackEntry(play.ControlId, PlaybackState.Queued, play.Options.Volume ?? 0, null, play.Media, play.Options);
             if (active is null && _state.Queue.IsEmpty)
@@ -30,7 +64,7 @@ internal sealed partial record CallPlaybacks
             switch (play.Options.WhenBusy)
             {
                 case PlayConflict.Reject:
-                    Fail(play, $"call {CallId} already has playback {busyWith} ({_state.Playbacks[busyWith].State}) and WhenBusy is Reject", null);
+                    Refuse(play, $"call {CallId} already has playback {busyWith} ({_state.Playbacks[busyWith].State}) and WhenBusy is Reject", null);
                     break;
                 case PlayConflict.Replace:
                     foreach (var queued in _state.Queue)
@@ -46,8 +80,10 @@ internal sealed partial record CallPlaybacks
                     }
                     else
                     {
+                        // The new play waits, as the call's PendingReplace, for the stop of the one it replaces.
                         Update(active.ControlId, e => e with { StopSent = true });
-                        Send(new ApiRequest(ApiCommand.Stop, active.ControlId), hasCaller: true, thenPlay: play.ControlId);
+                        _state = _state with { PendingReplace = play.ControlId };
+                        Send(new ApiRequest(ApiCommand.Stop, active.ControlId), hasCaller: true);
                     }
 
                     break;
@@ -60,86 +96,36 @@ internal sealed partial record CallPlaybacks
             }
         }
 
-        public void Control(IPlaybackCommand command, ApiCommand kind)
+        /// <summary>Pause, resume, volume or stop of an active playback: its request goes on the wire.</summary>
+        private void SendFor(IPlaybackCommand command, PlaybackEntry entry)
         {
-            if (!TryGetControllable(command, out var entry))
+            if (command is StopPlay)
             {
-                return;
+                Update(entry.ControlId, e => e with { StopSent = true });
             }
 
-            var target = kind == ApiCommand.Pause ? PlaybackState.Paused : PlaybackState.Playing;
-            if (entry.State == target)
-            {
-                Reply(new CommandSucceeded(_state.Snapshot(entry)));
-                return;
-            }
-
-            Send(new ApiRequest(kind, entry.ControlId), hasCaller: true);
+            var volume = command is ChangeVolume change ? change.Volume : 0;
+            Send(new ApiRequest(command.Kind, entry.ControlId) { Volume = volume }, hasCaller: true);
         }
 
-        public void Stop(StopPlay stop)
+        /// <summary>Stop or volume of a queued playback, which has not reached the server.</summary>
+        private void ApplyToQueued(IPlaybackCommand command, PlaybackEntry queued)
         {
-            if (_state.Playbacks.TryGetValue(stop.ControlId, out var queued) && queued.State == PlaybackState.Queued)
+            if (command is ChangeVolume volume)
             {
-                Change(stop.ControlId, PlaybackState.Stopped, "stopped before it started");
-                Reply(new CommandSucceeded(_state.Snapshot(_state.Playbacks[stop.ControlId])));
-                return;
-            }
-
-            if (!TryGetControllable(stop, out var entry))
-            {
-                return;
-            }
-
-            Update(entry.ControlId, e => e with { StopSent = true });
-            Send(new ApiRequest(ApiCommand.Stop, entry.ControlId), hasCaller: true);
-        }
-
-        public void Volume(ChangeVolume volume)
-        {
-            if (_state.Playbacks.TryGetValue(volume.ControlId, out var queued) && queued.State == PlaybackState.Queued)
-            {
-                // A queued playback has not reached the server: it will simply start at the new level.
-                var updated = Update(volume.ControlId, e => e with { Volume = volume.Volume, Options = e.Options with { Volume = volume.Volume } });
+                // It will simply start at the new level.
+                var updated = Update(queued.ControlId, e => e with { Volume = volume.Volume, Options = e.Options with { Volume = volume.Volume } });
                 Publish(queued, updated, PlaybackChange.Volume);
                 Reply(new CommandSucceeded(_state.Snapshot(updated)));
                 return;
             }
 
-            if (!TryGetControllable(volume, out var entry))
-            {
-                return;
-            }
-
-            Send(new ApiRequest(ApiCommand.Volume, entry.ControlId) { Volume = volume.Volume }, hasCaller: true);
+            Change(queued.ControlId, PlaybackState.Stopped, "stopped before it started");
+            Reply(new CommandSucceeded(_state.Snapshot(_state.Playbacks[queued.ControlId])));
         }
 
-
-        private bool TryGetControllable(IPlaybackCommand command, out PlaybackEntry entry)
-        {
-            if (!_state.Playbacks.TryGetValue(command.ControlId, out entry!))
-            {
-                Fail(command, $"no active playback {command.ControlId} on call {CallId}", null);
-                return false;
-            }
-
-            if (entry.State.IsTerminal())
-            {
-                Fail(command, $"no active playback {command.ControlId} on call {CallId}: it has ended ({entry.State})", entry.State);
-                return false;
-            }
-
-            if (entry.State == PlaybackState.Queued)
-            {
-                Fail(command, $"playback {command.ControlId} on call {CallId} is queued and has not started; only stop and volume apply", entry.State);
-                return false;
-            }
-
-            return true;
-        }
-
-        private void Fail(IPlaybackCommand command, string message, PlaybackState? state) =>
-            Reply(new CommandFailed(new PlaybackStateException(message, CallId, command.ControlId, state)));
+        private void Refuse(IPlaybackCommand command, string message, PlaybackState? state) =>
+            Reply(new CommandRefused(command.Kind, command.ControlId, RefusalKind.State, message, state));
 
         private void Start(string controlId, bool hasCaller, bool isNew = false)
         {
@@ -158,6 +144,7 @@ internal sealed partial record CallPlaybacks
             Send(new ApiRequest(ApiCommand.Play, controlId) { Media = entry.Media, Options = entry.Options }, hasCaller);
         }
 
+        /// <summary>After every input: when the call's media channel is free and nothing is on the wire, the next queued play starts.</summary>
         private void StartNextQueued()
         {
             if (_state.InFlight is not null || _state.GoneReason is not null || _state.Queue.IsEmpty

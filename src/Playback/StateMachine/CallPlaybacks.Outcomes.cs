@@ -26,31 +26,28 @@ internal sealed partial record CallPlaybacks
         private void Acknowledged(InFlightRequest flight, string? stopReason = null)
         {
             var id = flight.Request.ControlId;
+            var thenPlay = TakePendingReplace();
             var entry = _state.Playbacks.GetValueOrDefault(id);
             if (entry is not null && !entry.State.IsTerminal())
             {
                 _news.Add(id);
                 entry = Update(id, e => e with { LastAckAt = now });
-                switch (flight.Request.Command)
+                switch (CommandTable.OnAcknowledged(flight.Request.Command))
                 {
-                    case ApiCommand.Play when entry.State == PlaybackState.Starting:
-                    case ApiCommand.Resume when entry.State == PlaybackState.Paused:
-                        Change(id, PlaybackState.Playing, null);
-                        break;
-                    case ApiCommand.Pause when entry.State == PlaybackState.Playing:
-                        Change(id, PlaybackState.Paused, null);
-                        break;
-                    case ApiCommand.Stop:
-                        Change(id, PlaybackState.Stopped, flight.ThenPlay is null ? stopReason ?? "stopped" : $"replaced by {flight.ThenPlay}");
-                        break;
-                    case ApiCommand.Volume:
+                    case null:
                         var changed = Update(id, e => e with { Volume = flight.Request.Volume });
                         Publish(entry, changed, PlaybackChange.Volume);
+                        break;
+                    case PlaybackState.Stopped:
+                        Change(id, PlaybackState.Stopped, thenPlay is null ? stopReason ?? "stopped" : $"replaced by {thenPlay}");
+                        break;
+                    case { } target:
+                        Change(id, target, null);
                         break;
                 }
             }
 
-            if (flight.ThenPlay is { } next)
+            if (thenPlay is { } next)
             {
                 if (_state.GoneReason is null)
                 {
@@ -59,7 +56,7 @@ internal sealed partial record CallPlaybacks
                 else if (flight.HasCaller)
                 {
                     // The call ended while the replacing stop was in flight: the new play has already failed; never send it.
-                    Reply(new CommandFailed(new CallGoneException(CallingApi.Commands.Play, CallId, next, null, _state.GoneReason, null)));
+                    Reply(new CommandRefused(ApiCommand.Play, next, RefusalKind.CallGone, _state.GoneReason, null));
                 }
 
                 return;
@@ -75,6 +72,7 @@ internal sealed partial record CallPlaybacks
             {
                 // Evidence that the call ended: a 404 on calling.play (a new play can only miss the call), or an API that says so.
                 EndCall("call gone: " + (gone.ServerMessage ?? "404"));
+                TakePendingReplace();
                 ReplyFailed(flight, error);
                 return;
             }
@@ -98,98 +96,6 @@ internal sealed partial record CallPlaybacks
                     ControlFailed(flight, error, api);
                     break;
             }
-        }
-
-        /// <summary>
-        /// A play failed. When an attempt may have landed (<see cref="CallingApiException.MayHaveBeenApplied"/>) it is never
-        /// just reported failed: a webhook for its control id proves it landed; a retry refused for its <c>control_id</c>
-        /// (structure, not wording) says so; otherwise Playback stops it first and reports failure after the stop.
-        /// </summary>
-        private void PlayFailed(InFlightRequest flight, PlaybackException error, CallingApiException? api)
-        {
-            var id = flight.Request.ControlId;
-            var entry = _state.Playbacks.GetValueOrDefault(id);
-            if (entry is null || _state.GoneReason is not null || api is not { MayHaveBeenApplied: true })
-            {
-                if (entry is not null)
-                {
-                    Change(id, PlaybackState.Failed, error.Message);
-                }
-
-                ReplyFailed(flight, error);
-                return;
-            }
-
-            if (entry.Heard)
-            {
-                // A webhook for this control id arrived: the play reached the server, whatever the retries were told.
-                if (entry.State == PlaybackState.Starting)
-                {
-                    Change(id, PlaybackState.Playing, null);
-                }
-
-                _news.Add(id);
-                ReplyWith(flight, id);
-                return;
-            }
-
-            if (api.NamesAttribute("control_id"))
-            {
-                Change(id, PlaybackState.Playing, "unconfirmed: an attempt's answer was lost and the retry was refused for its control_id, so the play is taken as playing");
-                ReplyWith(flight, id);
-                return;
-            }
-
-            // Nothing proves either way: stop it before reporting failure, so nothing reported failed can still be playing.
-            Update(id, e => e with { Settling = true });
-            Send(new ApiRequest(ApiCommand.Stop, id), flight.HasCaller, settles: true, error: error);
-        }
-
-        /// <summary>The stop sent to settle an unknown play failed.</summary>
-        private void SettleFailed(InFlightRequest flight, CallingApiException? stopError)
-        {
-            var id = flight.Request.ControlId;
-            var entry = _state.Playbacks.GetValueOrDefault(id);
-            if (entry is null || entry.State.IsTerminal())
-            {
-                ReplyFailed(flight);
-                return;
-            }
-
-            if (entry.Heard)
-            {
-                // A webhook during the stop showed the play running: it landed, and the stop did not take.
-                Update(id, e => e with { Unconfirmed = false });
-                if (entry.State == PlaybackState.Starting)
-                {
-                    Change(id, PlaybackState.Playing, null);
-                }
-
-                _news.Add(id);
-                ReplyWith(flight, id);
-                return;
-            }
-
-            if (stopError is { IsTransient: false, MayHaveBeenApplied: false, StatusCode: 404 or 422 })
-            {
-                // The server has no such play to stop: it never started (or has ended).
-                Change(id, PlaybackState.Failed, flight.Error?.Message ?? entry.Reason);
-                ReplyFailed(flight);
-                return;
-            }
-
-            // The play may be running and could not be stopped: it is tracked as live and never reported failed; the stop is
-            // tried again later (and a webhook or a stop of yours settles it meanwhile). The caller hears the play's own
-            // failure, marked MayHaveBeenApplied.
-            Update(id, e => e with { Unconfirmed = true });
-            if (entry.State == PlaybackState.Starting)
-            {
-                Change(id, PlaybackState.Playing, $"unconfirmed: {flight.Error?.Message} The stop sent to settle it failed too, so it is tracked as playing until a stop settles it.");
-            }
-
-            _news.Add(id);
-            _effects.Add(new SettleLater(id));
-            ReplyFailed(flight);
         }
 
         /// <summary>A stop failed. A refusal (404, 422: nothing is playing under that control id) and a refused retry of a stop whose earlier attempt may have landed both end the playback as stopped.</summary>
@@ -220,7 +126,7 @@ internal sealed partial record CallPlaybacks
                 Update(id, e => e with { StopSent = false });
             }
 
-            if (flight.ThenPlay is { } next)
+            if (TakePendingReplace() is { } next)
             {
                 Change(next, PlaybackState.Failed, $"could not stop {id} to replace it: {error.Message}");
             }
@@ -236,7 +142,7 @@ internal sealed partial record CallPlaybacks
             {
                 Change(id, entry.StopSent ? PlaybackState.Stopped : PlaybackState.Failed, entry.StopSent
                     ? "stopped"
-                    : $"the server no longer knows this playback (404 on {flight.Request.WireName}): it ended, or its call did");
+                    : $"the server no longer knows this playback (404 on {flight.Request.Command.ToString().ToLowerInvariant()}): it ended, or its call did");
             }
 
             ReplyFailed(flight, error);

@@ -17,71 +17,19 @@ internal sealed partial record CallPlaybacks
 
         private string CallId => _state.CallId;
 
+        /// <summary>
+        /// Ends the step with what follows every input: the next queued play starts when the call is free
+        /// (<see cref="StartNextQueued"/>), and the watchdogs of the playbacks that had news are re-armed (<see cref="WatchChanged"/>).
+        /// </summary>
         public Transition Done(WebhookResult? webhook = null)
         {
             StartNextQueued();
             WatchChanged();
             return new Transition(_state, _effects.ToImmutable(), webhook);
         }
-
-        public void StatusTimedOut(string controlId)
+        private void Send(ApiRequest request, bool hasCaller, bool settles = false, PlaybackException? error = null)
         {
-            if (_state.Playbacks.TryGetValue(controlId, out var entry) && entry.State == PlaybackState.Playing)
-            {
-                if (_state.InFlight?.Request.ControlId == controlId || (entry.Unconfirmed && !entry.Heard))
-                {
-                    // Its request's outcome will tell, or the stops that settle an unconfirmed play will (it may be playing, so
-                    // it is never reported failed on silence alone); re-arm so the watchdog still applies afterwards.
-                    _news.Add(controlId);
-                }
-                else
-                {
-                    Change(controlId, PlaybackState.Failed, "no status received");
-                }
-            }
-        }
-
-        public void SettleAgain(string controlId)
-        {
-            if (_state.GoneReason is null && _state.Playbacks.TryGetValue(controlId, out var entry)
-                && entry is { Unconfirmed: true, Heard: false } && !entry.State.IsTerminal())
-            {
-                Update(controlId, e => e with { Settling = true });
-                Send(new ApiRequest(ApiCommand.Stop, controlId), hasCaller: false, settles: true);
-            }
-        }
-
-        /// <summary>Re-arms the watchdog of every playback that had news in this step, and disarms those no longer playing.</summary>
-        private void WatchChanged()
-        {
-            static bool Watched(PlaybackEntry? e) => e is { State: PlaybackState.Playing, Watchable: true };
-            foreach (var (id, after) in _state.Playbacks)
-            {
-                var before = _initial.Playbacks.GetValueOrDefault(id);
-                if (before == after && !_news.Contains(id))
-                {
-                    continue;
-                }
-
-                if (Watched(after) || Watched(before))
-                {
-                    _effects.Add(new Watch(id, Watched(after)));
-                }
-            }
-
-            foreach (var (id, before) in _initial.Playbacks)
-            {
-                if (!_state.Playbacks.ContainsKey(id) && Watched(before))
-                {
-                    _effects.Add(new Watch(id, false));
-                }
-            }
-        }
-
-
-        private void Send(ApiRequest request, bool hasCaller, string? thenPlay = null, bool settles = false, PlaybackException? error = null)
-        {
-            _state = _state with { InFlight = new InFlightRequest(request, hasCaller, thenPlay) { Settles = settles, Error = error } };
+            _state = _state with { InFlight = new InFlightRequest(request, hasCaller) { Settles = settles, Error = error } };
             _effects.Add(new SendRequest(request));
         }
 
@@ -90,6 +38,14 @@ internal sealed partial record CallPlaybacks
             var flight = _state.InFlight ?? throw new InvalidOperationException("No request is in flight.");
             _state = _state with { InFlight = null };
             return flight;
+        }
+
+        /// <summary>The replacing play that waited for the stop in flight, if any; the call has none pending afterwards.</summary>
+        private string? TakePendingReplace()
+        {
+            var next = _state.PendingReplace;
+            _state = _state with { PendingReplace = null };
+            return next;
         }
 
         private void ReplyWith(InFlightRequest flight, string controlId)

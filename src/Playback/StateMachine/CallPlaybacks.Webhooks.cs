@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace Playback;
 
-/// <summary>Play status webhooks (evidence, staleness, terminal states) and the end of the call.</summary>
+/// <summary>Webhooks: play status (evidence, staleness, terminal states) and the end of the call.</summary>
 internal sealed partial record CallPlaybacks
 {
     private sealed partial class Step
@@ -39,7 +39,7 @@ internal sealed partial record CallPlaybacks
 
             switch (status.State)
             {
-                case "finished":
+                case ReportedPlayState.Finished:
                     if (entry.StopSent)
                     {
                         Change(entry.ControlId, PlaybackState.Stopped, "stopped");
@@ -55,11 +55,11 @@ internal sealed partial record CallPlaybacks
                     }
 
                     return WebhookResult.Accepted();
-                case "error":
+                case ReportedPlayState.Error:
                     Change(entry.ControlId, PlaybackState.Failed, "the server reported a playback error");
                     return WebhookResult.Accepted();
-                case "playing" or "paused":
-                    var target = status.State == "playing" ? PlaybackState.Playing : PlaybackState.Paused;
+                default:
+                    var target = status.State == ReportedPlayState.Playing ? PlaybackState.Playing : PlaybackState.Paused;
                     if (entry.State == target)
                     {
                         return WebhookResult.Accepted("duplicate");
@@ -78,14 +78,23 @@ internal sealed partial record CallPlaybacks
 
                     if (IsStale(entry, status))
                     {
-                        return WebhookResult.Accepted($"stale: {status.State} contradicts a newer command");
+                        return WebhookResult.Accepted($"stale: {status.State.Wire()} contradicts a newer command");
                     }
 
                     Change(entry.ControlId, target, "reported by the server");
                     return WebhookResult.Accepted();
-                default:
-                    return WebhookResult.Ignored($"unknown play state {status.State}");
             }
+        }
+
+        public WebhookResult CallState(CallStateReceived state)
+        {
+            if (state.CallState == ReportedCallState.Ended)
+            {
+                EndCall("call ended");
+                return WebhookResult.Accepted();
+            }
+
+            return WebhookResult.Accepted($"call state {state.CallState.ToString().ToLowerInvariant()} does not change playbacks");
         }
 
         public void EndCall(string reason)

@@ -4,10 +4,11 @@ namespace Playback;
 
 /// <summary>
 /// The playbacks of one call and every transition rule of architecture.md, as a pure immutable value:
-/// state + input → new state + effects. The call's actor does the I/O, timers and stashing.
+/// state + input → new state + effects. The call's actor does the I/O and timers, and holds commands while a request is in flight.
 /// </summary>
 /// <remarks>
-/// Commands are only decided while no request is in flight (the actor stashes them meanwhile);
+/// Commands are only decided while no request is in flight (the actor holds them meanwhile), each by its row of
+/// <see cref="CommandTable"/>;
 /// webhooks are applied at any time.
 /// </remarks>
 internal sealed partial record CallPlaybacks
@@ -39,12 +40,18 @@ internal sealed partial record CallPlaybacks
     /// <summary>No request in flight and no playback that is queued or active.</summary>
     public bool IsIdle => InFlight is null && Playbacks.Values.All(p => p.State.IsTerminal());
 
-    /// <summary>The playbacks that have not ended: active first, then a play waiting for the stop of the one it replaces, then queued in order.</summary>
+    /// <summary>
+    /// A play (<see cref="PlayConflict.Replace"/>) waiting for the stop of the playback it replaces, which is the request in
+    /// flight. It is Queued but not in <see cref="Queue"/>: it starts as soon as that stop's outcome is known, and fails if
+    /// the stop fails or the call ends meanwhile.
+    /// </summary>
+    public string? PendingReplace { get; init; }
+
+    /// <summary>The playbacks that have not ended: active first, then the <see cref="PendingReplace"/>, then queued in order.</summary>
     public IEnumerable<PlaybackEntry> Current =>
         Playbacks.Values.Where(p => p.State.IsActive())
-            .Concat(Playbacks.Values.Where(p => p.State == PlaybackState.Queued && !Queue.Contains(p.ControlId)))
+            .Concat(PendingReplace is { } replacing && Playbacks.TryGetValue(replacing, out var pending) && !pending.State.IsTerminal() ? [pending] : [])
             .Concat(Queue.Select(id => Playbacks[id]));
-
 
     public PlaybackSnapshot Snapshot(PlaybackEntry entry) => new(CallId, entry.ControlId, entry.State, entry.Volume, entry.Reason);
 
@@ -53,37 +60,17 @@ internal sealed partial record CallPlaybacks
     {
         if (InFlight is not null)
         {
-            throw new InvalidOperationException("A request is in flight; commands must wait (the actor stashes them).");
+            throw new InvalidOperationException("A request is in flight; commands must wait (the actor holds them).");
         }
 
         var step = new Step(this, now);
         if (GoneReason is not null)
         {
-            step.Reply(new CommandFailed(new CallGoneException(command.Name, CallId, command.ControlId, null, GoneReason, null)));
+            step.RefuseGone(command, GoneReason);
             return step.Done();
         }
 
-        switch (command)
-        {
-            case StartPlay play:
-                step.StartPlay(play);
-                break;
-            case PausePlay pause:
-                step.Control(pause, ApiCommand.Pause);
-                break;
-            case ResumePlay resume:
-                step.Control(resume, ApiCommand.Resume);
-                break;
-            case StopPlay stop:
-                step.Stop(stop);
-                break;
-            case ChangeVolume volume:
-                step.Volume(volume);
-                break;
-            default:
-                throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command));
-        }
-
+        step.Command(command);
         return step.Done();
     }
 
@@ -115,13 +102,8 @@ internal sealed partial record CallPlaybacks
     public Transition CallState(CallStateReceived state, DateTimeOffset now)
     {
         var step = new Step(this, now);
-        if (state.CallState is "ended")
-        {
-            step.EndCall("call ended");
-            return step.Done(WebhookResult.Accepted());
-        }
-
-        return step.Done(WebhookResult.Accepted($"call state {state.CallState} does not change playbacks"));
+        var result = step.CallState(state);
+        return step.Done(result);
     }
 
     /// <summary>The watchdog fired: a playing playback has had no news for the status timeout.</summary>

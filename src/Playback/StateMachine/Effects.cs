@@ -20,15 +20,6 @@ internal sealed record ApiRequest(ApiCommand Command, string ControlId)
     public PlayOptions? Options { get; init; }
 
     public double Volume { get; init; }
-
-    public string WireName => Command switch
-    {
-        ApiCommand.Play => CallingApi.Commands.Play,
-        ApiCommand.Pause => CallingApi.Commands.Pause,
-        ApiCommand.Resume => CallingApi.Commands.Resume,
-        ApiCommand.Stop => CallingApi.Commands.Stop,
-        _ => CallingApi.Commands.Volume,
-    };
 }
 
 /// <summary>What a transition asks its actor to do.</summary>
@@ -55,8 +46,8 @@ internal sealed record EndCall(string Reason) : Effect;
 /// <summary>The result of applying one input.</summary>
 internal sealed record Transition(CallPlaybacks State, ImmutableArray<Effect> Effects, WebhookResult? Webhook = null);
 
-/// <summary>The request on the wire: what it is, whether a caller waits for it, and the play to start after a replacing stop.</summary>
-internal sealed record InFlightRequest(ApiRequest Request, bool HasCaller, string? ThenPlay)
+/// <summary>The request on the wire: what it is, and whether a caller waits for it.</summary>
+internal sealed record InFlightRequest(ApiRequest Request, bool HasCaller)
 {
     /// <summary>A stop sent to settle a play whose outcome was unknown.</summary>
     public bool Settles { get; init; }

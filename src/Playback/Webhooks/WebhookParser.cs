@@ -9,7 +9,6 @@ internal static class WebhookParser
     public const string PlayEvent = "calling.call.play";
     public const string StateEvent = "calling.call.state";
 
-    private static readonly HashSet<string> PlayStates = new(StringComparer.Ordinal) { "playing", "paused", "finished", "error" };
 
     /// <summary>The parsed message, or the result to return without routing.</summary>
     public static (IWithCallId? Message, WebhookResult? Result) Parse(ReadOnlyMemory<byte> body)
@@ -94,7 +93,7 @@ internal static class WebhookParser
         if (eventType == StateEvent)
         {
             return TryString(parameters, "call_state", out var callState, out error)
-                ? (new CallStateReceived(callId, callState, timestamp), null)
+                ? (new CallStateReceived(callId, ReportedStates.ParseCall(callState), timestamp), null)
                 : (null, WebhookResult.Rejected(error));
         }
 
@@ -103,12 +102,12 @@ internal static class WebhookParser
             return (null, WebhookResult.Rejected(error));
         }
 
-        if (!PlayStates.Contains(state))
+        if (!ReportedStates.TryParsePlay(state, out var reported))
         {
             return (null, WebhookResult.Ignored($"unknown play state {state}"));
         }
 
-        return (new PlayStatusReceived(callId, controlId, state, timestamp), null);
+        return (new PlayStatusReceived(callId, controlId, reported, timestamp), null);
     }
 
     private static bool TryString(JsonElement obj, string name, out string value, out string error)

@@ -176,7 +176,7 @@ public sealed class CallPlaybacksRestoreTests
     {
         // Rebuilt from events: x playing (it then finishes here), y playing; then k is queued here with its own media.
         var state = CallPlaybacks.FromEvents(Call, [Seen("x", PlaybackState.Playing), Seen("y", PlaybackState.Playing)], out _);
-        state = state.PlayStatus(new PlayStatusReceived(Call, "x", "finished", Now), Now).State;
+        state = state.PlayStatus(new PlayStatusReceived(Call, "x", ReportedPlayState.Finished, Now), Now).State;
         state = Run(state, new StartPlay(Call, "k", Hold, new PlayOptions { ControlId = "k", Volume = 1 }));
         Assert.Equal(["x"], state.Ended);
         Assert.Equal(["k"], state.Queue);

@@ -113,7 +113,7 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Same(_passivateRequest, request);
 
         var pause = new PausePlay("call-b", "x");
-        var status = new PlayStatusReceived("call-b", "x", "playing", null);
+        var status = new PlayStatusReceived("call-b", "x", ReportedPlayState.Playing, null);
         call.Tell(pause, caller.Ref);
         await caller.ExpectMsgAsync<CommandReceived>();
         call.Tell(status, webhook.Ref);
@@ -259,7 +259,7 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
         Watch(call);
         var caller = CreateTestProbe();
         var webhook = CreateTestProbe();
-        var status = new PlayStatusReceived("call-e2", "seen", "finished", null);
+        var status = new PlayStatusReceived("call-e2", "seen", ReportedPlayState.Finished, null);
 
         call.Tell(new StopPlay("call-e2", "seen"), caller.Ref);
         await caller.ExpectMsgAsync<CommandReceived>();

@@ -80,8 +80,8 @@ public sealed class CallMessageExtractorTests
 
         Assert.Equal("call-1", extractor.EntityId(new PausePlay("call-1", "x")));
         Assert.Equal("call-2", extractor.EntityId(new StartPlay("call-2", "x", [Media.Silence(1)], PlayOptions.Default)));
-        Assert.Equal("call-3", extractor.EntityId(new PlayStatusReceived("call-3", "x", "playing", null)));
-        Assert.Equal("call-4", extractor.EntityId(new CallStateReceived("call-4", "ended", null)));
+        Assert.Equal("call-3", extractor.EntityId(new PlayStatusReceived("call-3", "x", ReportedPlayState.Playing, null)));
+        Assert.Equal("call-4", extractor.EntityId(new CallStateReceived("call-4", ReportedCallState.Ended, null)));
         Assert.Equal("call-5", extractor.EntityId(new CallHandoff("call-5", [], [], [])));
         Assert.Null(extractor.EntityId("not a call message"));
     }
@@ -105,7 +105,7 @@ public sealed class CallMessageExtractorTests
         foreach (var call in calls)
         {
             var shard = Shard(one, new PausePlay(call, "x"));
-            Assert.Equal(shard, Shard(one, new PlayStatusReceived(call, "y", "finished", null)));
+            Assert.Equal(shard, Shard(one, new PlayStatusReceived(call, "y", ReportedPlayState.Finished, null)));
             Assert.Equal(shard, Shard(other, new CallHandoff(call, [], [], [])));
             Assert.InRange(int.Parse(shard, System.Globalization.CultureInfo.InvariantCulture), 0, 9);
         }

@@ -208,9 +208,9 @@ public sealed class SerializerTests(ITestOutputHelper output) : Akka.TestKit.Xun
     [Fact]
     public void Webhooks_round_trip_with_and_without_timestamps()
     {
-        var play = new PlayStatusReceived("call-1", "ctl-1", "finished", At);
-        var state = new CallStateReceived("call-1", "ended", At);
-        var stateWithout = new CallStateReceived("call-1", "answered", null);
+        var play = new PlayStatusReceived("call-1", "ctl-1", ReportedPlayState.Finished, At);
+        var state = new CallStateReceived("call-1", ReportedCallState.Ended, At);
+        var stateWithout = new CallStateReceived("call-1", ReportedCallState.Answered, null);
 
         Assert.Equal(play, RoundTrip(play));
         Assert.Equal(play with { Timestamp = null }, RoundTrip(play with { Timestamp = null }));
@@ -319,7 +319,7 @@ public sealed class SerializerTests(ITestOutputHelper output) : Akka.TestKit.Xun
             new StartPlay("c", "x", [Media.Silence(1)], PlayOptions.Default), new PausePlay("c", "x"), CommandReceived.Instance,
             new CommandSucceeded(new PlaybackSnapshot("c", "x", PlaybackState.Playing, 0, null)),
             new CommandFailed(new PlaybackMovedException("m", "c", "x")),
-            new PlayStatusReceived("c", "x", "playing", null), WebhookResult.Accepted(),
+            new PlayStatusReceived("c", "x", ReportedPlayState.Playing, null), WebhookResult.Accepted(),
             new PlaybackEvent("c", "x", PlaybackState.Playing, null, 0, null, At, PlaybackChange.State),
             new CallHandoff("c", [], [], []),
         ];

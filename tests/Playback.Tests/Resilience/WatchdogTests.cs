@@ -31,7 +31,6 @@ public sealed class WatchdogRulesTests
     [InlineData("a playing without timestamp")]
     [InlineData("a playing older than the 2xx")]
     [InlineData("a stale paused")]
-    [InlineData("an unknown state")]
     public void A_webhook_about_a_watched_playing_playback_re_arms_its_watchdog(string what)
     {
         var webhook = what switch
@@ -39,8 +38,7 @@ public sealed class WatchdogRulesTests
             "a newer playing" => Status("p", "playing", At(30)),
             "a playing without timestamp" => Status("p", "playing", null),
             "a playing older than the 2xx" => Status("p", "playing", At(5)),
-            "a stale paused" => Status("p", "paused", At(5)),
-            _ => Status("p", "buffering", At(30)),
+            _ => Status("p", "paused", At(5)),
         };
 
         var t = PlayingWatched("p").PlayStatus(webhook, Later);

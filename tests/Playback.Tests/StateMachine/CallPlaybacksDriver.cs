@@ -43,9 +43,11 @@ internal static class Sm
 
     public static ChangeVolume Volume(string id, double db = 6) => new(CallId, id, db);
 
-    public static PlayStatusReceived Status(string id, string state, DateTimeOffset? timestamp) => new(CallId, id, state, timestamp);
+    /// <summary>A play status webhook; <paramref name="state"/> is the wire spelling, which must be one Playback knows (the parser ignores the rest).</summary>
+    public static PlayStatusReceived Status(string id, string state, DateTimeOffset? timestamp) =>
+        new(CallId, id, ReportedStates.TryParsePlay(state, out var reported) ? reported : throw new ArgumentException($"unknown play state {state}", nameof(state)), timestamp);
 
-    public static CallStateReceived CallStateEvent(string state) => new(CallId, state, Later);
+    public static CallStateReceived CallStateEvent(string state) => new(CallId, ReportedStates.ParseCall(state), Later);
 
     /// <summary>A final (non-retryable) API error, 422 by default; a 5xx is marked transient like the real client does.</summary>
     public static CallingApiException ApiError(string id, int status = 422, string message = ServerMessage) =>
@@ -102,7 +104,8 @@ internal static class Sm
 
     public static ImmutableArray<PlaybackEvent> Events(this Transition t) => [.. t.Effects.OfType<Publish>().Select(p => p.Event)];
 
-    public static ImmutableArray<CommandReply> Replies(this Transition t) => [.. t.Effects.OfType<ReplyToCaller>().Select(r => r.Reply)];
+    /// <summary>The replies, as the caller gets them (the actor turns refusals into <see cref="CommandFailed"/> through <see cref="CommandErrors"/>).</summary>
+    public static ImmutableArray<CommandReply> Replies(this Transition t) => [.. t.Effects.OfType<ReplyToCaller>().Select(r => CommandErrors.ForCaller(CallId, r.Reply))];
 
     public static ImmutableArray<EndCall> Ends(this Transition t) => [.. t.Effects.OfType<EndCall>()];
 

@@ -1028,13 +1028,13 @@ public sealed class CallPlaybacksTests
     }
 
     [Fact]
-    public void A_webhook_with_an_unknown_play_state_is_ignored()
+    public void A_webhook_with_an_unknown_play_state_is_ignored_before_it_reaches_the_state_machine()
     {
-        var t = Playing("p").PlayStatus(Status("p", "buffering", Later), Later);
+        var (message, result) = WebhookParser.Parse("""{"event":"calling.call.play","params":{"call_id":"call-1","control_id":"p","state":"buffering"}}"""u8.ToArray());
 
-        Assert.Equal(WebhookStatus.Ignored, t.Webhook!.Status);
-        Assert.Empty(t.Effects);
-        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+        Assert.Null(message);
+        Assert.Equal(WebhookStatus.Ignored, result!.Status);
+        Assert.Contains("buffering", result.Reason);
     }
 
     [Theory]
@@ -1256,21 +1256,22 @@ public sealed class CallPlaybacksTests
 
     // ───────────────────────── Exhaustive: state × webhook ─────────────────────────
 
-    private static readonly string[] WebhookStates = ["playing", "paused", "finished", "error", "buffering"];
+    /// <summary>Every play state the parser passes on (it ignores the rest, see the test above).</summary>
+    private static readonly string[] WebhookStates = ["playing", "paused", "finished", "error"];
 
     /// <summary>What a webhook does: the state after it (null: the id is unknown), whether it published, and its result.</summary>
     private static readonly Dictionary<Setup, (PlaybackState? After, WebhookStatus Status)[]> WebhookTable = new()
     {
-        //                      playing                                          paused                                          finished                                          error                                          unknown ("buffering")
-        [Setup.Unknown] = [(null, WebhookStatus.Ignored), (null, WebhookStatus.Ignored), (null, WebhookStatus.Ignored), (null, WebhookStatus.Ignored), (null, WebhookStatus.Ignored)],
-        [Setup.Queued] = [(PlaybackState.Queued, WebhookStatus.Accepted), (PlaybackState.Queued, WebhookStatus.Accepted), (PlaybackState.Queued, WebhookStatus.Accepted), (PlaybackState.Queued, WebhookStatus.Accepted), (PlaybackState.Queued, WebhookStatus.Accepted)],
-        [Setup.Starting] = [(PlaybackState.Playing, WebhookStatus.Accepted), (PlaybackState.Starting, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Starting, WebhookStatus.Ignored)],
-        [Setup.Playing] = [(PlaybackState.Playing, WebhookStatus.Accepted), (PlaybackState.Paused, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Playing, WebhookStatus.Ignored)],
-        [Setup.Paused] = [(PlaybackState.Playing, WebhookStatus.Accepted), (PlaybackState.Paused, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Paused, WebhookStatus.Ignored)],
-        [Setup.Finished] = [(PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted)],
-        [Setup.Stopped] = [(PlaybackState.Stopped, WebhookStatus.Accepted), (PlaybackState.Stopped, WebhookStatus.Accepted), (PlaybackState.Stopped, WebhookStatus.Accepted), (PlaybackState.Stopped, WebhookStatus.Accepted), (PlaybackState.Stopped, WebhookStatus.Accepted)],
-        [Setup.Failed] = [(PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted)],
-        [Setup.CallGone] = [(PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted)],
+        //                      playing                                          paused                                          finished                                          error
+        [Setup.Unknown] = [(null, WebhookStatus.Ignored), (null, WebhookStatus.Ignored), (null, WebhookStatus.Ignored), (null, WebhookStatus.Ignored)],
+        [Setup.Queued] = [(PlaybackState.Queued, WebhookStatus.Accepted), (PlaybackState.Queued, WebhookStatus.Accepted), (PlaybackState.Queued, WebhookStatus.Accepted), (PlaybackState.Queued, WebhookStatus.Accepted)],
+        [Setup.Starting] = [(PlaybackState.Playing, WebhookStatus.Accepted), (PlaybackState.Starting, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted)],
+        [Setup.Playing] = [(PlaybackState.Playing, WebhookStatus.Accepted), (PlaybackState.Paused, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted)],
+        [Setup.Paused] = [(PlaybackState.Playing, WebhookStatus.Accepted), (PlaybackState.Paused, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted)],
+        [Setup.Finished] = [(PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted), (PlaybackState.Finished, WebhookStatus.Accepted)],
+        [Setup.Stopped] = [(PlaybackState.Stopped, WebhookStatus.Accepted), (PlaybackState.Stopped, WebhookStatus.Accepted), (PlaybackState.Stopped, WebhookStatus.Accepted), (PlaybackState.Stopped, WebhookStatus.Accepted)],
+        [Setup.Failed] = [(PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted)],
+        [Setup.CallGone] = [(PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted), (PlaybackState.Failed, WebhookStatus.Accepted)],
     };
 
     public static TheoryData<Setup, string> StateWebhookPairs()

@@ -1,0 +1,114 @@
+namespace Playback;
+
+/// <summary>
+/// Settling a play whose outcome is unknown (docs/design.md, "truth under failure"): webhook evidence, then a retry refused
+/// for its control_id, then a stop before any failure is reported; a play that could not be stopped is tracked as playing
+/// and its stop is tried again later.
+/// </summary>
+internal sealed partial record CallPlaybacks
+{
+    private sealed partial class Step
+    {
+        public void SettleAgain(string controlId)
+        {
+            if (_state.GoneReason is null && _state.Playbacks.TryGetValue(controlId, out var entry)
+                && entry is { Unconfirmed: true, Heard: false } && !entry.State.IsTerminal())
+            {
+                Update(controlId, e => e with { Settling = true });
+                Send(new ApiRequest(ApiCommand.Stop, controlId), hasCaller: false, settles: true);
+            }
+        }
+
+        /// <summary>
+        /// A play failed. When an attempt may have landed (<see cref="CallingApiException.MayHaveBeenApplied"/>) it is never
+        /// just reported failed: a webhook for its control id proves it landed; a retry refused for its <c>control_id</c>
+        /// (structure, not wording) says so; otherwise Playback stops it first and reports failure after the stop.
+        /// </summary>
+        private void PlayFailed(InFlightRequest flight, PlaybackException error, CallingApiException? api)
+        {
+            var id = flight.Request.ControlId;
+            var entry = _state.Playbacks.GetValueOrDefault(id);
+            if (entry is null || _state.GoneReason is not null || api is not { MayHaveBeenApplied: true })
+            {
+                if (entry is not null)
+                {
+                    Change(id, PlaybackState.Failed, error.Message);
+                }
+
+                ReplyFailed(flight, error);
+                return;
+            }
+
+            if (entry.Heard)
+            {
+                // A webhook for this control id arrived: the play reached the server, whatever the retries were told.
+                if (entry.State == PlaybackState.Starting)
+                {
+                    Change(id, PlaybackState.Playing, null);
+                }
+
+                _news.Add(id);
+                ReplyWith(flight, id);
+                return;
+            }
+
+            if (api.NamesAttribute("control_id"))
+            {
+                Change(id, PlaybackState.Playing, "unconfirmed: an attempt's answer was lost and the retry was refused for its control_id, so the play is taken as playing");
+                ReplyWith(flight, id);
+                return;
+            }
+
+            // Nothing proves either way: stop it before reporting failure, so nothing reported failed can still be playing.
+            Update(id, e => e with { Settling = true });
+            Send(new ApiRequest(ApiCommand.Stop, id), flight.HasCaller, settles: true, error: error);
+        }
+
+        /// <summary>The stop sent to settle an unknown play failed.</summary>
+        private void SettleFailed(InFlightRequest flight, CallingApiException? stopError)
+        {
+            var id = flight.Request.ControlId;
+            var entry = _state.Playbacks.GetValueOrDefault(id);
+            if (entry is null || entry.State.IsTerminal())
+            {
+                ReplyFailed(flight);
+                return;
+            }
+
+            if (entry.Heard)
+            {
+                // A webhook during the stop showed the play running: it landed, and the stop did not take.
+                Update(id, e => e with { Unconfirmed = false });
+                if (entry.State == PlaybackState.Starting)
+                {
+                    Change(id, PlaybackState.Playing, null);
+                }
+
+                _news.Add(id);
+                ReplyWith(flight, id);
+                return;
+            }
+
+            if (stopError is { IsTransient: false, MayHaveBeenApplied: false, StatusCode: 404 or 422 })
+            {
+                // The server has no such play to stop: it never started (or has ended).
+                Change(id, PlaybackState.Failed, flight.Error?.Message ?? entry.Reason);
+                ReplyFailed(flight);
+                return;
+            }
+
+            // The play may be running and could not be stopped: it is tracked as live and never reported failed; the stop is
+            // tried again later (and a webhook or a stop of yours settles it meanwhile). The caller hears the play's own
+            // failure, marked MayHaveBeenApplied.
+            Update(id, e => e with { Unconfirmed = true });
+            if (entry.State == PlaybackState.Starting)
+            {
+                Change(id, PlaybackState.Playing, $"unconfirmed: {flight.Error?.Message} The stop sent to settle it failed too, so it is tracked as playing until a stop settles it.");
+            }
+
+            _news.Add(id);
+            _effects.Add(new SettleLater(id));
+            ReplyFailed(flight);
+        }
+    }
+}
