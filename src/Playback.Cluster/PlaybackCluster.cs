@@ -112,29 +112,28 @@ public static class PlaybackCluster
         IActorRef Region() => region ??= ClusterSharding.Get(system).ShardRegion(typeName);
         var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         PlaybackActorSettings? entitySettings = null;
+        ClusterEntityHooks? hooks = null;
         var id = Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var manager = PlaybackManager.CreateRouted(system, settings, api, (sys, actorSettings) =>
         {
             var mediator = DistributedPubSub.Get(sys).Mediator;
             var topic = cluster.AllCallsTopic;
-            entitySettings = actorSettings with
-            {
-                Cluster = new ClusterEntityHooks(
-                    new Akka.Cluster.Sharding.Passivate(StopIfIdle.Instance),
-                    Region,
-                    e => mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, e)),
-                    actorSettings.Hub.Snapshot,
-                    cluster.RestoreTimeout,
-                    () => HasSuccessor(sys, cluster.Role)),
-            };
+            entitySettings = actorSettings;
+            hooks = new ClusterEntityHooks(
+                new Akka.Cluster.Sharding.Passivate(StopIfIdle.Instance),
+                Region,
+                e => mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, e)),
+                actorSettings.Hub.Snapshot,
+                cluster.RestoreTimeout,
+                () => HasSuccessor(sys, cluster.Role));
             var gateway = sys.ActorOf(CallGateway.Props(Region, settings.AskTimeout + TimeSpan.FromSeconds(5)), "playback-gateway-" + id);
             sys.ActorOf(ClusterEventBridge.Props(actorSettings.Hub, topic, subscribed, gateway), "playback-events-" + id);
             return gateway;
         });
 
-        var props = entitySettings!;
-        return new Prepared(manager, cluster, hostsCalls, entityId => PlaybackActor.Props(entityId, props), subscribed.Task);
+        var (props, entityHooks) = (entitySettings!, hooks!);
+        return new Prepared(manager, cluster, hostsCalls, entityId => ClusterCallActor.Props(entityId, props, entityHooks), subscribed.Task);
     }
 
     /// <summary>Whether a member other than this one is up (or joining) and could host call actors.</summary>

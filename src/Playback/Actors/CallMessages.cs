@@ -105,39 +105,3 @@ internal sealed record SettleAgain(string ControlId);
 
 /// <summary>The outcome of the call's REST request, piped back to the actor.</summary>
 internal sealed record RequestCompleted(long Sequence, Exception? Error);
-
-/// <summary>In a cluster: the call actor received a command (sent to the command's sender before anything else, so that it can watch the actor's node).</summary>
-internal sealed class CommandReceived
-{
-    public static readonly CommandReceived Instance = new();
-
-    private CommandReceived()
-    {
-    }
-}
-
-/// <summary>
-/// In a cluster: the state a call actor hands to its successor when its node leaves (sent through the shard region, which
-/// holds it until the call's new home is known). Carries what the events cannot: queued media, options, the ended ids.
-/// </summary>
-internal sealed record CallHandoff(string CallId, ImmutableArray<PlaybackEntry> Playbacks, ImmutableList<string> Queue, ImmutableList<string> Ended) : IWithCallId;
-
-/// <summary>In a cluster: the shard's stop message for a call actor whose node is leaving (hand off, then stop).</summary>
-internal sealed class HandOffCall
-{
-    public static readonly HandOffCall Instance = new();
-
-    private HandOffCall()
-    {
-    }
-}
-
-/// <summary>The wait for a <see cref="CallHandoff"/> ended.</summary>
-internal sealed class RestoreTimedOut
-{
-    public static readonly RestoreTimedOut Instance = new();
-
-    private RestoreTimedOut()
-    {
-    }
-}

@@ -5,7 +5,7 @@ using Akka.Event;
 namespace Playback;
 
 /// <summary>The effect interpreter: applies a transition (publish, reply, send, timers, end of call) and puts requests on the wire.</summary>
-internal sealed partial class PlaybackActor
+internal partial class PlaybackActor
 {
     /// <summary>
     /// A webhook for the control id of the play on the wire (or a terminal one for the stop on the wire) proves that an
@@ -13,11 +13,11 @@ internal sealed partial class PlaybackActor
     /// </summary>
     private void RecordEvidence(PlayStatusReceived status)
     {
-        if (_settings.Evidence is { } evidence && _evidenceFor is null && _state.InFlight is { Request: var request }
+        if (Settings.Evidence is { } evidence && _evidenceFor is null && State.InFlight is { Request: var request }
             && request.ControlId == status.ControlId
             && (request.Command == ApiCommand.Play || (request.Command == ApiCommand.Stop && status.State is ReportedPlayState.Finished or ReportedPlayState.Error)))
         {
-            evidence.Record(_callId, status.ControlId);
+            evidence.Record(CallId, status.ControlId);
             _evidenceFor = status.ControlId;
         }
     }
@@ -26,15 +26,15 @@ internal sealed partial class PlaybackActor
     {
         if (_evidenceFor is not null)
         {
-            _settings.Evidence!.Forget(_callId, _evidenceFor);
+            Settings.Evidence!.Forget(CallId, _evidenceFor);
             _evidenceFor = null;
         }
     }
 
     private void Apply(Transition transition, IActorRef? webhookSender)
     {
-        var wasBusy = _state.InFlight is not null;
-        _state = transition.State;
+        var wasBusy = State.InFlight is not null;
+        State = transition.State;
         var ended = false;
         var idleArmed = false;
         foreach (var effect in transition.Effects)
@@ -45,7 +45,7 @@ internal sealed partial class PlaybackActor
                     Publish(publish.Event);
                     break;
                 case ReplyToCaller reply:
-                    if (_state.IsIdle && _state.GoneReason is null)
+                    if (State.IsIdle && State.GoneReason is null)
                     {
                         // Arm the idle timer before the caller hears back, so that what the caller does next (and a
                         // virtual clock in tests) already sees it; it is then not armed again below.
@@ -53,7 +53,7 @@ internal sealed partial class PlaybackActor
                         idleArmed = true;
                     }
 
-                    _caller?.Tell(CommandErrors.ForCaller(_callId, reply.Reply));
+                    _caller?.Tell(CommandErrors.ForCaller(CallId, reply.Reply));
                     _caller = null;
                     break;
                 case SendRequest send:
@@ -64,7 +64,7 @@ internal sealed partial class PlaybackActor
                     break;
                 case EndCall end:
                     ended = true;
-                    Log.Info("Call {0} is gone ({1}); ending its playbacks.", _callId, end.Reason);
+                    Log.Info("Call {0} is gone ({1}); ending its playbacks.", CallId, end.Reason);
                     break;
             }
         }
@@ -74,7 +74,7 @@ internal sealed partial class PlaybackActor
             webhookSender?.Tell(result);
         }
 
-        if (_state.InFlight is not null)
+        if (State.InFlight is not null)
         {
             if (!wasBusy)
             {
@@ -84,36 +84,28 @@ internal sealed partial class PlaybackActor
             return;
         }
 
-        if (_state.GoneReason is not null)
+        if (State.GoneReason is not null)
         {
             if (ended || wasBusy)
             {
-                FailStashed();
+                var reason = State.GoneReason;
+                Waiting.AnswerCommands(command => CommandErrors.Gone(command, CallId, reason));
                 Context.Become(_gone);
-                if (_handingOff)
-                {
-                    Context.Stop(Self);
-                }
-                else
-                {
-                    RequestPassivation();
-                }
+                OnCallEnded();
             }
 
             return;
         }
 
-        if (_handingOff)
+        if (OnRequestDone())
         {
-            HandOff();
             return;
         }
 
         if (wasBusy)
         {
-            Context.Become(_ready);
-            RunWaiting();
-            if (_state.InFlight is not null || _state.GoneReason is not null)
+            BecomeReady();
+            if (State.InFlight is not null || State.GoneReason is not null)
             {
                 return;
             }
@@ -129,18 +121,18 @@ internal sealed partial class PlaybackActor
     private void Send(ApiRequest request)
     {
         var sequence = ++_sequence;
-        var api = _settings.Api;
-        var token = _settings.Shutdown;
+        var api = Settings.Api;
+        var token = Settings.Shutdown;
         Task task;
         try
         {
             task = request.Command switch
             {
-                ApiCommand.Play => api.PlayAsync(_callId, request.ControlId, request.Media, request.Options ?? PlayOptions.Default, token),
-                ApiCommand.Pause => api.PauseAsync(_callId, request.ControlId, token),
-                ApiCommand.Resume => api.ResumeAsync(_callId, request.ControlId, token),
-                ApiCommand.Stop => api.StopAsync(_callId, request.ControlId, token),
-                _ => api.SetVolumeAsync(_callId, request.ControlId, request.Volume, token),
+                ApiCommand.Play => api.PlayAsync(CallId, request.ControlId, request.Media, request.Options ?? PlayOptions.Default, token),
+                ApiCommand.Pause => api.PauseAsync(CallId, request.ControlId, token),
+                ApiCommand.Resume => api.ResumeAsync(CallId, request.ControlId, token),
+                ApiCommand.Stop => api.StopAsync(CallId, request.ControlId, token),
+                _ => api.SetVolumeAsync(CallId, request.ControlId, request.Volume, token),
             };
         }
         catch (Exception e)
@@ -148,7 +140,7 @@ internal sealed partial class PlaybackActor
             task = Task.FromException(e);
         }
 
-        _settings.Counters.RequestSent();
+        Settings.Counters.RequestSent();
         task.PipeTo(Self, success: () => new RequestCompleted(sequence, null), failure: e => new RequestCompleted(sequence, e));
     }
 
@@ -157,22 +149,22 @@ internal sealed partial class PlaybackActor
     {
         switch (effect)
         {
-            case Watch { On: true } watch when _settings.StatusTimeout > TimeSpan.Zero:
-                Timers.StartSingleTimer(WatchdogKey(watch.ControlId), new StatusTimedOut(watch.ControlId), _settings.StatusTimeout);
+            case Watch { On: true } watch when Settings.StatusTimeout > TimeSpan.Zero:
+                Timers.StartSingleTimer(WatchdogKey(watch.ControlId), new StatusTimedOut(watch.ControlId), Settings.StatusTimeout);
                 break;
             case Watch watch:
                 Timers.Cancel(WatchdogKey(watch.ControlId));
                 break;
             case SettleLater settle:
-                Timers.StartSingleTimer(SettleKey(settle.ControlId), new SettleAgain(settle.ControlId), _settings.SettleRetryDelay);
+                Timers.StartSingleTimer(SettleKey(settle.ControlId), new SettleAgain(settle.ControlId), Settings.SettleRetryDelay);
                 break;
         }
     }
 
     /// <summary>Arms the timers of the current state (after a restore or a merged handoff: the predecessor's timers are gone).</summary>
-    private void ArmTimers()
+    protected void ArmTimers()
     {
-        foreach (var timer in _state.TimersToArm())
+        foreach (var timer in State.TimersToArm())
         {
             RunTimer(timer);
         }

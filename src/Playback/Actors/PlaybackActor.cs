@@ -1,33 +1,23 @@
-using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 
 namespace Playback;
 
 /// <summary>
-/// One call's playbacks. Puts the call's commands on the wire one at a time in arrival order (the rest are stashed
-/// while a request is in flight), folds in webhooks at any time, publishes every change, and gives every command
-/// exactly one reply. Stops (through its parent) when the call is gone or it has been idle for the idle timeout.
+/// One call's playbacks. Puts the call's commands on the wire one at a time in arrival order (the rest wait while a
+/// request is in flight), folds in webhooks at any time, publishes every change, and gives every command exactly one
+/// reply. Stops (through its parent) when the call is gone or it has been idle for the idle timeout. The decisions are
+/// <see cref="CallPlaybacks"/>'s; this class does the I/O. Playback.Cluster derives its sharding entity from it, through
+/// the protected hooks below.
 /// </summary>
-internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
+internal partial class PlaybackActor : UntypedActor, IWithTimers
 {
     private const string IdleTimerKey = "idle";
-    private const string RestoreTimerKey = "restore";
 
-    private readonly string _callId;
-    private readonly PlaybackActorSettings _settings;
     private readonly UntypedReceive _ready;
     private readonly UntypedReceive _busy;
     private readonly UntypedReceive _gone;
-    private readonly UntypedReceive? _restoring;
-    private readonly UntypedReceive? _passivating;
-    private readonly ClusterEntityHooks? _cluster;
-    private ImmutableArray<PlaybackSnapshot> _seedLost;
-    private bool _handingOff;
-    private (IActorRef Sender, string Name, string ControlId)?[]? _recentCommands;
-    private int _recentNext;
     private ILoggingAdapter? _log;
-    private CallPlaybacks _state;
     private IActorRef? _caller;
     private long _sequence;
     private string? _evidenceFor;
@@ -36,78 +26,86 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
     // every request, so neither may allocate handler tables (ReceiveActor does, per instance and per Become).
     public PlaybackActor(string callId, PlaybackActorSettings settings)
     {
-        _callId = callId;
-        _settings = settings;
-        _state = new CallPlaybacks(callId);
+        CallId = callId;
+        Settings = settings;
+        State = new CallPlaybacks(callId);
         _ready = Ready;
         _busy = Busy;
         _gone = Gone;
-        _cluster = settings.Cluster;
-        if (_cluster is not null)
-        {
-            // Behaviours used only as a sharding entity: no delegates for them on a single node.
-            _restoring = Restoring;
-            _passivating = Passivating;
-        }
     }
-
-    /// <summary>
-    /// Messages that arrived while a request was in flight, with their senders, in arrival order. Kept here rather than in
-    /// Akka's stash, which needs a deque mailbox that pre-allocates per actor; created on first use.
-    /// </summary>
-    private Queue<(object Message, IActorRef Sender)>? _waiting;
-
-    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>The mailbox of call actors: a single-consumer queue that costs nothing while empty (the default one pre-allocates a segment per actor).</summary>
     public const string MailboxId = "playback-call-mailbox";
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected string CallId { get; }
+
+    protected PlaybackActorSettings Settings { get; }
+
+    /// <summary>The call's playbacks: the state machine's current value.</summary>
+    protected CallPlaybacks State { get; set; }
+
+    /// <summary>What waits for the call to be ready again.</summary>
+    protected WaitingMessages Waiting { get; } = new();
+
+    protected DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    protected ILoggingAdapter Log => _log ??= Context.GetLogger();
+
     public static Props Props(string callId, PlaybackActorSettings settings) =>
         Akka.Actor.Props.Create(typeof(PlaybackActor), callId, settings).WithMailbox(MailboxId);
 
-    private DateTimeOffset Now => Context.System.Scheduler.Now;
-
-    private ILoggingAdapter Log => _log ??= Context.GetLogger();
-
-    protected override void PreStart()
-    {
-        if (_cluster is not null && _cluster.Seed(_callId) is { Count: > 0 } seen)
-        {
-            // The events say this call had playbacks on another node: hold everything until its handoff arrives (or,
-            // when that node was lost, for the restore timeout) and start from what the events tell meanwhile.
-            _state = CallPlaybacks.FromEvents(_callId, seen, out _seedLost);
-            Context.Become(_restoring!);
-            Timers.StartSingleTimer(RestoreTimerKey, RestoreTimedOut.Instance, _cluster.RestoreTimeout);
-            return;
-        }
-
-        RestartIdleTimer();
-    }
+    protected override void PreStart() => RestartIdleTimer();
 
     protected override void OnReceive(object message) => Ready(message);
 
     protected override void PostStop()
     {
         ForgetEvidence();
-        var reason = _state.GoneReason;
         if (_caller is not null)
         {
-            _caller.Tell(new CommandFailed(new PlaybackShutdownException($"The actor of call {_callId} stopped before the command's request completed.", _callId, _state.InFlight?.Request.ControlId)));
+            _caller.Tell(new CommandFailed(new PlaybackShutdownException($"The actor of call {CallId} stopped before the command's request completed.", CallId, State.InFlight?.Request.ControlId)));
             _caller = null;
         }
 
-        while (_waiting is { Count: > 0 })
-        {
-            var (message, sender) = _waiting.Dequeue();
-            if (message is IPlaybackCommand command)
-            {
-                sender.Tell(reason is not null
-                    ? CommandErrors.Gone(command, _callId, reason)
-                    : _cluster is not null
-                        ? CommandErrors.Moved(command, _callId)
-                        : CommandErrors.Shutdown(command, _callId));
-            }
-        }
+        var reason = State.GoneReason;
+        Waiting.AnswerCommands(command => reason is not null ? CommandErrors.Gone(command, CallId, reason) : Unsent(command));
+    }
+
+    // ───────────── Hooks: what a sharding entity (Playback.Cluster) does differently ─────────────
+
+    /// <summary>Publishes a playback change (to this node's subscribers; a cluster entity publishes to every node).</summary>
+    protected virtual void Publish(PlaybackEvent e) => Settings.Hub.Publish(e);
+
+    /// <summary>The call has been idle for the idle timeout: asks the parent to stop this actor.</summary>
+    protected virtual void OnIdle() => Context.Parent.Tell(new Passivate(CallId));
+
+    /// <summary>The call is gone: asks the parent to stop this actor.</summary>
+    protected virtual void OnCallEnded() => Context.Parent.Tell(new Passivate(CallId));
+
+    /// <summary>The request in flight completed and the call is ready for more; true when the hook took over (e.g. handed the call off).</summary>
+    protected virtual bool OnRequestDone() => false;
+
+    /// <summary>The reply for a command that waited and was never run when the actor stops.</summary>
+    protected virtual CommandReply Unsent(IPlaybackCommand command) => CommandErrors.Shutdown(command, CallId);
+
+    /// <summary>Messages the core does not know, in each behaviour; true when handled.</summary>
+    protected virtual bool ReceiveReady(object message) => false;
+
+    /// <inheritdoc cref="ReceiveReady"/>
+    protected virtual bool ReceiveBusy(object message) => false;
+
+    /// <inheritdoc cref="ReceiveReady"/>
+    protected virtual bool ReceiveGone(object message) => false;
+
+    // ───────────── Behaviours ─────────────
+
+    /// <summary>Back to the ready behaviour (after a request, or after a restore in a cluster) and runs what waited.</summary>
+    protected void BecomeReady()
+    {
+        Context.Become(_ready);
+        RunWaiting();
     }
 
     private void Ready(object message) => Ready(message, Sender);
@@ -118,43 +116,31 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
         {
             case IPlaybackCommand command:
                 _caller = sender;
-                Apply(_state.Decide(command, Now), webhookSender: null);
+                Apply(State.Decide(command, Now), webhookSender: null);
                 break;
             case SettleAgain settle:
-                Apply(_state.SettleAgain(settle.ControlId, Now), webhookSender: null);
+                Apply(State.SettleAgain(settle.ControlId, Now), webhookSender: null);
                 break;
             case IdleTick:
-                if (_state.IsIdle)
+                if (State.IsIdle)
                 {
-                    RequestPassivation();
-                    if (_cluster is not null)
-                    {
-                        Context.Become(_passivating!);
-                    }
+                    OnIdle();
                 }
 
                 break;
-            case HandOffCall:
-                HandOff();
-                break;
-            case CallHandoff handoff:
-                _state = _state.Merge(handoff);
-                ArmTimers();
-                RestartIdleTimer();
-                break;
             case StopIfIdle:
-                if (_state.IsIdle)
+                if (State.IsIdle)
                 {
                     Context.Stop(Self);
                 }
                 else
                 {
-                    Context.Parent.Tell(new PassivationCancelled(_callId));
+                    Context.Parent.Tell(new PassivationCancelled(CallId));
                 }
 
                 break;
             default:
-                if (!Webhook(message, sender))
+                if (!Webhook(message, sender) && !ReceiveReady(message))
                 {
                     Unhandled(message);
                 }
@@ -169,24 +155,17 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
         {
             case RequestCompleted done when done.Sequence == _sequence:
                 ForgetEvidence();
-                _settings.Counters.RequestCompleted(done.Error);
+                Settings.Counters.RequestCompleted(done.Error);
                 var now = Now;
-                Apply(done.Error is null ? _state.RequestSucceeded(now) : _state.RequestFailed(CommandErrors.FromRequest(done.Error, _callId, _state.InFlight!.Request), now), webhookSender: null);
+                Apply(done.Error is null ? State.RequestSucceeded(now) : State.RequestFailed(CommandErrors.FromRequest(done.Error, CallId, State.InFlight!.Request), now), webhookSender: null);
                 break;
             case RequestCompleted:
             case IdleTick:
                 break;
-            case HandOffCall:
-                // Finish the request first (its caller gets its real outcome), then hand off.
-                _handingOff = true;
-                break;
-            case CallHandoff handoff:
-                _state = _state.Merge(handoff);
-                break;
             default:
-                if (!Webhook(message, Sender))
+                if (!Webhook(message, Sender) && !ReceiveBusy(message))
                 {
-                    (_waiting ??= new Queue<(object, IActorRef)>()).Enqueue((message, Sender));
+                    Waiting.Hold(message, Sender);
                 }
 
                 break;
@@ -198,37 +177,41 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
         switch (message)
         {
             case IPlaybackCommand command:
-                Sender.Tell(CommandErrors.Gone(command, _callId, _state.GoneReason));
+                Sender.Tell(CommandErrors.Gone(command, CallId, State.GoneReason));
                 break;
             case PlayStatusReceived or CallStateReceived:
-                Sender.Tell(WebhookResult.Accepted($"call {_callId} has ended"));
+                Sender.Tell(WebhookResult.Accepted($"call {CallId} has ended"));
                 break;
-            case StopIfIdle or HandOffCall:
+            case StopIfIdle:
                 Context.Stop(Self);
                 break;
-            case IdleTick or StatusTimedOut or RequestCompleted or CallHandoff or SettleAgain:
+            case IdleTick or StatusTimedOut or RequestCompleted or SettleAgain:
                 break;
             default:
-                Unhandled(message);
+                if (!ReceiveGone(message))
+                {
+                    Unhandled(message);
+                }
+
                 break;
         }
     }
 
-    /// <summary>Webhooks and the watchdog are applied in every behaviour but Gone, never stashed.</summary>
+    /// <summary>Webhooks and the watchdog are applied in every behaviour but Gone, never held.</summary>
     private bool Webhook(object message, IActorRef sender)
     {
         switch (message)
         {
             case PlayStatusReceived status:
                 RecordEvidence(status);
-                Apply(_state.PlayStatus(status, Now), sender);
+                Apply(State.PlayStatus(status, Now), sender);
                 return true;
             case CallStateReceived state:
-                Apply(_state.CallState(state, Now), sender);
+                Apply(State.CallState(state, Now), sender);
                 return true;
             case StatusTimedOut timedOut:
-                Log.Warning("Playback {0} on call {1} had no status for {2}; marking it failed.", timedOut.ControlId, _callId, _settings.StatusTimeout);
-                Apply(_state.StatusTimedOut(timedOut.ControlId, Now), webhookSender: null);
+                Log.Warning("Playback {0} on call {1} had no status for {2}; marking it failed.", timedOut.ControlId, CallId, Settings.StatusTimeout);
+                Apply(State.StatusTimedOut(timedOut.ControlId, Now), webhookSender: null);
                 return true;
             default:
                 return false;
@@ -236,32 +219,14 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
     }
 
     /// <summary>Handles the messages that waited for the request, in order, until one puts a new request on the wire.</summary>
-    private void RunWaiting()
-    {
-        while (_waiting is { Count: > 0 } && _state.InFlight is null && _state.GoneReason is null)
-        {
-            var (message, sender) = _waiting.Dequeue();
-            Ready(message, sender);
-        }
-    }
+    private void RunWaiting() =>
+        Waiting.RunInOrder(() => State.InFlight is null && State.GoneReason is null, Ready);
 
-    private void FailStashed()
+    protected void RestartIdleTimer()
     {
-        while (_waiting is { Count: > 0 })
+        if (State.IsIdle)
         {
-            var (message, sender) = _waiting.Dequeue();
-            if (message is IPlaybackCommand command)
-            {
-                sender.Tell(CommandErrors.Gone(command, _callId, _state.GoneReason));
-            }
-        }
-    }
-
-    private void RestartIdleTimer()
-    {
-        if (_state.IsIdle)
-        {
-            Timers.StartSingleTimer(IdleTimerKey, IdleTick.Instance, _settings.IdleTimeout);
+            Timers.StartSingleTimer(IdleTimerKey, IdleTick.Instance, Settings.IdleTimeout);
         }
         else
         {

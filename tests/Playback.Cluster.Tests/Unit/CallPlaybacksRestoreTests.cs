@@ -37,7 +37,7 @@ public sealed class CallPlaybacksRestoreTests
         var before = Busy();
 
         var handoff = before.ToHandoff();
-        var after = CallPlaybacks.FromHandoff(handoff);
+        var after = CallRestore.FromHandoff(handoff);
 
         Assert.Equal(Call, handoff.CallId);
         Assert.Equal(["a", "b", "c"], handoff.Playbacks.Select(p => p.ControlId).Order());
@@ -59,7 +59,7 @@ public sealed class CallPlaybacksRestoreTests
     [Fact]
     public void A_state_restored_from_a_handoff_starts_the_next_queued_play_with_its_media()
     {
-        var after = CallPlaybacks.FromHandoff(Busy().ToHandoff());
+        var after = CallRestore.FromHandoff(Busy().ToHandoff());
 
         var stopping = after.Decide(new StopPlay(Call, "a"), Now);
         var stopped = stopping.State.RequestSucceeded(Now);
@@ -86,7 +86,7 @@ public sealed class CallPlaybacksRestoreTests
             Seen("failed", PlaybackState.Failed, 0, "boom"),
         ];
 
-        var state = CallPlaybacks.FromEvents(Call, seen, out var lost);
+        var state = CallRestore.FromEvents(Call, seen, out var lost);
 
         Assert.Equal(["paused", "playing", "starting"], state.Playbacks.Keys.Order());
         Assert.Equal(PlaybackState.Playing, state.Playbacks["starting"].State);
@@ -106,7 +106,7 @@ public sealed class CallPlaybacksRestoreTests
     [Fact]
     public void A_state_rebuilt_from_events_can_be_controlled()
     {
-        var state = CallPlaybacks.FromEvents(Call, [Seen("p", PlaybackState.Starting)], out _);
+        var state = CallRestore.FromEvents(Call, [Seen("p", PlaybackState.Starting)], out _);
 
         var pause = state.Decide(new PausePlay(Call, "p"), Now);
 
@@ -118,7 +118,7 @@ public sealed class CallPlaybacksRestoreTests
     [Fact]
     public void Rebuilding_from_nothing_but_ended_or_queued_playbacks_is_idle()
     {
-        var state = CallPlaybacks.FromEvents(Call, [Seen("q", PlaybackState.Queued), Seen("f", PlaybackState.Finished)], out var lost);
+        var state = CallRestore.FromEvents(Call, [Seen("q", PlaybackState.Queued), Seen("f", PlaybackState.Finished)], out var lost);
 
         Assert.True(state.IsIdle);
         Assert.Empty(state.Playbacks);
@@ -128,7 +128,7 @@ public sealed class CallPlaybacksRestoreTests
     [Fact]
     public void Merging_adds_unknown_playbacks_and_queues_the_queued_ones()
     {
-        var rebuilt = CallPlaybacks.FromEvents(Call, [Seen("a", PlaybackState.Playing, -3)], out _);
+        var rebuilt = CallRestore.FromEvents(Call, [Seen("a", PlaybackState.Playing, -3)], out _);
         var handoff = Busy().ToHandoff();
 
         var merged = rebuilt.Merge(handoff);
@@ -142,7 +142,7 @@ public sealed class CallPlaybacksRestoreTests
     [Fact]
     public void Merging_queues_in_the_handoffs_queue_order_whatever_the_order_of_its_playbacks()
     {
-        var rebuilt = CallPlaybacks.FromEvents(Call, [Seen("a", PlaybackState.Playing)], out _);
+        var rebuilt = CallRestore.FromEvents(Call, [Seen("a", PlaybackState.Playing)], out _);
         PlaybackEntry Queued(string id) => new(id, PlaybackState.Queued, 0, null, Bye, new PlayOptions { ControlId = id });
         var handoff = new CallHandoff(Call, [Queued("z"), Queued("y"), Queued("x")], ["x", "y", "z"], []);
 
@@ -154,7 +154,7 @@ public sealed class CallPlaybacksRestoreTests
     [Fact]
     public void Merging_fills_media_and_options_of_rebuilt_playbacks_and_keeps_their_state_and_volume()
     {
-        var rebuilt = CallPlaybacks.FromEvents(Call, [Seen("a", PlaybackState.Paused, 5, "reported by the server")], out _);
+        var rebuilt = CallRestore.FromEvents(Call, [Seen("a", PlaybackState.Paused, 5, "reported by the server")], out _);
         var handoff = Busy().ToHandoff();
         var handed = handoff.Playbacks.Single(p => p.ControlId == "a");
         Assert.Equal(PlaybackState.Playing, handed.State);
@@ -175,7 +175,7 @@ public sealed class CallPlaybacksRestoreTests
     public void Merging_ignores_ids_that_ended_here_and_playbacks_known_in_full()
     {
         // Rebuilt from events: x playing (it then finishes here), y playing; then k is queued here with its own media.
-        var state = CallPlaybacks.FromEvents(Call, [Seen("x", PlaybackState.Playing), Seen("y", PlaybackState.Playing)], out _);
+        var state = CallRestore.FromEvents(Call, [Seen("x", PlaybackState.Playing), Seen("y", PlaybackState.Playing)], out _);
         state = state.PlayStatus(new PlayStatusReceived(Call, "x", ReportedPlayState.Finished, Now), Now).State;
         state = Run(state, new StartPlay(Call, "k", Hold, new PlayOptions { ControlId = "k", Volume = 1 }));
         Assert.Equal(["x"], state.Ended);

@@ -27,11 +27,9 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
 
     private async Task<IActorRef> StartCall(string callId, IReadOnlyList<PlaybackSnapshot>? seed = null, TimeSpan? idle = null, TimeSpan? restore = null, bool hasSuccessor = true)
     {
-        var settings = new PlaybackActorSettings(_api, new PlaybackEventHub(null, _ => { }), new PlaybackCounters(), idle ?? Long, TimeSpan.Zero, CancellationToken.None)
-        {
-            Cluster = new ClusterEntityHooks(_passivateRequest, () => _region.Ref, e => _events.Ref.Tell(e), _ => seed ?? [], restore ?? Long, () => hasSuccessor),
-        };
-        var parent = Sys.ActorOf(ForwardingParent.Props(PlaybackActor.Props(callId, settings), _parent.Ref));
+        var settings = new PlaybackActorSettings(_api, new PlaybackEventHub(null, _ => { }), new PlaybackCounters(), idle ?? Long, TimeSpan.Zero, CancellationToken.None);
+        var hooks = new ClusterEntityHooks(_passivateRequest, () => _region.Ref, e => _events.Ref.Tell(e), _ => seed ?? [], restore ?? Long, () => hasSuccessor);
+        var parent = Sys.ActorOf(ForwardingParent.Props(ClusterCallActor.Props(callId, settings, hooks), _parent.Ref));
         return await parent.Ask<IActorRef>(GetChild.Instance, TimeSpan.FromSeconds(5));
     }
 

@@ -3,11 +3,11 @@ using System.Collections.Immutable;
 namespace Playback;
 
 /// <summary>Cluster restore: the state handed to a successor, and the state rebuilt from a handoff or from the events this node saw.</summary>
-internal sealed partial record CallPlaybacks
+internal static class CallRestore
 {
     /// <summary>What a successor on another node needs (no request may be in flight): the playbacks that have not ended, the queue, the ended ids.</summary>
-    public CallHandoff ToHandoff() =>
-        new(CallId, Playbacks.Values.Where(p => !p.State.IsTerminal()).ToImmutableArray(), Queue, Ended);
+    public static CallHandoff ToHandoff(this CallPlaybacks state) =>
+        new(state.CallId, state.Playbacks.Values.Where(p => !p.State.IsTerminal()).ToImmutableArray(), state.Queue, state.Ended);
 
     /// <summary>The state a predecessor handed off.</summary>
     public static CallPlaybacks FromHandoff(CallHandoff handoff) =>
@@ -49,9 +49,9 @@ internal sealed partial record CallPlaybacks
     }
 
     /// <summary>Adds the playbacks of a handoff that arrived late (after this state was rebuilt from events) that this state does not know.</summary>
-    public CallPlaybacks Merge(CallHandoff handoff)
+    public static CallPlaybacks Merge(this CallPlaybacks state, CallHandoff handoff)
     {
-        var playbacks = Playbacks;
+        var playbacks = state.Playbacks;
         var queued = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in handoff.Playbacks)
         {
@@ -60,7 +60,7 @@ internal sealed partial record CallPlaybacks
                 continue;
             }
 
-            if (Ended.Contains(entry.ControlId))
+            if (state.Ended.Contains(entry.ControlId))
             {
                 continue;
             }
@@ -74,8 +74,8 @@ internal sealed partial record CallPlaybacks
         }
 
         // In the handoff's queue order: its playbacks come in no particular order (they are a dictionary's values).
-        var queue = Queue.AddRange(handoff.Queue.Where(id => queued.Contains(id) && !Queue.Contains(id)));
+        var queue = state.Queue.AddRange(handoff.Queue.Where(id => queued.Contains(id) && !state.Queue.Contains(id)));
 
-        return this with { Playbacks = playbacks, Queue = queue };
+        return state with { Playbacks = playbacks, Queue = queue };
     }
 }
