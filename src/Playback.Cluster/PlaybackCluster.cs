@@ -115,7 +115,7 @@ public static class PlaybackCluster
         ClusterEntityHooks? hooks = null;
         var id = Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        var manager = PlaybackManager.CreateRouted(system, settings, api, (sys, actorSettings) =>
+        IActorRef StartGateway(ActorSystem sys, PlaybackActorSettings actorSettings)
         {
             var mediator = DistributedPubSub.Get(sys).Mediator;
             var topic = cluster.AllCallsTopic;
@@ -130,7 +130,9 @@ public static class PlaybackCluster
             var gateway = sys.ActorOf(CallGateway.Props(Region, settings.AskTimeout + TimeSpan.FromSeconds(5)), "playback-gateway-" + id);
             sys.ActorOf(ClusterEventBridge.Props(actorSettings.Hub, topic, subscribed, gateway), "playback-events-" + id);
             return gateway;
-        });
+        }
+
+        var manager = PlaybackManager.Create(new ManagerSetup(system, OwnsSystem: false, settings) { Api = api, StartRouter = StartGateway });
 
         var (props, entityHooks) = (entitySettings!, hooks!);
         return new Prepared(manager, cluster, hostsCalls, entityId => ClusterCallActor.Props(entityId, props, entityHooks), subscribed.Task);

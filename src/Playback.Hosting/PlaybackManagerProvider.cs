@@ -77,6 +77,6 @@ internal sealed class PlaybackManagerProvider(IServiceProvider services, IOption
             .And(new LoggerFactorySetup(loggerFactory));
         var owned = ActorSystem.Create("playback", setup);
         log.LogInformation("Playback starts on its own ActorSystem: {Settings}", settings.ToString());
-        return PlaybackManager.CreateOwning(owned, settings);
+        return PlaybackManager.Create(new ManagerSetup(owned, OwnsSystem: true, settings));
     }
 }

@@ -1,11 +1,25 @@
-using System.Collections.Immutable;
-using IScheduler = System.Reactive.Concurrency.IScheduler;
 using Akka.Actor;
-using Akka.Event;
+using IScheduler = System.Reactive.Concurrency.IScheduler;
 
 namespace Playback;
 
-/// <summary>The ways to create a manager: its own ActorSystem, an existing one, a given API, or routed to a cluster gateway.</summary>
+/// <summary>What a manager is made of. Every way to create one (the public overloads, Playback.Hosting, Playback.Cluster) ends in <see cref="PlaybackManager.Create(ManagerSetup)"/>.</summary>
+/// <param name="System">The ActorSystem the call actors run in.</param>
+/// <param name="OwnsSystem">Whether disposing the manager terminates <paramref name="System"/>.</param>
+/// <param name="Settings">The settings; validated by Create.</param>
+internal sealed record ManagerSetup(ActorSystem System, bool OwnsSystem, PlaybackSettings Settings)
+{
+    /// <summary>The Calling API as given (used as is, not owned); null: the HTTP client behind the resilience pipeline, owned by the manager, and credentials are required.</summary>
+    public ICallingApi? Api { get; init; }
+
+    /// <summary>Where Rx subscribers are called; null: the hub's own delivery thread.</summary>
+    public IScheduler? DeliveryScheduler { get; init; }
+
+    /// <summary>Starts the actor that receives commands and webhooks (Playback.Cluster's gateway to the shard region); null: a local call registry.</summary>
+    public Func<ActorSystem, PlaybackActorSettings, IActorRef>? StartRouter { get; init; }
+}
+
+/// <summary>The ways to create a manager: its own ActorSystem, an existing one, or a given API; all through one path.</summary>
 public sealed partial class PlaybackManager
 {
     /// <summary>Creates a manager with its own ActorSystem and the HTTP Calling API client.</summary>
@@ -15,9 +29,10 @@ public sealed partial class PlaybackManager
     public static PlaybackManager Create(PlaybackSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+
+        // Validated before the ActorSystem exists, so that a bad setting leaves nothing running.
         settings.Validate();
-        var system = ActorSystem.Create("playback", PlaybackConfig.Reference);
-        return new PlaybackManager(system, ownsSystem: true, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null);
+        return Create(new ManagerSetup(ActorSystem.Create("playback", PlaybackConfig.Reference), OwnsSystem: true, settings));
     }
 
     /// <summary>Creates a manager inside an existing ActorSystem with the HTTP Calling API client.</summary>
@@ -29,8 +44,7 @@ public sealed partial class PlaybackManager
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
-        settings.Validate();
-        return new PlaybackManager(system, ownsSystem: false, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null);
+        return Create(new ManagerSetup(system, OwnsSystem: false, settings));
     }
 
     /// <summary>Creates a manager inside an existing ActorSystem that sends commands through the given API (a substitute in tests, or a decorated client). The API is used as given: wrap it in <see cref="ResilientCallingApi"/> for retries, breaker and rate limit.</summary>
@@ -39,38 +53,20 @@ public sealed partial class PlaybackManager
     /// <param name="api">The Calling API implementation.</param>
     /// <returns>The manager.</returns>
     /// <exception cref="PlaybackConfigurationException">A setting is wrong.</exception>
-    public static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ICallingApi api) =>
-        Create(system, settings, api, deliveryScheduler: null);
-
-    /// <summary>Creates a manager that owns (and terminates on dispose) an ActorSystem made by the caller, e.g. with a logging setup.</summary>
-    internal static PlaybackManager CreateOwning(ActorSystem system, PlaybackSettings settings)
-    {
-        settings.Validate();
-        return new PlaybackManager(system, ownsSystem: true, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null);
-    }
-
-    /// <summary>The HTTP client behind the resilience pipeline.</summary>
-    private static ResilientCallingApi HttpApi(PlaybackSettings settings) =>
-        new(new CallingApi(settings), settings.Resilience, settings.RequestTimeout);
-
-    /// <summary>
-    /// Creates a manager whose commands and webhooks go to the actor <paramref name="startRouter"/> returns (Playback.Cluster's
-    /// gateway to the shard region) instead of a local call registry.
-    /// </summary>
-    internal static PlaybackManager CreateRouted(ActorSystem system, PlaybackSettings settings, ICallingApi? api, Func<ActorSystem, PlaybackActorSettings, IActorRef> startRouter)
-    {
-        ArgumentNullException.ThrowIfNull(system);
-        ArgumentNullException.ThrowIfNull(settings);
-        settings.Validate(requireCredentials: api is null);
-        return new PlaybackManager(system, ownsSystem: false, settings, api ?? HttpApi(settings), ownsApi: api is null, deliveryScheduler: null, startRouter);
-    }
-
-    internal static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ICallingApi api, IScheduler? deliveryScheduler)
+    public static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ICallingApi api)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(api);
-        settings.Validate(requireCredentials: false);
-        return new PlaybackManager(system, ownsSystem: false, settings, api, ownsApi: false, deliveryScheduler);
+        return Create(new ManagerSetup(system, OwnsSystem: false, settings) { Api = api });
+    }
+
+    /// <summary>The one way a manager is made: validates the settings (credentials only when the HTTP client is to be built), then builds it.</summary>
+    internal static PlaybackManager Create(ManagerSetup setup)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        setup.Settings.Validate(requireCredentials: setup.Api is null);
+        var api = setup.Api ?? new ResilientCallingApi(new CallingApi(setup.Settings), setup.Settings.Resilience, setup.Settings.RequestTimeout);
+        return new PlaybackManager(setup, api, ownsApi: setup.Api is null);
     }
 }

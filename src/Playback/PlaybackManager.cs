@@ -23,8 +23,9 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     private readonly ILoggingAdapter _log;
     private int _disposed;
 
-    private PlaybackManager(ActorSystem system, bool ownsSystem, PlaybackSettings settings, ICallingApi api, bool ownsApi, IScheduler? deliveryScheduler, Func<ActorSystem, PlaybackActorSettings, IActorRef>? startRouter = null)
+    private PlaybackManager(ManagerSetup setup, ICallingApi api, bool ownsApi)
     {
+        var (system, ownsSystem, settings) = setup;
         // Before any call actor (or Ask) can touch the scheduler from a pool thread: see SchedulerWarmup.
         SchedulerWarmup.Run(system);
         _system = system;
@@ -33,7 +34,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         _ownsApi = ownsApi;
         Settings = settings;
         _log = Logging.GetLogger(system, typeof(PlaybackManager));
-        Hub = new PlaybackEventHub(deliveryScheduler, e => _log.Warning("A playback subscriber threw and was unsubscribed: {0}", e.GetType().Name + ": " + e.Message));
+        Hub = new PlaybackEventHub(setup.DeliveryScheduler, e => _log.Warning("A playback subscriber threw and was unsubscribed: {0}", e.GetType().Name + ": " + e.Message));
         system.Settings.InjectTopLevelFallback(PlaybackConfig.Reference);
         var actorSettings = new PlaybackActorSettings(api, Hub, _counters, settings.IdleTimeout, settings.StatusTimeout, _shutdown.Token)
         {
@@ -41,9 +42,9 @@ public sealed partial class PlaybackManager : IAsyncDisposable
             Evidence = api is ResilientCallingApi resilient ? resilient.Evidence ??= new LandedEvidence() : null,
             SettleRetryDelay = settings.SettleRetryDelay,
         };
-        _registry = startRouter is null
+        _registry = setup.StartRouter is null
             ? system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture))
-            : startRouter(system, actorSettings);
+            : setup.StartRouter(system, actorSettings);
         system.WhenTerminated.ContinueWith(_ => Shutdown(), TaskScheduler.Default);
     }
 

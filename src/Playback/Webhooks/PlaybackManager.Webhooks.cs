@@ -1,11 +1,8 @@
-using System.Collections.Immutable;
-using IScheduler = System.Reactive.Concurrency.IScheduler;
 using Akka.Actor;
-using Akka.Event;
 
 namespace Playback;
 
-/// <summary>Webhook intake: signature check, parsing, and routing to the call's actor.</summary>
+/// <summary>Webhook intake: checked and parsed by <see cref="WebhookIntake"/>, then routed to the call's actor.</summary>
 public sealed partial class PlaybackManager
 {
     /// <summary>
@@ -28,40 +25,7 @@ public sealed partial class PlaybackManager
 
     private async Task<WebhookResult> RouteWebhookAsync(string requestUrl, IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        if (requestUrl is null || headers is null)
-        {
-            return WebhookResult.Rejected("the request URL and headers are required");
-        }
-
-        var policy = Settings.EffectiveSignaturePolicy;
-        if (policy != WebhookSignaturePolicy.Off)
-        {
-            string? sha256 = null, sha1 = null;
-            foreach (var (name, value) in headers)
-            {
-                if (name.Equals(WebhookSignature.Sha256Header, StringComparison.OrdinalIgnoreCase))
-                {
-                    sha256 = value;
-                }
-                else if (name.Equals(WebhookSignature.Sha1Header, StringComparison.OrdinalIgnoreCase))
-                {
-                    sha1 = value;
-                }
-            }
-
-            var present = !string.IsNullOrWhiteSpace(sha256) || !string.IsNullOrWhiteSpace(sha1);
-            if (!present && policy == WebhookSignaturePolicy.Required)
-            {
-                return WebhookResult.Rejected("signature missing", WebhookRejection.Signature);
-            }
-
-            if (present && !WebhookSignature.IsValid(Settings.SigningKey!, requestUrl, body.Span, sha256, sha1))
-            {
-                return WebhookResult.Rejected("signature invalid", WebhookRejection.Signature);
-            }
-        }
-
-        var (message, early) = WebhookParser.Parse(body);
+        var (message, early) = WebhookIntake.Read(Settings, requestUrl, headers, body);
         if (early is not null)
         {
             return early;
