@@ -10,12 +10,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dotnet build samples/CallControlService -nologo -v q
+dotnet build src/Playback.Emulator.Tool -nologo -v q
 
 pids=()
 stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop EXIT INT TERM
 
-dotnet run --no-build --project src/Playback.Emulator -- --port 8088 --api-token demo-token --signing-key demo-key --speed 5 &
+dotnet run --no-build --project src/Playback.Emulator.Tool -- --port 8088 --api-token demo-token --signing-key demo-key --speed 5 &
 pids+=($!)
 
 for i in 1 2 3; do

@@ -11,7 +11,7 @@ namespace Playback;
 /// written as they are (media items through their own wire converter); errors travel as their type and data and are
 /// rebuilt as the same exception types. Bound in <c>hocon/cluster.conf</c>.
 /// </summary>
-public sealed class PlaybackClusterSerializer : SerializerWithStringManifest
+internal sealed class PlaybackClusterSerializer : SerializerWithStringManifest
 {
     private const string Play = "play";
     private const string Pause = "pause";

@@ -6,7 +6,7 @@ namespace Playback.Emulator;
 internal sealed record EmulatorCommandLine(EmulatorOptions Options, bool ShowSecrets, bool Help)
 {
     public const string Usage = """
-        usage: dotnet run --project src/Playback.Emulator -- [options]
+        usage: playback-emulator [options]     (from a clone: dotnet run --project src/Playback.Emulator.Tool -- [options])
           --port N              port on 127.0.0.1 (default 8088; 0 = any free port)     EMULATOR_PORT
           --speed X             media plays X times faster than real time (default 1)  EMULATOR_SPEED
           --accept-flat-media   accept {"type":"tts","text":...} besides the spec form EMULATOR_ACCEPT_FLAT_MEDIA=true

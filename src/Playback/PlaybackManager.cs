@@ -58,7 +58,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     public PlaybackStatistics Statistics => _counters.Read(_api as ResilientCallingApi);
 
     /// <summary>The actor that routes commands and webhooks to the call actors (for registration in Akka.Hosting's ActorRegistry).</summary>
-    public IActorRef CallRegistryActor => _registry;
+    internal IActorRef CallRegistryActor => _registry;
 
     /// <summary>Whether the manager accepts commands: not disposed and its ActorSystem not terminated.</summary>
     public bool IsRunning => Volatile.Read(ref _disposed) == 0 && !_shutdown.IsCancellationRequested && !_system.WhenTerminated.IsCompleted;

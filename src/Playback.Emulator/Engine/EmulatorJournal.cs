@@ -38,6 +38,11 @@ public sealed class EmulatorJournal
     private readonly List<JournalArrival> _arrivals = [];
     private long _overlaps;
 
+    // Only the emulator writes a journal: one made elsewhere would stay empty.
+    internal EmulatorJournal()
+    {
+    }
+
     /// <summary>The requests, in arrival order.</summary>
     public IReadOnlyList<JournalRequest> Requests
     {

@@ -20,4 +20,4 @@ internal sealed record MediaSegment(string Type, double? Seconds, bool Fails);
 /// <param name="Code">The error's <c>code</c>.</param>
 /// <param name="Message">The error's <c>message</c>.</param>
 /// <param name="Attribute">The field it names, e.g. <c>volume</c>; null leaves <c>attribute</c> out (see <see cref="EmulatorDialect.ConflictNamesAttribute"/>).</param>
-public sealed record ValidationError(string Type, string Code, string Message, string? Attribute);
+internal sealed record ValidationError(string Type, string Code, string Message, string? Attribute);

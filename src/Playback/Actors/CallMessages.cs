@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Playback;
 
 /// <summary>Marker for every message about one call; the call id is the routing (and sharding) key.</summary>
-public interface IWithCallId
+internal interface IWithCallId
 {
     /// <summary>The call the message is for.</summary>
     string CallId { get; }

@@ -7,7 +7,7 @@ namespace Playback;
 /// Writes media items in the nested wire form <c>{"type": T, "params": {…}}</c> and reads both the nested
 /// form and the flat form of the docs examples (<c>{"type":"tts","text":"…"}</c>) into the same values.
 /// </summary>
-public sealed class MediaItemJsonConverter : JsonConverter<MediaItem>
+internal sealed class MediaItemJsonConverter : JsonConverter<MediaItem>
 {
     /// <inheritdoc />
     public override MediaItem Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)

@@ -17,7 +17,7 @@ namespace Playback;
 /// state machine settles it (webhook evidence, <c>errors[].attribute</c>, or a stop). A retry of a play or a stop is not
 /// sent once a webhook for its control id has proved that an earlier attempt landed.
 /// </summary>
-public sealed class ResilientCallingApi : ICallingApi, IDisposable
+internal sealed class ResilientCallingApi : ICallingApi, IDisposable
 {
     private readonly ICallingApi _inner;
     private readonly ResiliencePipeline _pipeline;

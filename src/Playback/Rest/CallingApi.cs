@@ -8,7 +8,7 @@ using Flurl.Http.Configuration;
 namespace Playback;
 
 /// <summary>The Calling API over HTTP (Flurl + System.Text.Json): <c>POST {base}/api/calling/calls</c> with Basic auth.</summary>
-public sealed class CallingApi : ICallingApi, IDisposable
+internal sealed class CallingApi : ICallingApi, IDisposable
 {
     /// <summary>The command names on the wire.</summary>
     public static class Commands

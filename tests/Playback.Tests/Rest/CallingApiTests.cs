@@ -92,7 +92,7 @@ public class CallingApiTests
             http.CallLog[1].RequestBody);
     }
 
-    public static TheoryData<string, Func<CallingApi, Task>> ControlCommands => new()
+    public static TheoryData<string, Func<ICallingApi, Task>> ControlCommands => new()
     {
         { "calling.play.pause", api => api.PauseAsync(CallId, ControlId, CancellationToken.None) },
         { "calling.play.resume", api => api.ResumeAsync(CallId, ControlId, CancellationToken.None) },
@@ -101,7 +101,7 @@ public class CallingApiTests
 
     [Theory]
     [MemberData(nameof(ControlCommands))]
-    public async Task Pause_resume_and_stop_post_only_the_control_id(string command, Func<CallingApi, Task> send)
+    public async Task Pause_resume_and_stop_post_only_the_control_id(string command, Func<ICallingApi, Task> send)
     {
         using var http = new HttpTest();
         using var api = NewApi();

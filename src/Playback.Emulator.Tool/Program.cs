@@ -1,7 +1,7 @@
 using System.Globalization;
 using Playback.Emulator;
 
-// Standalone emulator: dotnet run --project src/Playback.Emulator -- --port 8088 [--speed 10] [--accept-flat-media]
+// Standalone emulator: playback-emulator (the .NET tool) or dotnet run --project src/Playback.Emulator.Tool -- --port 8088 [--speed 10] [--accept-flat-media]
 //   [--project-id ID] [--api-token TOKEN] [--signing-key KEY] [--seed N] [--audio-seconds S] [--dialect reference|independent] [--show-secrets]
 // Every option can also come from the environment: EMULATOR_PORT, EMULATOR_SPEED, EMULATOR_ACCEPT_FLAT_MEDIA,
 // EMULATOR_PROJECT_ID, EMULATOR_API_TOKEN, EMULATOR_SIGNING_KEY, EMULATOR_SEED, EMULATOR_AUDIO_SECONDS, EMULATOR_DIALECT, EMULATOR_SHOW_SECRETS.
