@@ -1,5 +1,6 @@
-// A call-control service with Playback embedded: ASP.NET Core + Akka.Hosting, an HTTP API to control hold music
-// per call, a server-sent-events stream of playback events, the SignalWire webhook endpoint and a health check.
+// A call-control service with Playback embedded: ASP.NET Core + Akka.Hosting, an HTTP API to play media and control
+// playbacks per call, a server-sent-events stream of playback events, the SignalWire webhook endpoint and a health check.
+// Every bad input is answered with a 4xx application/problem+json (see Problems.cs), never a 5xx.
 //
 //   dotnet run --project samples/CallControlService
 //
@@ -50,10 +51,26 @@ else
     builder.Services.PostConfigure<PlaybackOptions>(UseEmulator);
     builder.Services.AddAkka("call-control", akka => akka.WithPlayback());
 }
+builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 var sseJson = new JsonSerializerOptions(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
+var calls = new CallDirectory(knowsEveryCall: emulator is not null);
+
 var app = builder.Build();
+app.UseExceptionHandler(); // a bug still answers problem+json (500); bad input never gets here
+app.UseStatusCodePages();  // unknown routes (404) and wrong methods (405) as problem+json too
+app.Use(async (context, next) =>
+{
+    // No endpoint of this service takes more than JsonBody.MaxBytes; the webhook endpoint enforces its own limit.
+    if (context.Request.ContentLength > JsonBody.MaxBytes && !context.Request.Path.StartsWithSegments("/signalwire/events"))
+    {
+        await Problems.TooLarge(JsonBody.MaxBytes).ExecuteAsync(context);
+        return;
+    }
+
+    await next(context);
+});
 app.MapPlaybackWebhooks("/signalwire/events");
 app.MapHealthChecks("/health");
 
@@ -66,22 +83,75 @@ var holdMusic = new MediaItem[]
 
 // Starts (or restarts) hold music on the call: loops until stopped, replacing whatever plays now.
 app.MapPost("/calls/{callId}/hold-music", async (string callId, PlaybackManager playback, CancellationToken ct) =>
+    calls.Check(playback, callId) ?? await Guarded(callId, null, async () =>
+        Started(await playback.PlayAsync(callId, holdMusic, new PlayOptions { Loop = 0, Volume = -6, WhenBusy = PlayConflict.Replace }, ct))));
+
+// Plays the caller's media: {"media":[{"type":"tts","params":{"text":"Hi"}}], "volume":-3, "loop":1, "whenBusy":"replace", …}.
+// Media and options go through Playback's own validation: anything it refuses is a 422 naming the field.
+app.MapPost("/calls/{callId}/play", async (string callId, HttpRequest request, PlaybackManager playback, CancellationToken ct) =>
 {
-    var handle = await playback.PlayAsync(callId, holdMusic, new PlayOptions { Loop = 0, Volume = -6, WhenBusy = PlayConflict.Replace }, ct);
-    return Results.Ok(new { handle.CallId, handle.ControlId, State = handle.Current.ToString() });
+    if (calls.Check(playback, callId) is { } problem)
+    {
+        return problem;
+    }
+
+    var (body, bodyProblem) = await JsonBody.ReadAsync<PlayRequest>(request, ct);
+    if (body is null)
+    {
+        return bodyProblem!;
+    }
+
+    if (PlayRequests.Convert(body, out var invalid) is not { } play)
+    {
+        return invalid!;
+    }
+
+    return await Guarded(callId, null, async () => Started(await playback.PlayAsync(callId, play.Media, play.Options, ct)));
 });
 
-app.MapPost("/calls/{callId}/pause", (string callId, PlaybackManager playback, CancellationToken ct) =>
-    Control(playback, callId, (id, token) => playback.PauseAsync(callId, id, token), ct));
-app.MapPost("/calls/{callId}/resume", (string callId, PlaybackManager playback, CancellationToken ct) =>
-    Control(playback, callId, (id, token) => playback.ResumeAsync(callId, id, token), ct));
-app.MapPost("/calls/{callId}/stop", (string callId, PlaybackManager playback, CancellationToken ct) =>
-    Control(playback, callId, (id, token) => playback.StopAsync(callId, id, token), ct));
-app.MapGet("/calls/{callId}/playbacks", (string callId, PlaybackManager playback) => Results.Ok(playback.Snapshot(callId)));
+// Controls the call's active playback, or the one named by ?controlId=.
+app.MapPost("/calls/{callId}/pause", (string callId, string? controlId, PlaybackManager playback, CancellationToken ct) =>
+    Control(playback, callId, controlId, (id, token) => playback.PauseAsync(callId, id, token), ct));
+app.MapPost("/calls/{callId}/resume", (string callId, string? controlId, PlaybackManager playback, CancellationToken ct) =>
+    Control(playback, callId, controlId, (id, token) => playback.ResumeAsync(callId, id, token), ct));
+app.MapPost("/calls/{callId}/stop", (string callId, string? controlId, PlaybackManager playback, CancellationToken ct) =>
+    Control(playback, callId, controlId, (id, token) => playback.StopAsync(callId, id, token), ct));
+
+// Sets the volume of the call's active playback (or ?controlId=): {"volume": -6}, in dB, -40 to 40.
+app.MapPost("/calls/{callId}/volume", async (string callId, HttpRequest request, PlaybackManager playback, string? controlId, CancellationToken ct) =>
+{
+    if (calls.Check(playback, callId) is { } problem)
+    {
+        return problem;
+    }
+
+    var (body, bodyProblem) = await JsonBody.ReadAsync<VolumeRequest>(request, ct);
+    if (body is null)
+    {
+        return bodyProblem!;
+    }
+
+    if (body.Volume is null)
+    {
+        return Problems.Invalid("volume", "volume is required: a number of dB from -40 to 40.");
+    }
+
+    var db = body.Volume.Value;
+    return await Control(playback, callId, controlId, (id, token) => playback.SetVolumeAsync(callId, id, db, token), ct);
+});
+
+app.MapGet("/calls/{callId}/playbacks", (string callId, PlaybackManager playback) =>
+    calls.Check(playback, callId) ?? Results.Ok(playback.Snapshot(callId)));
 
 // Server-sent events: every playback event (or one call's, with ?callId=), straight from the Rx stream.
 app.MapGet("/events", async (HttpContext context, PlaybackManager playback, string? callId) =>
 {
+    if (callId is not null && calls.Check(playback, callId) is { } problem)
+    {
+        await problem.ExecuteAsync(context);
+        return;
+    }
+
     context.Response.Headers.ContentType = "text/event-stream";
     context.Response.Headers.CacheControl = "no-cache";
     var events = System.Threading.Channels.Channel.CreateBounded<PlaybackEvent>(new System.Threading.Channels.BoundedChannelOptions(1000) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropOldest });
@@ -106,37 +176,59 @@ if (emulator is not null)
 {
     // Demo only: a call in the embedded emulator, with this service as its status URL.
     app.MapPost("/calls", (Microsoft.Extensions.Options.IOptions<PlaybackOptions> options) =>
-        Results.Ok(new { CallId = emulator.CreateCall(options.Value.PublicBaseUrl?.TrimEnd('/') + "/signalwire/events") }));
-    app.MapDelete("/calls/{callId}", (string callId) => emulator.EndCall(callId) ? Results.NoContent() : Results.NotFound());
+    {
+        var callId = emulator.CreateCall(options.Value.PublicBaseUrl?.TrimEnd('/') + "/signalwire/events");
+        calls.Created(callId);
+        return Results.Ok(new { CallId = callId });
+    });
+    app.MapDelete("/calls/{callId}", (string callId, PlaybackManager playback) =>
+    {
+        if (calls.Check(playback, callId) is { } problem)
+        {
+            return problem;
+        }
+
+        calls.Ended(callId);
+        return emulator.EndCall(callId) ? Results.NoContent() : Problems.NotFound($"Call {callId} has ended.");
+    });
     app.Lifetime.ApplicationStopped.Register(() => emulator.DisposeAsync().AsTask().GetAwaiter().GetResult());
     app.Logger.LogInformation("No SignalWire credentials: using the embedded Calling API emulator at {Url}. POST /calls creates a call.", emulator.BaseUrl);
 }
 
 app.Run();
 
-static async Task<IResult> Control(PlaybackManager playback, string callId, Func<string, CancellationToken, Task<PlaybackSnapshot>> command, CancellationToken ct)
+static IResult Started(PlaybackHandle handle) =>
+    Results.Ok(new { handle.CallId, handle.ControlId, State = handle.Current.ToString(), handle.Volume });
+
+async Task<IResult> Control(PlaybackManager playback, string callId, string? controlId, Func<string, CancellationToken, Task<PlaybackSnapshot>> command, CancellationToken ct)
 {
-    var current = playback.Snapshot(callId).FirstOrDefault(p => p.State is PlaybackState.Playing or PlaybackState.Paused or PlaybackState.Starting);
-    if (current is null)
+    if (calls.Check(playback, callId) is { } problem)
     {
-        return Results.NotFound(new { error = $"call {callId} has no active playback" });
+        return problem;
     }
 
+    var target = controlId
+        ?? playback.Snapshot(callId).FirstOrDefault(p => p.State is PlaybackState.Playing or PlaybackState.Paused or PlaybackState.Starting)?.ControlId;
+    return target is null
+        ? Problems.Conflict($"Call {callId} has no active playback.")
+        : await Guarded(callId, controlId, async () => Results.Ok(await command(target, ct)));
+}
+
+// Runs a Playback command; what it throws for bad input or state becomes the matching 4xx problem.
+async Task<IResult> Guarded(string callId, string? controlId, Func<Task<IResult>> command)
+{
     try
     {
-        return Results.Ok(await command(current.ControlId, ct));
+        return await command();
     }
-    catch (PlaybackStateException e)
+    catch (Exception e) when (Problems.Handles(e))
     {
-        return Results.Conflict(new { error = e.Message });
-    }
-    catch (CallGoneException e)
-    {
-        return Results.NotFound(new { error = e.Message });
-    }
-    catch (CallingApiException e)
-    {
-        return Results.Json(new { error = e.Message, status = e.StatusCode }, statusCode: StatusCodes.Status502BadGateway);
+        if (e is CallGoneException)
+        {
+            calls.Ended(callId);
+        }
+
+        return Problems.From(e, callId, controlId, "call_id", controlId is null ? "call_id" : "control_id");
     }
 }
 

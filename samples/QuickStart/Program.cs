@@ -13,19 +13,24 @@ using System.Net.Sockets;
 using Playback;
 using Playback.Emulator;
 using Playback.Hosting;
+using Microsoft.Extensions.Options;
 using Spectre.Console;
 
-var env = (string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
-var realSpace = env("SIGNALWIRE_PROJECT_ID") is not null && env("SIGNALWIRE_API_TOKEN") is not null && env("SIGNALWIRE_SPACE") is not null;
-if (realSpace && (env("PLAYBACK_CALL_ID") is null || env("PLAYBACK_PUBLIC_URL") is null))
+// Spectre.Console wraps at 80 columns when it cannot ask a terminal: redirected output (a log, a CI job) would break lines
+// mid-sentence. Nothing here is a table, so give it room.
+if (Console.IsOutputRedirected)
 {
-    AnsiConsole.MarkupLine("[red]Against a real space, set PLAYBACK_CALL_ID (a live call) and PLAYBACK_PUBLIC_URL (where SignalWire reaches this program) too.[/]");
-    return 2;
+    AnsiConsole.Profile.Width = 4096;
 }
 
-await using var emulator = realSpace ? null : await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
-var port = realSpace ? int.Parse(env("PLAYBACK_LISTEN_PORT") ?? "5000") : FreeLoopbackPort();
-var publicUrl = realSpace ? env("PLAYBACK_PUBLIC_URL")! : $"http://127.0.0.1:{port}";
+if (!QuickStartConfiguration.TryRead(out var config, out var configurationError))
+{
+    return ConfigurationError(configurationError);
+}
+
+await using var emulator = config.RealSpace ? null : await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
+var port = config.ListenPort ?? FreeLoopbackPort();
+var publicUrl = config.PublicUrl ?? $"http://127.0.0.1:{port}";
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
@@ -44,14 +49,25 @@ builder.Services.AddPlayback(o =>
 });
 await using var app = builder.Build();
 app.MapPlaybackWebhooks("/signalwire/events");
-await app.StartAsync();
+try
+{
+    await app.StartAsync();
+}
+catch (Exception e) when (e is OptionsValidationException or PlaybackConfigurationException)
+{
+    return ConfigurationError(e.Message);
+}
+catch (IOException e)
+{
+    return ConfigurationError($"cannot listen on 127.0.0.1:{port} ({e.Message}); set PLAYBACK_LISTEN_PORT to a free port.");
+}
 
 var playback = app.Services.GetRequiredService<PlaybackManager>();
-var callId = emulator?.CreateCall(publicUrl + "/signalwire/events") ?? env("PLAYBACK_CALL_ID")!;
-var wait = realSpace ? TimeSpan.FromMinutes(2) : TimeSpan.FromSeconds(30);
+var callId = emulator?.CreateCall(publicUrl + "/signalwire/events") ?? config.CallId!;
+var wait = config.RealSpace ? TimeSpan.FromMinutes(2) : TimeSpan.FromSeconds(30);
 
 AnsiConsole.MarkupLine(emulator is null
-    ? $"[bold]Playback quick start[/] against [blue]{Markup.Escape(env("SIGNALWIRE_SPACE")!)}[/], call [blue]{Markup.Escape(callId)}[/]"
+    ? $"[bold]Playback quick start[/] against [blue]{Markup.Escape(config.Target)}[/], call [blue]{Markup.Escape(callId)}[/]"
     : $"[bold]Playback quick start[/] against the embedded emulator at [blue]{emulator.BaseUrl}[/] (x20 speed), call [blue]{callId[..8]}[/]");
 AnsiConsole.MarkupLine($"webhooks: [blue]{Markup.Escape(publicUrl)}/signalwire/events[/]\n");
 
@@ -101,6 +117,13 @@ async Task Ended(PlaybackHandle handle)
     var outcome = await handle.Completion.WaitAsync(wait);
     await printedEnds.GetOrAdd(handle.ControlId, _ => new TaskCompletionSource()).Task.WaitAsync(wait);
     AnsiConsole.MarkupLine($"   [grey]ended: {outcome.State}{(outcome.Reason is null ? string.Empty : " (" + Markup.Escape(outcome.Reason) + ")")}[/]");
+}
+
+// A configuration error is one plain line on standard error and exit code 2: no stack trace, no secret.
+static int ConfigurationError(string message)
+{
+    Console.Error.WriteLine("quick start: configuration error: " + message.ReplaceLineEndings(" "));
+    return 2;
 }
 
 static void Step(string title) => AnsiConsole.MarkupLine($"\n[bold yellow]{Markup.Escape(title)}[/]");

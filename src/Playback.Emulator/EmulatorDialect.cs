@@ -1,7 +1,7 @@
 namespace Playback.Emulator;
 
 /// <summary>
-/// How the emulator words the answers that protocol.md leaves to the server: a <c>calling.play</c> whose control id is in
+/// How the emulator words the answers that docs/protocol.md leaves to the server: a <c>calling.play</c> whose control id is in
 /// use, a control command for a control id that is unknown or has ended, and whether an ended control id may be used
 /// again. Both presets follow the protocol; a client must not depend on which one it talks to. Build variants with
 /// <c>with { … }</c>.
@@ -50,7 +50,7 @@ public sealed record EmulatorDialect
     /// <value>The default is <c>control_id {control_id} is already active on this call</c>.</value>
     public string ConflictMessage { get; init; } = "control_id " + ControlIdPlaceholder + " is already active on this call";
 
-    /// <summary>Whether the conflict answer names <c>attribute: "control_id"</c> (protocol.md's documented structure).</summary>
+    /// <summary>Whether the conflict answer names <c>attribute: "control_id"</c> (docs/protocol.md section 4: the documented structure).</summary>
     /// <value>The default is true.</value>
     public bool ConflictNamesAttribute { get; init; } = true;
 
@@ -62,7 +62,7 @@ public sealed record EmulatorDialect
     /// <value>The default is 422.</value>
     public int InactiveControlStatus { get; init; } = 422;
 
-    /// <summary>Whether a <c>calling.play</c> may use a control id whose earlier play on the same call has ended (protocol.md only requires uniqueness among active plays).</summary>
+    /// <summary>Whether a <c>calling.play</c> may use a control id whose earlier play on the same call has ended (docs/protocol.md section 2 only requires uniqueness among active plays).</summary>
     /// <value>The default is true.</value>
     public bool ReuseEndedControlIds { get; init; } = true;
 

@@ -41,7 +41,7 @@ public sealed record EmulatorOptions
     /// <value>The default is 5 seconds.</value>
     public TimeSpan WebhookTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How the emulator words the answers protocol.md leaves to the server (a control id in use, a control command for an unknown or ended control id, reuse of ended control ids).</summary>
+    /// <summary>How the emulator words the answers docs/protocol.md leaves to the server (a control id in use, a control command for an unknown or ended control id, reuse of ended control ids).</summary>
     /// <value>The default is <see cref="EmulatorDialect.Reference"/>.</value>
     public EmulatorDialect Dialect { get; init; } = EmulatorDialect.Reference;
 

@@ -108,7 +108,20 @@ public sealed class PlaybackOptions
             throw new PlaybackConfigurationException(problems);
         }
 
-        return settings;
+        // Errors about these values name the option (Playback:ProjectId); values from the fallback keep their variable's name.
+        var fromOptions = new HashSet<string>(
+            new (string Setting, bool IsSet)[]
+            {
+                (nameof(ProjectId), !string.IsNullOrWhiteSpace(ProjectId)), (nameof(ApiToken), !string.IsNullOrWhiteSpace(ApiToken)),
+                (nameof(Space), !string.IsNullOrWhiteSpace(Space)), (nameof(SigningKey), !string.IsNullOrWhiteSpace(SigningKey)),
+                (nameof(BaseUrl), !string.IsNullOrWhiteSpace(BaseUrl)), (nameof(DefaultStatusUrl), !string.IsNullOrWhiteSpace(DefaultStatusUrl)),
+                (nameof(AllowUntrackedPlays), AllowUntrackedPlays), (nameof(SignaturePolicy), SignaturePolicy is not null),
+                (nameof(RequestTimeout), RequestTimeout is not null), (nameof(AskTimeout), AskTimeout is not null),
+                (nameof(IdleTimeout), IdleTimeout is not null), (nameof(MaxConnections), MaxConnections is not null),
+                (nameof(StatusTimeout), StatusTimeout is not null), (nameof(SettleRetryDelay), SettleRetryDelay is not null),
+                (nameof(Resilience), Resilience is not null),
+            }.Where(o => o.IsSet).Select(o => o.Setting));
+        return settings with { Origins = settings.Origins.Read(SettingSource.Hosting, settings.Values().Where(v => fromOptions.Contains(v.Setting))) };
     }
 
     internal Uri? PublicBase(List<string> problems) => Url(PublicBaseUrl, "Playback:PublicBaseUrl", problems);

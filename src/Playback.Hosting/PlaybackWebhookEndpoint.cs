@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,8 @@ public static class PlaybackWebhookEndpoint
     /// Maps <c>POST {pattern}</c>: reads the raw body (413 over <see cref="PlaybackOptions.MaxWebhookBodyBytes"/>), checks the
     /// signature against <see cref="PlaybackOptions.PublicBaseUrl"/> + path + query (never forwarded headers), and hands the
     /// webhook to <see cref="PlaybackManager.HandleWebhookAsync"/>: 204 when accepted or ignored, 403 for a missing or wrong
-    /// signature, 400 for a malformed body, 503 while Playback is unavailable. Bad input never gets a 5xx. Secure by default:
+    /// signature, 400 for a malformed body, 503 while Playback is unavailable and once the application is stopping (also when the
+    /// host disposes its services under a request in flight): never a 500. Bad input never gets a 5xx. Secure by default:
     /// with the endpoint mapped, the host does not start (<see cref="Microsoft.Extensions.Options.OptionsValidationException"/>)
     /// unless <c>Playback:SigningKey</c> is set or <c>Playback:SignaturePolicy</c> is explicitly <c>Off</c>.
     /// </summary>
@@ -26,41 +28,19 @@ public static class PlaybackWebhookEndpoint
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrEmpty(pattern);
-        var route = endpoints.ServiceProvider.GetService<PlaybackWebhookRoute>()
+        var services = endpoints.ServiceProvider;
+        var route = services.GetService<PlaybackWebhookRoute>()
             ?? throw new InvalidOperationException("Playback is not registered: call services.AddPlayback(...) before MapPlaybackWebhooks.");
         route.Path = pattern;
-        return endpoints.MapPost(pattern, HandleAsync).DisableAntiforgery().WithName("PlaybackWebhooks");
-    }
 
-    private static async Task<IResult> HandleAsync(HttpContext context, PlaybackManager playback, IOptions<PlaybackOptions> options, ILoggerFactory loggers)
-    {
-        var limit = options.Value.MaxWebhookBodyBytes;
-        if (context.Request.ContentLength > limit)
-        {
-            return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
-        }
-
-        var body = await ReadLimitedAsync(context, limit).ConfigureAwait(false);
-        if (body is null)
-        {
-            return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
-        }
-
-        var url = SignedUrl(context.Request, options.Value);
-        var headers = context.Request.Headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()));
-        var result = await playback.HandleWebhookAsync(url, headers, body, context.RequestAborted).ConfigureAwait(false);
-        if (result.Status == WebhookStatus.Rejected)
-        {
-            loggers.CreateLogger("Playback.Webhooks").LogWarning("Webhook rejected ({Rejection}): {Reason}", result.Rejection, result.Reason);
-        }
-
-        return result switch
-        {
-            { Status: WebhookStatus.Rejected, Rejection: WebhookRejection.Signature } => Results.StatusCode(StatusCodes.Status403Forbidden),
-            { Status: WebhookStatus.Rejected, Rejection: WebhookRejection.Unavailable } => Results.StatusCode(StatusCodes.Status503ServiceUnavailable),
-            { Status: WebhookStatus.Rejected } => Results.BadRequest(new { error = result.Reason }),
-            _ => Results.NoContent(),
-        };
+        // Resolved once, now: during shutdown the container may already be disposed when a request arrives, and resolving
+        // anything from it then throws ObjectDisposedException (a 500). The handler touches the request's services only
+        // inside its shutdown guard.
+        var handler = new PlaybackWebhookHandler(
+            services.GetService<IHostApplicationLifetime>(),
+            services.GetRequiredService<IOptions<PlaybackOptions>>(),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Playback.Webhooks"));
+        return endpoints.MapPost(pattern, (Delegate)handler.HandleAsync).DisableAntiforgery().WithName("PlaybackWebhooks");
     }
 
     /// <summary>The URL SignalWire signed: the configured public base URL (or, without one, the request's own scheme and host) + path + query.</summary>
@@ -76,7 +56,8 @@ public static class PlaybackWebhookEndpoint
         return request.Scheme + "://" + request.Host.ToUriComponent() + pathAndQuery;
     }
 
-    private static async Task<byte[]?> ReadLimitedAsync(HttpContext context, long limit)
+    /// <summary>The body, or null when it is over <paramref name="limit"/> bytes.</summary>
+    internal static async Task<byte[]?> ReadLimitedAsync(HttpContext context, long limit)
     {
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false })

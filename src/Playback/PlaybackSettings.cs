@@ -80,6 +80,9 @@ public sealed record PlaybackSettings
     /// <summary>Retries, deadline, circuit breaker and rate limit of the Calling API client (<c>playback.resilience</c>).</summary>
     public ResilienceSettings Resilience { get; init; } = new();
 
+    /// <summary>Where each value was read from, for errors that name the key the user set (metadata: not part of equality).</summary>
+    internal SettingOrigins Origins { get; init; } = SettingOrigins.None;
+
     /// <summary>The policy in force, after applying the default rule.</summary>
     public WebhookSignaturePolicy EffectiveSignaturePolicy =>
         SignaturePolicy ?? (string.IsNullOrEmpty(SigningKey) ? WebhookSignaturePolicy.Off : WebhookSignaturePolicy.Required);
@@ -91,7 +94,8 @@ public sealed record PlaybackSettings
     public static PlaybackSettings FromConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return PlaybackConfig.Read(config.WithFallback(PlaybackConfig.Reference));
+        var settings = PlaybackConfig.Read(config.WithFallback(PlaybackConfig.Reference));
+        return settings with { Origins = settings.Origins.Read(SettingSource.Hocon, settings.Values()) };
     }
 
     /// <summary>The embedded defaults overridden by <c>SIGNALWIRE_PROJECT_ID</c>, <c>SIGNALWIRE_API_TOKEN</c>, <c>SIGNALWIRE_SPACE</c>, <c>SIGNALWIRE_SIGNING_KEY</c>, <c>PLAYBACK_BASE_URL</c> and <c>PLAYBACK_STATUS_URL</c>.</summary>
@@ -107,7 +111,7 @@ public sealed record PlaybackSettings
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
         var baseUrl = Env("PLAYBACK_BASE_URL");
         var statusUrl = Env("PLAYBACK_STATUS_URL");
-        return this with
+        var read = this with
         {
             ProjectId = Env("SIGNALWIRE_PROJECT_ID") ?? ProjectId,
             ApiToken = Env("SIGNALWIRE_API_TOKEN") ?? ApiToken,
@@ -116,6 +120,8 @@ public sealed record PlaybackSettings
             BaseUrl = baseUrl is null ? BaseUrl : PlaybackConfig.ParseUrl(baseUrl, "PLAYBACK_BASE_URL"),
             DefaultStatusUrl = statusUrl is null ? DefaultStatusUrl : PlaybackConfig.ParseHttpUrl(statusUrl, "PLAYBACK_STATUS_URL"),
         };
+        var fromEnvironment = read.Values().Where(v => SettingOrigins.KeyOf(SettingSource.Environment, v.Setting) is { } name && Env(name) is not null);
+        return read with { Origins = Origins.Read(SettingSource.Environment, fromEnvironment) };
     }
 
     /// <summary>Checks that the settings can reach the API: credentials, space or base URL, URLs, timeouts and signature policy.</summary>
@@ -139,19 +145,31 @@ public sealed record PlaybackSettings
         $"SigningKey = {Mask(SigningKey)}, DefaultStatusUrl = {DefaultStatusUrl}, AllowUntrackedPlays = {AllowUntrackedPlays}, SignaturePolicy = {EffectiveSignaturePolicy}, " +
         $"RequestTimeout = {RequestTimeout}, AskTimeout = {AskTimeout}, IdleTimeout = {IdleTimeout}, MaxConnections = {MaxConnections}, StatusTimeout = {StatusTimeout}, SettleRetryDelay = {SettleRetryDelay}, Resilience = {Resilience} }}";
 
+    /// <summary>Every setting's name and current value (nested settings as one value), for <see cref="Origins"/>.</summary>
+    internal IEnumerable<(string Setting, object? Value)> Values() =>
+    [
+        (nameof(ProjectId), ProjectId), (nameof(ApiToken), ApiToken), (nameof(Space), Space), (nameof(BaseUrl), BaseUrl),
+        (nameof(SigningKey), SigningKey), (nameof(DefaultStatusUrl), DefaultStatusUrl), (nameof(AllowUntrackedPlays), AllowUntrackedPlays),
+        (nameof(SignaturePolicy), SignaturePolicy), (nameof(RequestTimeout), RequestTimeout), (nameof(AskTimeout), AskTimeout),
+        (nameof(IdleTimeout), IdleTimeout), (nameof(MaxConnections), MaxConnections), (nameof(StatusTimeout), StatusTimeout),
+        (nameof(SettleRetryDelay), SettleRetryDelay), (nameof(Resilience), Resilience),
+    ];
+
     internal void Validate(bool requireCredentials)
     {
+        // Every problem names the key the value came from (Playback:ProjectId, SIGNALWIRE_PROJECT_ID, playback.project-id, or
+        // the property when it was set in code); a missing value names the keys of the sources these settings were read from.
         var problems = new List<string>();
         if (requireCredentials)
         {
             if (string.IsNullOrWhiteSpace(ProjectId))
             {
-                problems.Add("ProjectId is missing (playback.project-id or SIGNALWIRE_PROJECT_ID)");
+                problems.Add($"{Origins.Missing(nameof(ProjectId))} is missing: the SignalWire project id");
             }
 
             if (string.IsNullOrWhiteSpace(ApiToken))
             {
-                problems.Add("ApiToken is missing (playback.api-token or SIGNALWIRE_API_TOKEN)");
+                problems.Add($"{Origins.Missing(nameof(ApiToken))} is missing: the SignalWire API token");
             }
 
             ResolveBaseUrl(problems);
@@ -159,43 +177,46 @@ public sealed record PlaybackSettings
 
         if (DefaultStatusUrl is not null && (!DefaultStatusUrl.IsAbsoluteUri || (DefaultStatusUrl.Scheme != Uri.UriSchemeHttp && DefaultStatusUrl.Scheme != Uri.UriSchemeHttps)))
         {
-            problems.Add("DefaultStatusUrl must be an absolute http or https URL (playback.default-status-url or PLAYBACK_STATUS_URL)");
+            problems.Add($"{Key(nameof(DefaultStatusUrl), DefaultStatusUrl)} must be an absolute http or https URL");
         }
 
-        CheckPositive(RequestTimeout, nameof(RequestTimeout), problems);
-        CheckPositive(AskTimeout, nameof(AskTimeout), problems);
-        CheckPositive(IdleTimeout, nameof(IdleTimeout), problems);
+        CheckPositive(RequestTimeout, Key(nameof(RequestTimeout), RequestTimeout), problems);
+        CheckPositive(AskTimeout, Key(nameof(AskTimeout), AskTimeout), problems);
+        CheckPositive(IdleTimeout, Key(nameof(IdleTimeout), IdleTimeout), problems);
         if (MaxConnections is < 1 or > 65535)
         {
-            problems.Add("MaxConnections must be 1 to 65535");
+            problems.Add($"{Key(nameof(MaxConnections), MaxConnections)} must be 1 to 65535");
         }
 
         if (SettleRetryDelay <= TimeSpan.Zero)
         {
-            problems.Add("SettleRetryDelay must be positive");
+            problems.Add($"{Key(nameof(SettleRetryDelay), SettleRetryDelay)} must be positive");
         }
 
         if (StatusTimeout < TimeSpan.Zero)
         {
-            problems.Add("StatusTimeout must be zero (off) or positive");
+            problems.Add($"{Key(nameof(StatusTimeout), StatusTimeout)} must be zero (off) or positive");
         }
 
         if (Resilience is null)
         {
-            problems.Add("Resilience must be set");
+            problems.Add($"{Origins.Missing(nameof(Resilience))} must be set");
         }
         else
         {
-            Resilience.Validate(problems);
+            var resilience = new List<string>();
+            Resilience.Validate(resilience);
+            problems.AddRange(resilience.Select(problem => Origins.Rename(problem, Resilience)));
         }
+
         if (SignaturePolicy is WebhookSignaturePolicy.Required or WebhookSignaturePolicy.WhenPresent && string.IsNullOrEmpty(SigningKey))
         {
-            problems.Add($"SigningKey is missing but SignaturePolicy is {SignaturePolicy} (playback.signing-key or SIGNALWIRE_SIGNING_KEY)");
+            problems.Add($"{Origins.Missing(nameof(SigningKey))} is missing but {Key(nameof(SignaturePolicy), SignaturePolicy)} is {SignaturePolicy}");
         }
 
         if (SignaturePolicy is { } p && !Enum.IsDefined(p))
         {
-            problems.Add("SignaturePolicy must be Required, WhenPresent or Off");
+            problems.Add($"{Key(nameof(SignaturePolicy), SignaturePolicy)} must be Required, WhenPresent or Off");
         }
 
         if (problems.Count > 0)
@@ -210,13 +231,13 @@ public sealed record PlaybackSettings
         {
             if (!BaseUrl.IsAbsoluteUri || (BaseUrl.Scheme != Uri.UriSchemeHttps && BaseUrl.Scheme != Uri.UriSchemeHttp))
             {
-                problems.Add("BaseUrl must be an absolute http or https URL");
+                problems.Add($"{Key(nameof(BaseUrl), BaseUrl)} must be an absolute http or https URL");
                 return null;
             }
 
             if (BaseUrl.Scheme == Uri.UriSchemeHttp && !IsLoopback(BaseUrl))
             {
-                problems.Add("BaseUrl may use http:// only for loopback hosts (localhost, 127.0.0.0/8, ::1); use https://");
+                problems.Add($"{Key(nameof(BaseUrl), BaseUrl)} may use http:// only for loopback hosts (localhost, 127.0.0.0/8, ::1); use https://");
                 return null;
             }
 
@@ -225,7 +246,7 @@ public sealed record PlaybackSettings
 
         if (string.IsNullOrWhiteSpace(Space))
         {
-            problems.Add("Space or BaseUrl is missing (playback.space or SIGNALWIRE_SPACE, playback.base-url or PLAYBACK_BASE_URL)");
+            problems.Add($"{Origins.Missing(nameof(Space))} is missing, or {Origins.Missing(nameof(BaseUrl))}: the SignalWire space (or the API's base URL)");
             return null;
         }
 
@@ -243,7 +264,7 @@ public sealed record PlaybackSettings
 
         if (Uri.CheckHostName(host) != UriHostNameType.Dns)
         {
-            problems.Add($"Space \"{Space}\" is not a space name or host name");
+            problems.Add($"{Key(nameof(Space), Space)} \"{Space}\" is not a space name or host name");
             return null;
         }
 
@@ -252,6 +273,8 @@ public sealed record PlaybackSettings
 
     private static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
+    private string Key(string setting, object? value) => Origins.Key(setting, value);
 
     private static void CheckPositive(TimeSpan value, string name, List<string> problems)
     {

@@ -74,6 +74,20 @@ public sealed class EnvironmentFallbackTests
     }
 
     [Fact]
+    public async Task A_missing_credential_names_the_option_and_its_variable_and_a_bad_value_from_the_environment_names_the_variable()
+    {
+        await WithEnvironmentAsync(new() { ["SIGNALWIRE_API_TOKEN"] = "env-token", ["SIGNALWIRE_SPACE"] = "not a space!" }, () =>
+        {
+            var e = Assert.Throws<PlaybackConfigurationException>(new PlaybackOptions().ToSettings().Validate);
+
+            Assert.Contains(e.Problems, p => p.StartsWith("Playback:ProjectId (or SIGNALWIRE_PROJECT_ID) is missing", StringComparison.Ordinal));
+            Assert.Contains(e.Problems, p => p.StartsWith("SIGNALWIRE_SPACE \"not a space!\" is not a space name", StringComparison.Ordinal));
+            Assert.Equal(2, e.Problems.Count);
+            return Task.CompletedTask;
+        });
+    }
+
+    [Fact]
     public async Task Values_set_in_code_win_over_the_environment()
     {
         await WithEnvironmentAsync(new()

@@ -1,24 +1,15 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Playback.Testing;
 
 namespace Playback.IntegrationTests;
 
 /// <summary>The CallControlService sample run as a process on the embedded emulator: it starts with the emulator's signing key and its endpoint checks signatures.</summary>
-public sealed class CallControlServiceTests
+public sealed class CallControlServiceTests(CallControlServiceFixture service) : IClassFixture<CallControlServiceFixture>
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task The_call_control_service_starts_refuses_unsigned_webhooks_and_applies_the_emulators_signed_ones()
     {
-        // The sample's public URL must be known before it starts (its status URLs point at it), so the port is picked first.
-        var baseUrl = $"http://127.0.0.1:{Loopback.FreePort()}";
-        await using var service = SampleProcess.Start("CallControlService", $"--Urls={baseUrl}", $"--Playback:PublicBaseUrl={baseUrl}");
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = Patience };
-        await WaitUntilHealthyAsync(service, http);
-        var callId = (await (await http.PostAsync("/calls", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("callId").GetString()!;
+        var http = service.Http;
+        var callId = await service.CreateCallAsync();
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsync($"/calls/{callId}/hold-music", null)).StatusCode);
 
         using var unsigned = new StringContent($"{{\"event_type\":\"calling.call.state\",\"params\":{{\"call_id\":\"{callId}\",\"call_state\":\"ended\"}}}}");
@@ -29,7 +20,7 @@ public sealed class CallControlServiceTests
         using var reader = new StreamReader(await events.Content.ReadAsStreamAsync());
         Assert.StartsWith(": connected", await reader.ReadLineAsync());
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/calls/{callId}")).StatusCode);
-        using var cts = new CancellationTokenSource(Patience);
+        using var cts = new CancellationTokenSource(CallControlServiceFixture.Patience);
         string? line;
         do
         {
@@ -38,31 +29,5 @@ public sealed class CallControlServiceTests
         while (line is not null && !(line.StartsWith("data:", StringComparison.Ordinal) && (line.Contains("\"Finished\"", StringComparison.Ordinal) || line.Contains("\"Failed\"", StringComparison.Ordinal))));
 
         Assert.NotNull(line);
-    }
-
-    private static async Task WaitUntilHealthyAsync(SampleProcess service, HttpClient http)
-    {
-        using var cts = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            if (service.HasExited)
-            {
-                Assert.Fail($"the service exited with {service.ExitCode}:\n{await service.OutputAsync()}");
-            }
-
-            try
-            {
-                if ((await http.GetAsync("/health", cts.Token)).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100, cts.Token);
-        }
     }
 }

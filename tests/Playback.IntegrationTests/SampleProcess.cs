@@ -23,7 +23,10 @@ internal sealed class SampleProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static SampleProcess Start(string name, params string[] arguments)
+    public static SampleProcess Start(string name, params string[] arguments) => Start(name, new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts the sample with <paramref name="environment"/> set (after the machine's SignalWire variables were removed).</summary>
+    public static SampleProcess Start(string name, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var dll = Path.Combine(RepositoryRoot(), "samples", name, "bin", BuildConfiguration(), "net10.0", name + ".dll");
         Assert.True(File.Exists(dll), $"{dll} was not built");
@@ -36,6 +39,11 @@ internal sealed class SampleProcess : IAsyncDisposable
         foreach (var variable in HiddenVariables)
         {
             start.Environment.Remove(variable);
+        }
+
+        foreach (var (variable, value) in environment)
+        {
+            start.Environment[variable] = value;
         }
 
         return new SampleProcess(Process.Start(start)!);

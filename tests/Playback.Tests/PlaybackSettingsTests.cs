@@ -311,6 +311,50 @@ public class PlaybackSettingsEnvironmentTests
     }
 
     [Fact]
+    public void Missing_credentials_from_the_environment_name_the_variables()
+    {
+        WithEnvironment(new Dictionary<string, string?>(), () =>
+        {
+            var e = Assert.Throws<PlaybackConfigurationException>(PlaybackSettings.FromEnvironment().Validate);
+
+            Assert.Contains(e.Problems, p => p.StartsWith("SIGNALWIRE_PROJECT_ID is missing", StringComparison.Ordinal));
+            Assert.Contains(e.Problems, p => p.StartsWith("SIGNALWIRE_API_TOKEN is missing", StringComparison.Ordinal));
+            Assert.Contains(e.Problems, p => p.StartsWith("SIGNALWIRE_SPACE is missing, or PLAYBACK_BASE_URL", StringComparison.Ordinal));
+            Assert.DoesNotContain("playback.", e.Message, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public void Bad_values_from_the_environment_name_their_variables()
+    {
+        WithEnvironment(
+            new Dictionary<string, string?> { ["SIGNALWIRE_PROJECT_ID"] = "p", ["SIGNALWIRE_API_TOKEN"] = "t", ["SIGNALWIRE_SPACE"] = "not a space!" },
+            () => Assert.Equal(
+                "SIGNALWIRE_SPACE \"not a space!\" is not a space name or host name",
+                Assert.Single(Assert.Throws<PlaybackConfigurationException>(PlaybackSettings.FromEnvironment().Validate).Problems)));
+        WithEnvironment(
+            new Dictionary<string, string?> { ["SIGNALWIRE_PROJECT_ID"] = "p", ["SIGNALWIRE_API_TOKEN"] = "t", ["PLAYBACK_BASE_URL"] = "http://calls.example.com" },
+            () => Assert.StartsWith(
+                "PLAYBACK_BASE_URL may use http:// only for loopback hosts",
+                Assert.Single(Assert.Throws<PlaybackConfigurationException>(PlaybackSettings.FromEnvironment().Validate).Problems)));
+    }
+
+    [Fact]
+    public void HOCON_with_the_environment_over_it_names_both_keys_for_a_missing_value_and_the_winning_one_for_a_bad_value()
+    {
+        WithEnvironment(new Dictionary<string, string?> { ["SIGNALWIRE_SPACE"] = "not a space!" }, () =>
+        {
+            var settings = PlaybackSettings.FromConfig(ConfigurationFactory.ParseString("playback { api-token = t, space = example }")).WithEnvironment();
+
+            var e = Assert.Throws<PlaybackConfigurationException>(settings.Validate);
+
+            Assert.Contains(e.Problems, p => p.StartsWith("SIGNALWIRE_PROJECT_ID (or playback.project-id) is missing", StringComparison.Ordinal));
+            Assert.Contains(e.Problems, p => p.StartsWith("SIGNALWIRE_SPACE \"not a space!\"", StringComparison.Ordinal));
+            Assert.Equal(2, e.Problems.Count);
+        });
+    }
+
+    [Fact]
     public void FromEnvironment_reads_the_signalwire_variables_and_the_base_url()
     {
         WithEnvironment(

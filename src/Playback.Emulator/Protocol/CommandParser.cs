@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Playback.Emulator;
 
 /// <summary>
-/// Validates request bodies exactly per protocol.md sections 2 and 3, with sealed schemas: every unknown key, missing
+/// Validates request bodies exactly per docs/protocol.md sections 2 and 3, with sealed schemas: every unknown key, missing
 /// field, wrong type or out-of-range value is one <see cref="ValidationError"/> naming the attribute.
 /// </summary>
 internal sealed partial class CommandParser(EmulatorOptions options)

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace Playback;
 
-/// <summary>The validation rules of protocol.md sections 2 and 3. Every failure is an <see cref="ArgumentException"/> whose ParamName is the wire field (with the item index for media).</summary>
+/// <summary>The validation rules of docs/protocol.md sections 2 and 3. Every failure is an <see cref="ArgumentException"/> whose ParamName is the wire field (with the item index for media).</summary>
 internal static partial class PlayValidation
 {
     public const double MinVolume = -40;

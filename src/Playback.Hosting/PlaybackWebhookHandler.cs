@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Playback.Hosting;
+
+/// <summary>
+/// The request handler behind <see cref="PlaybackWebhookEndpoint.MapPlaybackWebhooks"/>. It writes its answers itself
+/// (no <c>IResult</c>: executing one resolves a logger from the request's services) and holds what it needs from the
+/// container since mapping, so that a webhook arriving while the host shuts down gets 503, never 500.
+/// </summary>
+internal sealed class PlaybackWebhookHandler(IHostApplicationLifetime? lifetime, IOptions<PlaybackOptions> options, ILogger log)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        // The application is stopping: Playback is about to be disposed, so the webhook must go to another instance or come
+        // again later. 503 is the answer SignalWire retries.
+        if (lifetime?.ApplicationStopping.IsCancellationRequested == true)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
+        try
+        {
+            var playback = context.RequestServices.GetService<PlaybackManager>();
+            if (playback is not { IsRunning: true })
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+
+            await HandleAsync(context, playback).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException) when (!context.Response.HasStarted)
+        {
+            // Only the container, the manager and its ActorSystem are disposable on this path, and they are disposed only at
+            // shutdown: the host went down while this request was on its way (seen when ApplicationStopping was not signalled,
+            // e.g. a host disposed without StopAsync).
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context, PlaybackManager playback)
+    {
+        var limit = options.Value.MaxWebhookBodyBytes;
+        var body = context.Request.ContentLength > limit ? null : await PlaybackWebhookEndpoint.ReadLimitedAsync(context, limit).ConfigureAwait(false);
+        if (body is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return;
+        }
+
+        var url = PlaybackWebhookEndpoint.SignedUrl(context.Request, options.Value);
+        var headers = context.Request.Headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()));
+        var result = await playback.HandleWebhookAsync(url, headers, body, context.RequestAborted).ConfigureAwait(false);
+        if (result.Status == WebhookStatus.Rejected)
+        {
+            log.LogWarning("Webhook rejected ({Rejection}): {Reason}", result.Rejection, result.Reason);
+        }
+
+        switch (result)
+        {
+            case { Status: WebhookStatus.Rejected, Rejection: WebhookRejection.Signature }:
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                break;
+            case { Status: WebhookStatus.Rejected, Rejection: WebhookRejection.Unavailable }:
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                break;
+            case { Status: WebhookStatus.Rejected }:
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await context.Response.WriteAsJsonAsync(new { error = result.Reason }, Json, context.RequestAborted).ConfigureAwait(false);
+                break;
+            default:
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+                break;
+        }
+    }
+}
