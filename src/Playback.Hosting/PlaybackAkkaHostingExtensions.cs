@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using Akka.Actor;
+using System.Diagnostics.Metrics;
 using Akka.Hosting;
+using Akka.Hosting.Logging;
 
 namespace Playback.Hosting;
 
@@ -40,7 +42,8 @@ public static class PlaybackAkkaHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
         Remember(builder, settings);
-        return builder.WithLoggerBridge().WithActors((system, registry) => registry.Register<PlaybackCallRegistry>(Start(system, settings).CallRegistryActor));
+        return builder.WithLoggerBridge().WithActors((system, registry, resolver) =>
+            registry.Register<PlaybackCallRegistry>(Start(system, settings with { MeterFactory = settings.MeterFactory ?? resolver.GetService<IMeterFactory>() }).CallRegistryActor));
     }
 
     /// <summary>As <see cref="WithPlayback(AkkaConfigurationBuilder, PlaybackSettings)"/>, with options set in code over the environment fallback.</summary>
@@ -77,7 +80,9 @@ public static class PlaybackAkkaHostingExtensions
 
     internal static PlaybackManager Start(ActorSystem system, PlaybackSettings settings)
     {
-        var manager = PlaybackManager.Create(system, settings);
+        // Playback's own events go to the host's ILoggerFactory (the one Akka.Hosting's logger bridge writes Akka's to).
+        var loggers = system.Settings.Setup.Get<LoggerFactorySetup>();
+        var manager = PlaybackManager.Create(system, settings, loggers.HasValue ? loggers.Value.LoggerFactory : null);
         Managers.AddOrUpdate(system, manager);
         return manager;
     }

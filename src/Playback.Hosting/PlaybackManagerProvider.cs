@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Hosting;
@@ -57,7 +58,7 @@ internal sealed class PlaybackManagerProvider(IServiceProvider services, IOption
 
     private PlaybackManager Create()
     {
-        var settings = options.Value.ToSettings(route.Path);
+        var settings = options.Value.ToSettings(route.Path) with { MeterFactory = services.GetService<IMeterFactory>() };
         var log = loggerFactory.CreateLogger("Playback");
         if (UsesHostActorSystem)
         {
@@ -77,6 +78,6 @@ internal sealed class PlaybackManagerProvider(IServiceProvider services, IOption
             .And(new LoggerFactorySetup(loggerFactory));
         var owned = ActorSystem.Create("playback", setup);
         log.LogInformation("Playback starts on its own ActorSystem: {Settings}", settings.ToString());
-        return PlaybackManager.CreateOwning(owned, settings);
+        return PlaybackManager.CreateOwning(owned, settings, loggerFactory);
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using IScheduler = System.Reactive.Concurrency.IScheduler;
 using Akka.Actor;
 using Akka.Event;
+using Microsoft.Extensions.Logging;
 
 namespace Playback;
 
@@ -18,6 +19,23 @@ public sealed partial class PlaybackManager
         settings.Validate();
         var system = ActorSystem.Create("playback", PlaybackConfig.Reference);
         return new PlaybackManager(system, ownsSystem: true, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null);
+    }
+
+    /// <summary>
+    /// Creates a manager with its own ActorSystem and the HTTP Calling API client, logging to <paramref name="loggerFactory"/>:
+    /// Playback's events (category <c>Playback</c>, stable event ids) and Akka's own log events alike. For use without a host.
+    /// </summary>
+    /// <param name="settings">Settings with credentials and a space or base URL.</param>
+    /// <param name="loggerFactory">Where the logs go.</param>
+    /// <returns>The manager; dispose it to stop its ActorSystem.</returns>
+    /// <exception cref="PlaybackConfigurationException">The settings are incomplete or wrong (one message lists everything).</exception>
+    public static PlaybackManager Create(PlaybackSettings settings, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        settings.Validate();
+        var system = ActorSystem.Create("playback", LoggerFactoryAkkaSetup.For(loggerFactory));
+        return new PlaybackManager(system, ownsSystem: true, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null, loggerFactory: loggerFactory);
     }
 
     /// <summary>Creates a manager inside an existing ActorSystem with the HTTP Calling API client.</summary>
@@ -43,10 +61,19 @@ public sealed partial class PlaybackManager
         Create(system, settings, api, deliveryScheduler: null);
 
     /// <summary>Creates a manager that owns (and terminates on dispose) an ActorSystem made by the caller, e.g. with a logging setup.</summary>
-    internal static PlaybackManager CreateOwning(ActorSystem system, PlaybackSettings settings)
+    internal static PlaybackManager CreateOwning(ActorSystem system, PlaybackSettings settings, ILoggerFactory? loggerFactory = null)
     {
         settings.Validate();
-        return new PlaybackManager(system, ownsSystem: true, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null);
+        return new PlaybackManager(system, ownsSystem: true, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null, loggerFactory: loggerFactory);
+    }
+
+    /// <summary>Creates a manager inside an existing ActorSystem (the host's) whose logs go to the host's <paramref name="loggerFactory"/>.</summary>
+    internal static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ILoggerFactory? loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        return new PlaybackManager(system, ownsSystem: false, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null, loggerFactory: loggerFactory);
     }
 
     /// <summary>The HTTP client behind the resilience pipeline.</summary>
@@ -57,12 +84,12 @@ public sealed partial class PlaybackManager
     /// Creates a manager whose commands and webhooks go to the actor <paramref name="startRouter"/> returns (Playback.Cluster's
     /// gateway to the shard region) instead of a local call registry.
     /// </summary>
-    internal static PlaybackManager CreateRouted(ActorSystem system, PlaybackSettings settings, ICallingApi? api, Func<ActorSystem, PlaybackActorSettings, IActorRef> startRouter)
+    internal static PlaybackManager CreateRouted(ActorSystem system, PlaybackSettings settings, ICallingApi? api, Func<ActorSystem, PlaybackActorSettings, IActorRef> startRouter, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate(requireCredentials: api is null);
-        return new PlaybackManager(system, ownsSystem: false, settings, api ?? HttpApi(settings), ownsApi: api is null, deliveryScheduler: null, startRouter);
+        return new PlaybackManager(system, ownsSystem: false, settings, api ?? HttpApi(settings), ownsApi: api is null, deliveryScheduler: null, startRouter, loggerFactory);
     }
 
     internal static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ICallingApi api, IScheduler? deliveryScheduler)

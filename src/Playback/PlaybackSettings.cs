@@ -80,6 +80,9 @@ public sealed record PlaybackSettings
     /// <summary>Retries, deadline, circuit breaker and rate limit of the Calling API client (<c>playback.resilience</c>).</summary>
     public ResilienceSettings Resilience { get; init; } = new();
 
+    /// <summary>Creates the manager's <c>Playback</c> meter (e.g. the host's, from DI); null: the manager creates its own and disposes it with itself. Not read from configuration.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
     /// <summary>The policy in force, after applying the default rule.</summary>
     public WebhookSignaturePolicy EffectiveSignaturePolicy =>
         SignaturePolicy ?? (string.IsNullOrEmpty(SigningKey) ? WebhookSignaturePolicy.Off : WebhookSignaturePolicy.Required);

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Text.Json.Serialization;
 
 namespace Playback;
 
@@ -15,36 +17,54 @@ internal interface IPlaybackCommand : IWithCallId
     string ControlId { get; }
 
     string Name { get; }
+
+    /// <summary>The command's activity (or the caller's), current on the actor while it starts the command's request; never serialized.</summary>
+    Activity? Trace { get; }
 }
 
 /// <summary>Start a playback.</summary>
 internal sealed record StartPlay(string CallId, string ControlId, ImmutableArray<MediaItem> Media, PlayOptions Options) : IPlaybackCommand
 {
     public string Name => CallingApi.Commands.Play;
+
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
 }
 
 /// <summary>Pause a playback.</summary>
 internal sealed record PausePlay(string CallId, string ControlId) : IPlaybackCommand
 {
     public string Name => CallingApi.Commands.Pause;
+
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
 }
 
 /// <summary>Resume a playback.</summary>
 internal sealed record ResumePlay(string CallId, string ControlId) : IPlaybackCommand
 {
     public string Name => CallingApi.Commands.Resume;
+
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
 }
 
 /// <summary>Stop a playback.</summary>
 internal sealed record StopPlay(string CallId, string ControlId) : IPlaybackCommand
 {
     public string Name => CallingApi.Commands.Stop;
+
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
 }
 
 /// <summary>Set a playback's volume.</summary>
 internal sealed record ChangeVolume(string CallId, string ControlId, double Volume) : IPlaybackCommand
 {
     public string Name => CallingApi.Commands.Volume;
+
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
 }
 
 /// <summary>The one reply to a command.</summary>
@@ -57,7 +77,12 @@ internal sealed record CommandSucceeded(PlaybackSnapshot Playback) : CommandRepl
 internal sealed record CommandFailed(PlaybackException Error) : CommandReply;
 
 /// <summary>A <c>calling.call.play</c> webhook.</summary>
-internal sealed record PlayStatusReceived(string CallId, string ControlId, string State, DateTimeOffset? Timestamp) : IWithCallId;
+internal sealed record PlayStatusReceived(string CallId, string ControlId, string State, DateTimeOffset? Timestamp) : IWithCallId
+{
+    /// <summary>The webhook's activity, which the call's actor links to the play's; never serialized.</summary>
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
+}
 
 /// <summary>A <c>calling.call.state</c> webhook.</summary>
 internal sealed record CallStateReceived(string CallId, string CallState, DateTimeOffset? Timestamp) : IWithCallId;

@@ -177,6 +177,7 @@ internal sealed partial class PlaybackActor
 
     private void Publish(PlaybackEvent e)
     {
+        Published(e);
         if (_cluster is null)
         {
             _settings.Hub.Publish(e);

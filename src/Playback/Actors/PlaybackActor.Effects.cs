@@ -75,7 +75,7 @@ internal sealed partial class PlaybackActor
                     break;
                 case EndCall end:
                     ended = true;
-                    Log.Info("Call {0} is gone ({1}); ending its playbacks.", _callId, end.Reason);
+                    CallGone(end.Reason);
                     break;
             }
         }
@@ -145,6 +145,7 @@ internal sealed partial class PlaybackActor
         Task task;
         try
         {
+            using var trace = EnterCommandTrace();
             task = request.Command switch
             {
                 ApiCommand.Play => api.PlayAsync(_callId, request.ControlId, request.Media, request.Options ?? PlayOptions.Default, token),

@@ -89,6 +89,7 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         ForgetEvidence();
+        TelemetryStopped();
         var reason = _state.GoneReason;
         if (_caller is not null)
         {
@@ -118,6 +119,7 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
         {
             case IPlaybackCommand command:
                 _caller = sender;
+                TraceCommand(command);
                 Apply(_state.Decide(command, Now), webhookSender: null);
                 break;
             case SettleAgain settle:
@@ -221,13 +223,14 @@ internal sealed partial class PlaybackActor : UntypedActor, IWithTimers
         {
             case PlayStatusReceived status:
                 RecordEvidence(status);
+                TraceWebhook(status);
                 Apply(_state.PlayStatus(status, Now), sender);
                 return true;
             case CallStateReceived state:
                 Apply(_state.CallState(state, Now), sender);
                 return true;
             case StatusTimedOut timedOut:
-                Log.Warning("Playback {0} on call {1} had no status for {2}; marking it failed.", timedOut.ControlId, _callId, _settings.StatusTimeout);
+                WatchdogFired(timedOut.ControlId);
                 Apply(_state.StatusTimedOut(timedOut.ControlId, Now), webhookSender: null);
                 return true;
             default:
