@@ -26,6 +26,7 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
     private readonly ITimer? _replenish;
     private readonly int _tokensPerStep;
     private readonly TimeSpan _deadline;
+    private readonly TimeProvider _time;
     private long _retries;
     private long _breakerOpened;
 
@@ -50,6 +51,7 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
         }
 
         _inner = inner;
+        _time = time;
         _deadline = settings.CommandDeadline;
         var transient = new PredicateBuilder()
             .Handle<CallingApiException>(e => e.IsTransient)
@@ -171,9 +173,9 @@ public sealed class ResilientCallingApi : ICallingApi, IDisposable
     /// <summary>Takes one token, waiting in the limiter's queue when none is left. The token stays spent after the request: only <see cref="Replenish"/> gives it back.</summary>
     private async ValueTask<RateLimitLease> TakeTokenAsync(CancellationToken cancellationToken)
     {
-        var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+        var waitStarted = _time.GetTimestamp();
         var lease = await _tokens!.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-        Telemetry?.RateLimitWaited(System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted));
+        Telemetry?.RateLimitWaited(_time.GetElapsedTime(waitStarted));
         if (!lease.IsAcquired)
         {
             return lease;
