@@ -19,6 +19,9 @@ internal sealed class PlaybackMetrics : IDisposable
     public const string WebhookResultTag = "playback.webhook.result";
     public const string WebhookEventTag = "playback.webhook.event";
 
+    /// <summary>Bucket boundaries (seconds) advised for the duration histograms: the OpenTelemetry HTTP semantic conventions', up to a minute.</summary>
+    private static readonly InstrumentAdvice<double> Seconds = new() { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60] };
+
     private readonly bool _ownsMeter;
     private readonly Counter<long> _commands;
     private readonly Histogram<double> _commandDuration;
@@ -38,11 +41,11 @@ internal sealed class PlaybackMetrics : IDisposable
         Meter = factory?.Create(options) ?? new Meter(options);
         _ownsMeter = factory is null;
         _commands = Meter.CreateCounter<long>("playback.commands", "{command}", "Commands by command and outcome.");
-        _commandDuration = Meter.CreateHistogram<double>("playback.command.duration", "s", "From the caller's call to the command's outcome.");
+        _commandDuration = Meter.CreateHistogram<double>("playback.command.duration", "s", "From the caller's call to the command's outcome.", tags: null, advice: Seconds);
         _apiRequests = Meter.CreateCounter<long>("playback.api.requests", "{request}", "HTTP attempts to the Calling API, by command and status code (or error type).");
-        _apiDuration = Meter.CreateHistogram<double>("playback.api.request.duration", "s", "Duration of one HTTP attempt to the Calling API.");
+        _apiDuration = Meter.CreateHistogram<double>("playback.api.request.duration", "s", "Duration of one HTTP attempt to the Calling API.", tags: null, advice: Seconds);
         _retries = Meter.CreateCounter<long>("playback.api.retries", "{retry}", "Attempts that retried an earlier failed attempt of the same command.");
-        _rateLimited = Meter.CreateHistogram<double>("playback.api.rate_limited", "s", "Time a request waited for a permit of the client-side rate limiter.");
+        _rateLimited = Meter.CreateHistogram<double>("playback.api.rate_limited", "s", "Time a request waited for a permit of the client-side rate limiter.", tags: null, advice: Seconds);
         _breaker = Meter.CreateCounter<long>("playback.breaker.transitions", "{transition}", "Circuit breaker transitions, by the state entered.");
         _webhooks = Meter.CreateCounter<long>("playback.webhooks", "{webhook}", "Status webhooks handled, by result and event type.");
         _playbacks = Meter.CreateUpDownCounter<long>("playback.playbacks.active", "{playback}", "Playbacks that have not ended (queued, starting, playing or paused).");
