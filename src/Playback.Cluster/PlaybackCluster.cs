@@ -131,7 +131,7 @@ public static class PlaybackCluster
             var gateway = sys.ActorOf(CallGateway.Props(Region, settings.AskTimeout + TimeSpan.FromSeconds(5)), "playback-gateway-" + id);
             sys.ActorOf(ClusterEventBridge.Props(actorSettings.Hub, topic, subscribed, gateway), "playback-events-" + id);
             return gateway;
-        });
+        }, system.Settings.Setup.Get<Akka.Hosting.Logging.LoggerFactorySetup>() is { HasValue: true } loggers ? loggers.Value.LoggerFactory : null);
 
         var props = entitySettings!;
         return new Prepared(manager, cluster, hostsCalls, entityId => PlaybackActor.Props(entityId, props), subscribed.Task);

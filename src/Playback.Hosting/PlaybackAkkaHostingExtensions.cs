@@ -43,7 +43,7 @@ public static class PlaybackAkkaHostingExtensions
         ArgumentNullException.ThrowIfNull(settings);
         Remember(builder, settings);
         return builder.WithLoggerBridge().WithActors((system, registry, resolver) =>
-            registry.Register<PlaybackCallRegistry>(Start(system, settings with { MeterFactory = settings.MeterFactory ?? resolver.GetService<IMeterFactory>() }).CallRegistryActor));
+            registry.Register<PlaybackCallRegistry>(Start(system, settings, resolver.GetService<IMeterFactory>()).CallRegistryActor));
     }
 
     /// <summary>As <see cref="WithPlayback(AkkaConfigurationBuilder, PlaybackSettings)"/>, with options set in code over the environment fallback.</summary>
@@ -78,11 +78,11 @@ public static class PlaybackAkkaHostingExtensions
             });
     }
 
-    internal static PlaybackManager Start(ActorSystem system, PlaybackSettings settings)
+    internal static PlaybackManager Start(ActorSystem system, PlaybackSettings settings, IMeterFactory? meterFactory = null)
     {
         // Playback's own events go to the host's ILoggerFactory (the one Akka.Hosting's logger bridge writes Akka's to).
         var loggers = system.Settings.Setup.Get<LoggerFactorySetup>();
-        var manager = PlaybackManager.Create(system, settings, loggers.HasValue ? loggers.Value.LoggerFactory : null);
+        var manager = PlaybackManager.Create(system, settings, loggers.HasValue ? loggers.Value.LoggerFactory : null, meterFactory);
         Managers.AddOrUpdate(system, manager);
         return manager;
     }

@@ -58,7 +58,8 @@ internal sealed class PlaybackManagerProvider(IServiceProvider services, IOption
 
     private PlaybackManager Create()
     {
-        var settings = options.Value.ToSettings(route.Path) with { MeterFactory = services.GetService<IMeterFactory>() };
+        var settings = options.Value.ToSettings(route.Path);
+        var meters = services.GetService<IMeterFactory>();
         var log = loggerFactory.CreateLogger("Playback");
         if (UsesHostActorSystem)
         {
@@ -69,7 +70,7 @@ internal sealed class PlaybackManagerProvider(IServiceProvider services, IOption
             }
 
             log.LogInformation("Playback starts on the host's ActorSystem {System}: {Settings}", system.Name, settings.ToString());
-            return PlaybackAkkaHostingExtensions.Start(system, settings);
+            return PlaybackAkkaHostingExtensions.Start(system, settings, meters);
         }
 
         settings.Validate();
@@ -78,6 +79,6 @@ internal sealed class PlaybackManagerProvider(IServiceProvider services, IOption
             .And(new LoggerFactorySetup(loggerFactory));
         var owned = ActorSystem.Create("playback", setup);
         log.LogInformation("Playback starts on its own ActorSystem: {Settings}", settings.ToString());
-        return PlaybackManager.CreateOwning(owned, settings, loggerFactory);
+        return PlaybackManager.CreateOwning(owned, settings, loggerFactory, meters);
     }
 }

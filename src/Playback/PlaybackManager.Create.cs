@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using IScheduler = System.Reactive.Concurrency.IScheduler;
 using Akka.Actor;
 using Akka.Event;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Playback;
@@ -61,19 +62,19 @@ public sealed partial class PlaybackManager
         Create(system, settings, api, deliveryScheduler: null);
 
     /// <summary>Creates a manager that owns (and terminates on dispose) an ActorSystem made by the caller, e.g. with a logging setup.</summary>
-    internal static PlaybackManager CreateOwning(ActorSystem system, PlaybackSettings settings, ILoggerFactory? loggerFactory = null)
+    internal static PlaybackManager CreateOwning(ActorSystem system, PlaybackSettings settings, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         settings.Validate();
-        return new PlaybackManager(system, ownsSystem: true, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null, loggerFactory: loggerFactory);
+        return new PlaybackManager(system, ownsSystem: true, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null, loggerFactory: loggerFactory, meterFactory: meterFactory);
     }
 
-    /// <summary>Creates a manager inside an existing ActorSystem (the host's) whose logs go to the host's <paramref name="loggerFactory"/>.</summary>
-    internal static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ILoggerFactory? loggerFactory)
+    /// <summary>Creates a manager inside an existing ActorSystem (the host's) whose logs go to the host's <paramref name="loggerFactory"/> and whose meter comes from the host's <paramref name="meterFactory"/> unless the settings name one.</summary>
+    internal static PlaybackManager Create(ActorSystem system, PlaybackSettings settings, ILoggerFactory? loggerFactory, IMeterFactory? meterFactory)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        return new PlaybackManager(system, ownsSystem: false, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null, loggerFactory: loggerFactory);
+        return new PlaybackManager(system, ownsSystem: false, settings, HttpApi(settings), ownsApi: true, deliveryScheduler: null, loggerFactory: loggerFactory, meterFactory: meterFactory);
     }
 
     /// <summary>The HTTP client behind the resilience pipeline.</summary>

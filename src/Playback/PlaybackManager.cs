@@ -25,7 +25,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     private readonly ILoggingAdapter _log;
     private int _disposed;
 
-    private PlaybackManager(ActorSystem system, bool ownsSystem, PlaybackSettings settings, ICallingApi api, bool ownsApi, IScheduler? deliveryScheduler, Func<ActorSystem, PlaybackActorSettings, IActorRef>? startRouter = null, ILoggerFactory? loggerFactory = null)
+    private PlaybackManager(ActorSystem system, bool ownsSystem, PlaybackSettings settings, ICallingApi api, bool ownsApi, IScheduler? deliveryScheduler, Func<ActorSystem, PlaybackActorSettings, IActorRef>? startRouter = null, ILoggerFactory? loggerFactory = null, System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
     {
         // Before any call actor (or Ask) can touch the scheduler from a pool thread: see SchedulerWarmup.
         SchedulerWarmup.Run(system);
@@ -35,7 +35,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         _ownsApi = ownsApi;
         Settings = settings;
         _log = Logging.GetLogger(system, typeof(PlaybackManager));
-        Telemetry = PlaybackTelemetry.For(this, api, _counters, loggerFactory, _log);
+        Telemetry = PlaybackTelemetry.For(api, _counters, loggerFactory, settings.MeterFactory ?? meterFactory, _log);
         Hub = new PlaybackEventHub(deliveryScheduler, e => LogEvents.SubscriberFailed(Telemetry.Logger, e.GetType().Name, e.Message));
         system.Settings.InjectTopLevelFallback(PlaybackConfig.Reference);
         var actorSettings = new PlaybackActorSettings(api, Hub, _counters, settings.IdleTimeout, settings.StatusTimeout, _shutdown.Token)

@@ -20,10 +20,7 @@ public sealed class InstrumentationTests
         using var tracerProvider = Sdk.CreateTracerProviderBuilder().AddSource(Caller.Name).AddPlaybackInstrumentation().AddInMemoryExporter(spans).Build();
         await using var emulator = await TestSupport.StartEmulatorAsync();
         var logs = new CapturingLoggerProvider();
-        var builder = TestSupport.HostBuilder(logs);
-        builder.Services.AddPlayback(o => o.UseEmulator(emulator));
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await TestSupport.StartPlaybackHostAsync(emulator, logs);
         var manager = host.Services.GetRequiredService<PlaybackManager>();
         var callId = emulator.CreateCall();
 

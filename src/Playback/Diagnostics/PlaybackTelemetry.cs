@@ -23,12 +23,12 @@ internal sealed class PlaybackTelemetry : IDisposable
 
     /// <summary>
     /// The telemetry of a new manager: its logger from <paramref name="loggerFactory"/> (category <c>Playback</c>) or, without
-    /// one, the ActorSystem's log; its meter from <see cref="PlaybackSettings.MeterFactory"/>. The manager's API client
+    /// one, the ActorSystem's log; its meter from <paramref name="meterFactory"/> (<see cref="PlaybackSettings.MeterFactory"/>, else the host's). The manager's API client
     /// (<see cref="ResilientCallingApi"/>, and the <see cref="CallingApi"/> inside it) reports to it from now on.
     /// </summary>
-    public static PlaybackTelemetry For(PlaybackManager manager, ICallingApi api, PlaybackCounters counters, ILoggerFactory? loggerFactory, Akka.Event.ILoggingAdapter akkaLog)
+    public static PlaybackTelemetry For(ICallingApi api, PlaybackCounters counters, ILoggerFactory? loggerFactory, IMeterFactory? meterFactory, Akka.Event.ILoggingAdapter akkaLog)
     {
-        var telemetry = new PlaybackTelemetry(loggerFactory?.CreateLogger("Playback") ?? new AkkaAdapterLogger(akkaLog), manager.Settings.MeterFactory);
+        var telemetry = new PlaybackTelemetry(loggerFactory?.CreateLogger("Playback") ?? new AkkaAdapterLogger(akkaLog), meterFactory);
         counters.Metrics = telemetry.Metrics;
         if (api is ResilientCallingApi resilient)
         {
