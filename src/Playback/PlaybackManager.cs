@@ -127,7 +127,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         PlaybackSnapshot accepted;
         try
         {
-            accepted = await AskAsync(new StartPlay(callId, controlId, items, options) { Trace = Activity.Current }, cancellationToken).ConfigureAwait(false);
+            accepted = await AskAsync(new StartPlay(callId, controlId, items, options) { Trace = PlaybackActivities.Command ?? Activity.Current }, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -151,7 +151,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <exception cref="CallingApiException">The API refused the command.</exception>
     /// <exception cref="TimeoutException">No outcome within <see cref="PlaybackSettings.AskTimeout"/>.</exception>
     public Task<PlaybackSnapshot> PauseAsync(string callId, string controlId, CancellationToken cancellationToken = default) =>
-        ControlAsync("pause", callId, controlId, (c, i) => new PausePlay(c, i) { Trace = Activity.Current }, cancellationToken);
+        ControlAsync("pause", callId, controlId, (c, i) => new PausePlay(c, i) { Trace = PlaybackActivities.Command ?? Activity.Current }, cancellationToken);
 
     /// <summary>Resumes a paused playback; succeeds at once without a request when it is already playing.</summary>
     /// <param name="callId">The call.</param>
@@ -162,7 +162,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <exception cref="CallingApiException">The API refused the command.</exception>
     /// <exception cref="TimeoutException">No outcome within <see cref="PlaybackSettings.AskTimeout"/>.</exception>
     public Task<PlaybackSnapshot> ResumeAsync(string callId, string controlId, CancellationToken cancellationToken = default) =>
-        ControlAsync("resume", callId, controlId, (c, i) => new ResumePlay(c, i) { Trace = Activity.Current }, cancellationToken);
+        ControlAsync("resume", callId, controlId, (c, i) => new ResumePlay(c, i) { Trace = PlaybackActivities.Command ?? Activity.Current }, cancellationToken);
 
     /// <summary>Stops a playback (it ends as Stopped); a queued one is dropped without a request.</summary>
     /// <param name="callId">The call.</param>
@@ -173,7 +173,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <exception cref="CallingApiException">The API refused the command.</exception>
     /// <exception cref="TimeoutException">No outcome within <see cref="PlaybackSettings.AskTimeout"/>.</exception>
     public Task<PlaybackSnapshot> StopAsync(string callId, string controlId, CancellationToken cancellationToken = default) =>
-        ControlAsync("stop", callId, controlId, (c, i) => new StopPlay(c, i) { Trace = Activity.Current }, cancellationToken);
+        ControlAsync("stop", callId, controlId, (c, i) => new StopPlay(c, i) { Trace = PlaybackActivities.Command ?? Activity.Current }, cancellationToken);
 
     /// <summary>Sets a playback's volume (absolute, in dB); a queued playback starts at the new level.</summary>
     /// <param name="callId">The call.</param>
@@ -186,7 +186,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <exception cref="CallingApiException">The API refused the command.</exception>
     /// <exception cref="TimeoutException">No outcome within <see cref="PlaybackSettings.AskTimeout"/>.</exception>
     public Task<PlaybackSnapshot> SetVolumeAsync(string callId, string controlId, double db, CancellationToken cancellationToken = default) =>
-        ControlAsync("volume", callId, controlId, (c, i) => new ChangeVolume(c, i, db) { Trace = Activity.Current }, cancellationToken, () => PlayValidation.ValidateVolume(db, "volume"));
+        ControlAsync("volume", callId, controlId, (c, i) => new ChangeVolume(c, i, db) { Trace = PlaybackActivities.Command ?? Activity.Current }, cancellationToken, () => PlayValidation.ValidateVolume(db, "volume"));
 
     /// <summary>Stops the call actors (every waiting command gets a <see cref="PlaybackShutdownException"/>), completes the streams, and stops the ActorSystem when the manager created it.</summary>
     /// <returns>A task that completes when everything has stopped.</returns>

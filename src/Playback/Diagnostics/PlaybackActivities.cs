@@ -14,7 +14,20 @@ internal static class PlaybackActivities
     public const string ControlIdTag = "playback.control_id";
     public const string WebhookActivity = "playback.webhook";
 
-    /// <summary>Starts a command's activity as a child of <see cref="Activity.Current"/> (null when nobody listens).</summary>
+    /// <summary>Listened to exactly when HttpClient's own source is: activity listeners pick sources by name.</summary>
+    private static readonly ActivitySource HttpClientTracing = new("System.Net.Http");
+
+    /// <summary>The command activity a request started on an actor thread belongs to, when it is not <see cref="Activity.Current"/>.</summary>
+    private static readonly AsyncLocal<Activity?> Outgoing = new();
+
+    /// <summary>The activity of the command whose message the facade is creating on this thread (set around that synchronous section only).</summary>
+    [ThreadStatic]
+    public static Activity? Command;
+
+    /// <summary>
+    /// Starts a command's activity as a child of <see cref="Activity.Current"/> (null when nobody listens), leaving the
+    /// caller's execution context as it was: starting an activity makes it current, which is undone at once.
+    /// </summary>
     public static Activity? StartCommand(string command, string callId, string? controlId)
     {
         var source = PlaybackDiagnostics.Source;
@@ -23,7 +36,18 @@ internal static class PlaybackActivities
             return null;
         }
 
+        var context = ExecutionContext.Capture();
+        var previous = Activity.Current;
         var activity = source.StartActivity(ActivityName(command), ActivityKind.Internal);
+        if (context is not null)
+        {
+            ExecutionContext.Restore(context);
+        }
+        else
+        {
+            Activity.Current = previous;
+        }
+
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(CallIdTag, callId);
@@ -100,10 +124,23 @@ internal static class PlaybackActivities
     }
 
     /// <summary>
-    /// Makes <paramref name="parent"/> the current activity while the actor starts a request (restored on dispose), so that
-    /// the HTTP request's activity is its child and the <c>traceparent</c> header carries the caller's trace.
+    /// Makes <paramref name="parent"/> the parent of the requests the actor starts now (restored on dispose), so that the
+    /// <c>traceparent</c> header carries the caller's trace: when HttpClient's activities are traced, as the current
+    /// activity (HttpClient's request activity is then its child); otherwise only for <see cref="InjectTraceContext"/>,
+    /// which writes the header itself (HttpClient makes and propagates an activity of its own whenever one is current,
+    /// which costs more than the header is worth when nobody records it: see the README's Observability section).
     /// </summary>
-    public static CurrentScope Enter(Activity? parent) => new(parent);
+    public static CurrentScope Enter(Activity? parent) => new(parent, parent is not null && HttpClientTracing.HasListeners());
+
+    /// <summary>Flurl's BeforeCall: writes the W3C trace context of the command that started the request, unless HttpClient propagates a current activity itself.</summary>
+    public static void InjectTraceContext(Flurl.Http.FlurlCall call)
+    {
+        if (Activity.Current is null && Outgoing.Value is { } parent)
+        {
+            DistributedContextPropagator.Current.Inject(parent, call.HttpRequestMessage, static (carrier, name, value) =>
+                ((HttpRequestMessage)carrier!).Headers.TryAddWithoutValidation(name, value));
+        }
+    }
 
     private static string ActivityName(string command) => command switch
     {
@@ -115,27 +152,47 @@ internal static class PlaybackActivities
         _ => "playback." + command,
     };
 
-    /// <summary>Sets and restores <see cref="Activity.Current"/> around a synchronous section on an actor thread.</summary>
+    /// <summary>Sets and restores the parent of outgoing requests around a synchronous section on an actor thread.</summary>
     public readonly struct CurrentScope : IDisposable
     {
         private readonly Activity? _previous;
-        private readonly bool _set;
+        private readonly Activity? _parent;
+        private readonly bool _current;
 
-        public CurrentScope(Activity? parent)
+        public CurrentScope(Activity? parent, bool current)
         {
-            _previous = Activity.Current;
-            _set = parent is not null;
-            if (_set)
+            _parent = parent;
+            _current = current;
+            if (parent is null)
+            {
+                return;
+            }
+
+            _previous = current ? Activity.Current : Outgoing.Value;
+            if (current)
             {
                 Activity.Current = parent;
+            }
+            else
+            {
+                Outgoing.Value = parent;
             }
         }
 
         public void Dispose()
         {
-            if (_set)
+            if (_parent is null)
+            {
+                return;
+            }
+
+            if (_current)
             {
                 Activity.Current = _previous;
+            }
+            else
+            {
+                Outgoing.Value = _previous;
             }
         }
     }

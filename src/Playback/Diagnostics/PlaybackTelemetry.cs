@@ -47,19 +47,21 @@ internal sealed class PlaybackTelemetry : IDisposable
     public PlaybackMetrics Metrics { get; }
 
     /// <summary>
-    /// Runs a command from the caller's call to its outcome inside its activity (<c>playback.play</c>, …, a child of the
-    /// caller's <see cref="Activity.Current"/>, current while <paramref name="run"/> creates the command message), then
-    /// counts it, records its duration, tags and ends the activity, and logs a failure. What <paramref name="run"/> throws
+    /// Runs a command from the caller's call to its outcome with its activity (<c>playback.play</c>, …, a child of the
+    /// caller's <see cref="Activity.Current"/>; <see cref="PlaybackActivities.Command"/> while <paramref name="run"/> creates
+    /// the command message, which carries it to the actor), then counts it, records its duration, tags and ends the
+    /// activity, and logs a failure. The caller's execution context is left exactly as it was (the activity is never
+    /// current in it: that would make every later await of the caller's flow dearer). What <paramref name="run"/> throws
     /// synchronously (validation) is still thrown synchronously, as without telemetry.
     /// </summary>
     public Task<T> CommandAsync<T>(string command, string callId, string? controlId, Func<Task<T>> run)
     {
         var started = Stopwatch.GetTimestamp();
-        var previous = Activity.Current;
         var activity = PlaybackActivities.StartCommand(command, callId, controlId);
         Task<T> task;
         try
         {
+            PlaybackActivities.Command = activity;
             task = run();
         }
         catch (Exception e)
@@ -69,11 +71,7 @@ internal sealed class PlaybackTelemetry : IDisposable
         }
         finally
         {
-            if (activity is not null)
-            {
-                // The caller's flow gets its own activity back; the command's stays current in the flow that runs it.
-                Activity.Current = previous;
-            }
+            PlaybackActivities.Command = null;
         }
 
         return EndAsync(task, command, callId, controlId, started, activity);

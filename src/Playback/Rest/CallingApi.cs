@@ -57,7 +57,8 @@ public sealed class CallingApi : ICallingApi, IDisposable
         _client.Settings.HttpVersion = "2.0";
         _client.WithBasicAuth(settings.ProjectId!, settings.ApiToken!)
             .WithHeader("Accept", "application/json")
-            .WithHeader("User-Agent", UserAgent);
+            .WithHeader("User-Agent", UserAgent)
+            .BeforeCall(PlaybackActivities.InjectTraceContext);
     }
 
     /// <summary>

@@ -110,6 +110,19 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : TestKit("akka
         var requests = emulator.Journal.Requests;
         Assert.Equal(10, requests.Count);
         TelemetryAssert.RequestsMatchJournal(telemetry, emulator);
+
+        // Nobody traces HttpClient here: Playback writes the traceparent itself, every attempt's (retries too) naming its command's activity.
+        var commandSpans = telemetry.Activities
+            .Where(a => a.OperationName != "playback.webhook" && (string?)a.GetTagItem("playback.call_id") == callId)
+            .ToDictionary(a => a.SpanId.ToString(), a => a.TraceId.ToString());
+        Assert.Equal(5, commandSpans.Count);
+        Assert.Equal(10, emulator.Journal.Arrivals.Count);
+        Assert.All(emulator.Journal.Arrivals, a =>
+        {
+            var parts = a.Traceparent!.Split('-');
+            Assert.Equal(commandSpans[parts[2]], parts[1]);
+        });
+        Assert.Equal(5, emulator.Journal.Arrivals.Select(a => a.Traceparent).Distinct().Count());
         Assert.Equal(["play success", "pause success", "resume success", "volume success", "stop success"],
             telemetry.Of("playback.commands").Select(m => $"{m.Tag("playback.command")} {m.Tag("playback.outcome")}"));
 
