@@ -103,7 +103,6 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         Telemetry.CommandAsync("play", callId, options?.ControlId, () => PlayCoreAsync(callId, media, options, cancellationToken));
 
     /// <summary>The play itself, measured by <see cref="PlayAsync"/>.</summary>
-
     private async Task<PlaybackHandle> PlayCoreAsync(string callId, IEnumerable<MediaItem> media, PlayOptions? options, CancellationToken cancellationToken)
     {
         PlayValidation.ValidateCallId(callId);
