@@ -9,14 +9,29 @@
 // to the public URL SignalWire reaches this service at, and Playback:SigningKey (or SIGNALWIRE_SIGNING_KEY): without a
 // key the webhook endpoint refuses to start. Three instances as one cluster on this machine, sharing one
 // standalone emulator: samples/CallControlService/run-cluster.sh.
+//
+// Observability: Playback's metrics (and ASP.NET Core's) in the Prometheus format on GET /metrics; with --traces, every
+// Playback activity (one per command and per webhook) is written to the console.
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Hosting;
 using Playback;
 using Playback.Emulator;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Playback.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+var traces = args.Contains("--traces");
+var builder = WebApplication.CreateBuilder(args.Where(a => a != "--traces").ToArray());
+var telemetry = builder.Services.AddOpenTelemetry()
+    .WithMetrics(metrics => metrics.AddPlaybackInstrumentation().AddPrometheusExporter());
+if (traces)
+{
+    // ASP.NET Core's request activities (the parents of Playback's, which the default parent-based sampler follows) and
+    // HttpClient's (the requests to the Calling API, children of Playback's) come from the runtime's own sources.
+    telemetry.WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", "System.Net.Http").AddPlaybackInstrumentation().AddConsoleExporter());
+}
+
 var playbackSection = builder.Configuration.GetSection("Playback");
 var hasCredentials = !string.IsNullOrEmpty(playbackSection["ProjectId"] ?? Environment.GetEnvironmentVariable("SIGNALWIRE_PROJECT_ID"));
 var emulator = hasCredentials ? null : await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 5 });
@@ -73,6 +88,7 @@ app.Use(async (context, next) =>
 });
 app.MapPlaybackWebhooks("/signalwire/events");
 app.MapHealthChecks("/health");
+app.MapPrometheusScrapingEndpoint("/metrics");
 
 var holdMusic = new MediaItem[]
 {

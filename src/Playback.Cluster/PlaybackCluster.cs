@@ -132,7 +132,13 @@ public static class PlaybackCluster
             return gateway;
         }
 
-        var manager = PlaybackManager.Create(new ManagerSetup(system, OwnsSystem: false, settings) { Api = api, StartRouter = StartGateway });
+        var loggers = system.Settings.Setup.Get<Akka.Hosting.Logging.LoggerFactorySetup>();
+        var manager = PlaybackManager.Create(new ManagerSetup(system, OwnsSystem: false, settings)
+        {
+            Api = api,
+            StartRouter = StartGateway,
+            LoggerFactory = loggers.HasValue ? loggers.Value.LoggerFactory : null,
+        });
 
         var (props, entityHooks) = (entitySettings!, hooks!);
         return new Prepared(manager, cluster, hostsCalls, entityId => ClusterCallActor.Props(entityId, props, entityHooks), subscribed.Task);

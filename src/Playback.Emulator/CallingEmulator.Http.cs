@@ -90,7 +90,8 @@ public sealed partial class CallingEmulator
         using (doc)
         {
             var (callId, commandName, controlId) = Peek(doc.RootElement);
-            Journal.Add(new JournalArrival(Options.Clock.GetUtcNow(), callId, commandName, controlId));
+            var traceparent = context.Request.Headers["traceparent"].ToString();
+            Journal.Add(new JournalArrival(Options.Clock.GetUtcNow(), callId, commandName, controlId, traceparent.Length > 0 ? traceparent : null));
             var call = callId is null ? null : _engine.FindCall(callId);
             if (call is not null && Interlocked.Increment(ref call.InFlight) > 1)
             {

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using Akka.Actor;
+using System.Diagnostics.Metrics;
 using Akka.Hosting;
+using Akka.Hosting.Logging;
 
 namespace Playback.Hosting;
 
@@ -40,7 +42,8 @@ public static class PlaybackAkkaHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
         Remember(builder, settings);
-        return builder.WithLoggerBridge().WithActors((system, registry) => registry.Register<PlaybackCallRegistry>(Start(system, settings).CallRegistryActor));
+        return builder.WithLoggerBridge().WithActors((system, registry, resolver) =>
+            registry.Register<PlaybackCallRegistry>(Start(system, settings, resolver.GetService<IMeterFactory>()).CallRegistryActor));
     }
 
     /// <summary>As <see cref="WithPlayback(AkkaConfigurationBuilder, PlaybackSettings)"/>, with options set in code over the environment fallback.</summary>
@@ -75,9 +78,15 @@ public static class PlaybackAkkaHostingExtensions
             });
     }
 
-    internal static PlaybackManager Start(ActorSystem system, PlaybackSettings settings)
+    internal static PlaybackManager Start(ActorSystem system, PlaybackSettings settings, IMeterFactory? meterFactory = null)
     {
-        var manager = PlaybackManager.Create(system, settings);
+        // Playback's own events go to the host's ILoggerFactory (the one Akka.Hosting's logger bridge writes Akka's to).
+        var loggers = system.Settings.Setup.Get<LoggerFactorySetup>();
+        var manager = PlaybackManager.Create(new ManagerSetup(system, OwnsSystem: false, settings)
+        {
+            LoggerFactory = loggers.HasValue ? loggers.Value.LoggerFactory : null,
+            MeterFactory = meterFactory,
+        });
         Managers.AddOrUpdate(system, manager);
         return manager;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Hosting;
@@ -58,6 +59,7 @@ internal sealed class PlaybackManagerProvider(IServiceProvider services, IOption
     private PlaybackManager Create()
     {
         var settings = options.Value.ToSettings(route.Path);
+        var meters = services.GetService<IMeterFactory>();
         var log = loggerFactory.CreateLogger("Playback");
         if (UsesHostActorSystem)
         {
@@ -68,7 +70,7 @@ internal sealed class PlaybackManagerProvider(IServiceProvider services, IOption
             }
 
             log.LogInformation("Playback starts on the host's ActorSystem {System}: {Settings}", system.Name, settings.ToString());
-            return PlaybackAkkaHostingExtensions.Start(system, settings);
+            return PlaybackAkkaHostingExtensions.Start(system, settings, meters);
         }
 
         settings.Validate();
@@ -77,6 +79,6 @@ internal sealed class PlaybackManagerProvider(IServiceProvider services, IOption
             .And(new LoggerFactorySetup(loggerFactory));
         var owned = ActorSystem.Create("playback", setup);
         log.LogInformation("Playback starts on its own ActorSystem: {Settings}", settings.ToString());
-        return PlaybackManager.Create(new ManagerSetup(owned, OwnsSystem: true, settings));
+        return PlaybackManager.Create(new ManagerSetup(owned, OwnsSystem: true, settings) { LoggerFactory = loggerFactory, MeterFactory = meters });
     }
 }

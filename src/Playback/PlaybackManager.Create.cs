@@ -1,4 +1,6 @@
 using Akka.Actor;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
 using IScheduler = System.Reactive.Concurrency.IScheduler;
 
 namespace Playback;
@@ -17,6 +19,12 @@ internal sealed record ManagerSetup(ActorSystem System, bool OwnsSystem, Playbac
 
     /// <summary>Starts the actor that receives commands and webhooks (Playback.Cluster's gateway to the shard region); null: a local call registry.</summary>
     public Func<ActorSystem, PlaybackActorSettings, IActorRef>? StartRouter { get; init; }
+
+    /// <summary>Where Playback's logs go; null: Akka's log of <see cref="System"/>.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Creates the manager's meter when <see cref="PlaybackSettings.MeterFactory"/> does not (the host's); null: the manager creates its own.</summary>
+    public IMeterFactory? MeterFactory { get; init; }
 }
 
 /// <summary>The ways to create a manager: its own ActorSystem, an existing one, or a given API; all through one path.</summary>
@@ -35,6 +43,22 @@ public sealed partial class PlaybackManager
         return Create(new ManagerSetup(ActorSystem.Create("playback", PlaybackConfig.Reference), OwnsSystem: true, settings));
     }
 
+    /// <summary>
+    /// Creates a manager with its own ActorSystem and the HTTP Calling API client, logging to <paramref name="loggerFactory"/>:
+    /// Playback's events (category <c>Playback</c>, stable event ids) and Akka's own log events alike. For use without a host.
+    /// </summary>
+    /// <param name="settings">Settings with credentials and a space or base URL.</param>
+    /// <param name="loggerFactory">Where the logs go.</param>
+    /// <returns>The manager; dispose it to stop its ActorSystem.</returns>
+    /// <exception cref="PlaybackConfigurationException">The settings are incomplete or wrong (one message lists everything).</exception>
+    public static PlaybackManager Create(PlaybackSettings settings, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        settings.Validate();
+        return Create(new ManagerSetup(ActorSystem.Create("playback", LoggerFactoryAkkaSetup.For(loggerFactory)), OwnsSystem: true, settings) { LoggerFactory = loggerFactory });
+    }
+
     /// <summary>Creates a manager inside an existing ActorSystem with the HTTP Calling API client.</summary>
     /// <param name="system">The ActorSystem to run the call actors in; disposing the manager stops only its own actors.</param>
     /// <param name="settings">Settings with credentials and a space or base URL.</param>
@@ -47,7 +71,7 @@ public sealed partial class PlaybackManager
         return Create(new ManagerSetup(system, OwnsSystem: false, settings));
     }
 
-    /// <summary>Creates a manager inside an existing ActorSystem that sends commands through the given API (a substitute in tests, or a decorated client). The API is used as given: wrap it in <see cref="ResilientCallingApi"/> for retries, breaker and rate limit.</summary>
+    /// <summary>Creates a manager inside an existing ActorSystem that sends commands through the given API (a substitute in tests, or a decorated client). The API is used as given: no retries, breaker or rate limit are added around it.</summary>
     /// <param name="system">The ActorSystem to run the call actors in.</param>
     /// <param name="settings">Settings; credentials are not required.</param>
     /// <param name="api">The Calling API implementation.</param>

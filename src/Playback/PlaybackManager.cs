@@ -2,6 +2,8 @@ using System.Collections.Immutable;
 using IScheduler = System.Reactive.Concurrency.IScheduler;
 using Akka.Actor;
 using Akka.Event;
+using Microsoft.Extensions.Logging;
+using Activity = System.Diagnostics.Activity;
 
 namespace Playback;
 
@@ -34,13 +36,15 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         _ownsApi = ownsApi;
         Settings = settings;
         _log = Logging.GetLogger(system, typeof(PlaybackManager));
-        Hub = new PlaybackEventHub(setup.DeliveryScheduler, e => _log.Warning("A playback subscriber threw and was unsubscribed: {0}", e.GetType().Name + ": " + e.Message));
+        Telemetry = PlaybackTelemetry.For(api, _counters, setup.LoggerFactory, settings.MeterFactory ?? setup.MeterFactory, _log);
+        Hub = new PlaybackEventHub(setup.DeliveryScheduler, e => LogEvents.SubscriberFailed(Telemetry.Logger, e.GetType().Name, e.Message));
         system.Settings.InjectTopLevelFallback(PlaybackConfig.Reference);
         var actorSettings = new PlaybackActorSettings(api, Hub, _counters, settings.IdleTimeout, settings.StatusTimeout, _shutdown.Token)
         {
             // Webhooks that prove an attempt landed stop ResilientCallingApi from retrying it (a given API shares one board).
             Evidence = api is ResilientCallingApi resilient ? resilient.Evidence ??= new LandedEvidence() : null,
             SettleRetryDelay = settings.SettleRetryDelay,
+            Telemetry = Telemetry,
         };
         _registry = setup.StartRouter is null
             ? system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -64,6 +68,8 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     public bool IsRunning => Volatile.Read(ref _disposed) == 0 && !_shutdown.IsCancellationRequested && !_system.WhenTerminated.IsCompleted;
 
     internal PlaybackEventHub Hub { get; }
+
+    internal PlaybackTelemetry Telemetry { get; }
 
     /// <summary>The events of one call: first the current state of each of its playbacks that has not ended, then every change.</summary>
     /// <param name="callId">The call.</param>
@@ -94,7 +100,11 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <exception cref="CallingApiException">The API refused the play (the playback is Failed); <see cref="CallGoneException"/> when the call is gone.</exception>
     /// <exception cref="TimeoutException">No outcome within <see cref="PlaybackSettings.AskTimeout"/>.</exception>
     /// <exception cref="PlaybackShutdownException">Playback is shutting down.</exception>
-    public async Task<PlaybackHandle> PlayAsync(string callId, IEnumerable<MediaItem> media, PlayOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<PlaybackHandle> PlayAsync(string callId, IEnumerable<MediaItem> media, PlayOptions? options = null, CancellationToken cancellationToken = default) =>
+        Telemetry.CommandAsync("play", callId, options?.ControlId, () => PlayCoreAsync(callId, media, options, cancellationToken));
+
+    /// <summary>The play itself, measured by <see cref="PlayAsync"/>.</summary>
+    private async Task<PlaybackHandle> PlayCoreAsync(string callId, IEnumerable<MediaItem> media, PlayOptions? options, CancellationToken cancellationToken)
     {
         PlayValidation.ValidateCallId(callId);
         var items = media is null ? throw new ArgumentNullException(nameof(media), "media must not be null.") : media.ToImmutableArray();
@@ -117,7 +127,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         PlaybackSnapshot accepted;
         try
         {
-            accepted = await AskAsync(new StartPlay(callId, controlId, items, options), cancellationToken).ConfigureAwait(false);
+            accepted = await AskAsync(new StartPlay(callId, controlId, items, options) { Trace = PlaybackActivities.Command ?? Activity.Current }, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -141,7 +151,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <exception cref="CallingApiException">The API refused the command.</exception>
     /// <exception cref="TimeoutException">No outcome within <see cref="PlaybackSettings.AskTimeout"/>.</exception>
     public Task<PlaybackSnapshot> PauseAsync(string callId, string controlId, CancellationToken cancellationToken = default) =>
-        ControlAsync(callId, controlId, (c, i) => new PausePlay(c, i), cancellationToken);
+        ControlAsync("pause", callId, controlId, (c, i) => new PausePlay(c, i) { Trace = PlaybackActivities.Command ?? Activity.Current }, cancellationToken);
 
     /// <summary>Resumes a paused playback; succeeds at once without a request when it is already playing.</summary>
     /// <param name="callId">The call.</param>
@@ -152,7 +162,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <exception cref="CallingApiException">The API refused the command.</exception>
     /// <exception cref="TimeoutException">No outcome within <see cref="PlaybackSettings.AskTimeout"/>.</exception>
     public Task<PlaybackSnapshot> ResumeAsync(string callId, string controlId, CancellationToken cancellationToken = default) =>
-        ControlAsync(callId, controlId, (c, i) => new ResumePlay(c, i), cancellationToken);
+        ControlAsync("resume", callId, controlId, (c, i) => new ResumePlay(c, i) { Trace = PlaybackActivities.Command ?? Activity.Current }, cancellationToken);
 
     /// <summary>Stops a playback (it ends as Stopped); a queued one is dropped without a request.</summary>
     /// <param name="callId">The call.</param>
@@ -163,7 +173,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <exception cref="CallingApiException">The API refused the command.</exception>
     /// <exception cref="TimeoutException">No outcome within <see cref="PlaybackSettings.AskTimeout"/>.</exception>
     public Task<PlaybackSnapshot> StopAsync(string callId, string controlId, CancellationToken cancellationToken = default) =>
-        ControlAsync(callId, controlId, (c, i) => new StopPlay(c, i), cancellationToken);
+        ControlAsync("stop", callId, controlId, (c, i) => new StopPlay(c, i) { Trace = PlaybackActivities.Command ?? Activity.Current }, cancellationToken);
 
     /// <summary>Sets a playback's volume (absolute, in dB); a queued playback starts at the new level.</summary>
     /// <param name="callId">The call.</param>
@@ -175,11 +185,8 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <exception cref="PlaybackStateException">No playback with that control id that has not ended.</exception>
     /// <exception cref="CallingApiException">The API refused the command.</exception>
     /// <exception cref="TimeoutException">No outcome within <see cref="PlaybackSettings.AskTimeout"/>.</exception>
-    public Task<PlaybackSnapshot> SetVolumeAsync(string callId, string controlId, double db, CancellationToken cancellationToken = default)
-    {
-        PlayValidation.ValidateVolume(db, "volume");
-        return ControlAsync(callId, controlId, (c, i) => new ChangeVolume(c, i, db), cancellationToken);
-    }
+    public Task<PlaybackSnapshot> SetVolumeAsync(string callId, string controlId, double db, CancellationToken cancellationToken = default) =>
+        ControlAsync("volume", callId, controlId, (c, i) => new ChangeVolume(c, i, db) { Trace = PlaybackActivities.Command ?? Activity.Current }, cancellationToken, () => PlayValidation.ValidateVolume(db, "volume"));
 
     /// <summary>Stops the call actors (every waiting command gets a <see cref="PlaybackShutdownException"/>), completes the streams, and stops the ActorSystem when the manager created it.</summary>
     /// <returns>A task that completes when everything has stopped.</returns>
@@ -196,7 +203,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         }
         catch (Exception e) when (e is TaskCanceledException or AskTimeoutException)
         {
-            _log.Warning("Playback's call actors did not stop within 10 s.");
+            LogEvents.ActorsDidNotStop(Telemetry.Logger, TimeSpan.FromSeconds(10));
         }
 
         Shutdown();
@@ -209,15 +216,19 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         {
             disposable.Dispose();
         }
+
+        Telemetry.Dispose();
     }
 
-    private Task<PlaybackSnapshot> ControlAsync(string callId, string controlId, Func<string, string, IPlaybackCommand> create, CancellationToken cancellationToken)
-    {
-        PlayValidation.ValidateCallId(callId);
-        PlayValidation.ValidateControlId(controlId, "control_id");
-        ThrowIfDisposed();
-        return AskAsync(create(callId, controlId), cancellationToken);
-    }
+    private Task<PlaybackSnapshot> ControlAsync(string command, string callId, string controlId, Func<string, string, IPlaybackCommand> create, CancellationToken cancellationToken, Action? validateFirst = null) =>
+        Telemetry.CommandAsync(command, callId, controlId, () =>
+        {
+            validateFirst?.Invoke();
+            PlayValidation.ValidateCallId(callId);
+            PlayValidation.ValidateControlId(controlId, "control_id");
+            ThrowIfDisposed();
+            return AskAsync(create(callId, controlId), cancellationToken);
+        });
 
     private async Task<PlaybackSnapshot> AskAsync(IPlaybackCommand command, CancellationToken cancellationToken)
     {

@@ -83,6 +83,9 @@ public sealed record PlaybackSettings
     /// <summary>Where each value was read from, for errors that name the key the user set (metadata: not part of equality).</summary>
     internal SettingOrigins Origins { get; init; } = SettingOrigins.None;
 
+    /// <summary>Creates the manager's <c>Playback</c> meter (e.g. the host's, from DI); null: the manager creates its own and disposes it with itself. Not read from configuration.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
     /// <summary>The policy in force, after applying the default rule.</summary>
     public WebhookSignaturePolicy EffectiveSignaturePolicy =>
         SignaturePolicy ?? (string.IsNullOrEmpty(SigningKey) ? WebhookSignaturePolicy.Off : WebhookSignaturePolicy.Required);

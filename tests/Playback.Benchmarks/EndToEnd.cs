@@ -37,6 +37,7 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
         {
             await LatencyAsync(system, "bare Kestrel (200 at once)", bare.BaseUrl, null);
             await LatencyAsync(system, "emulator", emulator.BaseUrl, emulator);
+            await Observability.RunAsync(system, Settings(bare.BaseUrl), LatencySamples, report);
         }
 
         if (Run("throughput"))

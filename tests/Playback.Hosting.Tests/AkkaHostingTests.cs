@@ -81,10 +81,7 @@ public sealed class AkkaHostingTests
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
         var logs = new CapturingLoggerProvider();
-        var builder = TestSupport.HostBuilder(logs);
-        builder.Services.AddPlayback(o => o.UseEmulator(emulator));
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await TestSupport.StartPlaybackHostAsync(emulator, logs);
         var manager = host.Services.GetRequiredService<PlaybackManager>();
 
         using var throwing = manager.Events.Subscribe(_ => throw new InvalidOperationException("subscriber failure marker"));

@@ -94,7 +94,17 @@ public sealed class WebhookShutdownTests
         {
             var emulator = await TestSupport.StartEmulatorAsync();
             var app = await PlaybackWebApp.StartAsync(emulator);
-            return new Running(emulator, app, await app.Playback.PlayAsync(emulator.CreateCall(), [Media.Ringtone("us")]));
+            var handle = await app.Playback.PlayAsync(emulator.CreateCall(), [Media.Ringtone("us")]);
+
+            // The emulator's own "playing" webhook first, so that it cannot be counted as the test's webhook.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (app.Playback.Statistics.WebhooksAccepted == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.Equal(1, app.Playback.Statistics.WebhooksAccepted);
+            return new Running(emulator, app, handle);
         }
 
         public async ValueTask DisposeAsync()

@@ -12,6 +12,12 @@ public sealed class CallControlServiceTests(CallControlServiceFixture service) :
         var callId = await service.CreateCallAsync();
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsync($"/calls/{callId}/hold-music", null)).StatusCode);
 
+        // The play is counted on the Prometheus endpoint, tagged with the command and its outcome only.
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("playback_commands_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("playback_commands_total{", StringComparison.Ordinal) && l.Contains("playback_command=\"play\"", StringComparison.Ordinal) && l.Contains("playback_outcome=\"success\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(callId, metrics, StringComparison.Ordinal);
+
         using var unsigned = new StringContent($"{{\"event_type\":\"calling.call.state\",\"params\":{{\"call_id\":\"{callId}\",\"call_state\":\"ended\"}}}}");
         Assert.Equal(HttpStatusCode.Forbidden, (await http.PostAsync("/signalwire/events", unsigned)).StatusCode);
 

@@ -15,7 +15,8 @@ public sealed record JournalRequest(DateTimeOffset Time, string? CallId, string?
 /// <param name="CallId">The body's <c>id</c>, when there was one.</param>
 /// <param name="Command">The body's <c>command</c>, when there was one.</param>
 /// <param name="ControlId">The body's <c>params.control_id</c>, when there was one.</param>
-public sealed record JournalArrival(DateTimeOffset Time, string? CallId, string? Command, string? ControlId);
+/// <param name="Traceparent">The request's W3C <c>traceparent</c> header, when it had one.</param>
+public sealed record JournalArrival(DateTimeOffset Time, string? CallId, string? Command, string? ControlId, string? Traceparent = null);
 
 /// <summary>One webhook the emulator sent (or dropped).</summary>
 /// <param name="Time">When it was sent or dropped (emulator clock).</param>

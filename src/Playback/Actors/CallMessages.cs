@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Text.Json.Serialization;
 
 namespace Playback;
 
@@ -19,6 +21,9 @@ internal interface IPlaybackCommand : IWithCallId
 
     /// <summary>Its name on the wire, for errors.</summary>
     string Name { get; }
+
+    /// <summary>The command's activity (or the caller's), current on the actor while it starts the command's request; never serialized.</summary>
+    Activity? Trace { get; }
 }
 
 /// <summary>Start a playback.</summary>
@@ -27,6 +32,9 @@ internal sealed record StartPlay(string CallId, string ControlId, ImmutableArray
     public ApiCommand Kind => ApiCommand.Play;
 
     public string Name => CallingApi.Commands.Play;
+
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
 }
 
 /// <summary>Pause a playback.</summary>
@@ -35,6 +43,9 @@ internal sealed record PausePlay(string CallId, string ControlId) : IPlaybackCom
     public ApiCommand Kind => ApiCommand.Pause;
 
     public string Name => CallingApi.Commands.Pause;
+
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
 }
 
 /// <summary>Resume a playback.</summary>
@@ -43,6 +54,9 @@ internal sealed record ResumePlay(string CallId, string ControlId) : IPlaybackCo
     public ApiCommand Kind => ApiCommand.Resume;
 
     public string Name => CallingApi.Commands.Resume;
+
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
 }
 
 /// <summary>Stop a playback.</summary>
@@ -51,6 +65,9 @@ internal sealed record StopPlay(string CallId, string ControlId) : IPlaybackComm
     public ApiCommand Kind => ApiCommand.Stop;
 
     public string Name => CallingApi.Commands.Stop;
+
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
 }
 
 /// <summary>Set a playback's volume.</summary>
@@ -59,6 +76,9 @@ internal sealed record ChangeVolume(string CallId, string ControlId, double Volu
     public ApiCommand Kind => ApiCommand.Volume;
 
     public string Name => CallingApi.Commands.Volume;
+
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
 }
 
 /// <summary>The one reply to a command.</summary>
@@ -92,7 +112,12 @@ internal enum RefusalKind
 internal sealed record CommandRefused(ApiCommand Command, string ControlId, RefusalKind Kind, string Message, PlaybackState? State) : CommandReply;
 
 /// <summary>A <c>calling.call.play</c> webhook.</summary>
-internal sealed record PlayStatusReceived(string CallId, string ControlId, ReportedPlayState State, DateTimeOffset? Timestamp) : IWithCallId;
+internal sealed record PlayStatusReceived(string CallId, string ControlId, ReportedPlayState State, DateTimeOffset? Timestamp) : IWithCallId
+{
+    /// <summary>The webhook's activity, which the call's actor links to the play's; never serialized.</summary>
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
+}
 
 /// <summary>A <c>calling.call.state</c> webhook.</summary>
 internal sealed record CallStateReceived(string CallId, ReportedCallState CallState, DateTimeOffset? Timestamp) : IWithCallId;

@@ -42,6 +42,7 @@ internal partial class PlaybackActor
             switch (effect)
             {
                 case Publish publish:
+                    Published(publish.Event);
                     Publish(publish.Event);
                     break;
                 case ReplyToCaller reply:
@@ -64,7 +65,7 @@ internal partial class PlaybackActor
                     break;
                 case EndCall end:
                     ended = true;
-                    Log.Info("Call {0} is gone ({1}); ending its playbacks.", CallId, end.Reason);
+                    CallGone(end.Reason);
                     break;
             }
         }
@@ -126,6 +127,7 @@ internal partial class PlaybackActor
         Task task;
         try
         {
+            using var trace = EnterCommandTrace();
             task = request.Command switch
             {
                 ApiCommand.Play => api.PlayAsync(CallId, request.ControlId, request.Media, request.Options ?? PlayOptions.Default, token),

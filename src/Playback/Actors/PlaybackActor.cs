@@ -63,6 +63,7 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         ForgetEvidence();
+        TelemetryStopped();
         if (_caller is not null)
         {
             _caller.Tell(new CommandFailed(new PlaybackShutdownException($"The actor of call {CallId} stopped before the command's request completed.", CallId, State.InFlight?.Request.ControlId)));
@@ -116,6 +117,7 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers
         {
             case IPlaybackCommand command:
                 _caller = sender;
+                TraceCommand(command);
                 Apply(State.Decide(command, Now), webhookSender: null);
                 break;
             case SettleAgain settle:
@@ -204,13 +206,14 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers
         {
             case PlayStatusReceived status:
                 RecordEvidence(status);
+                TraceWebhook(status);
                 Apply(State.PlayStatus(status, Now), sender);
                 return true;
             case CallStateReceived state:
                 Apply(State.CallState(state, Now), sender);
                 return true;
             case StatusTimedOut timedOut:
-                Log.Warning("Playback {0} on call {1} had no status for {2}; marking it failed.", timedOut.ControlId, CallId, Settings.StatusTimeout);
+                WatchdogFired(timedOut.ControlId);
                 Apply(State.StatusTimedOut(timedOut.ControlId, Now), webhookSender: null);
                 return true;
             default:

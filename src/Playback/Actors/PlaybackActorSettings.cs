@@ -10,4 +10,7 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
 
     /// <summary>How long after a failed settling stop the stop of an unconfirmed play is tried again.</summary>
     public TimeSpan SettleRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The manager's metrics, logger and traces; null in tests that build actors alone.</summary>
+    public PlaybackTelemetry? Telemetry { get; init; }
 }

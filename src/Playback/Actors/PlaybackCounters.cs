@@ -14,9 +14,20 @@ internal sealed class PlaybackCounters
     private long _lastAnswerTicks;
     private string? _lastTransientFailure;
 
-    public void CallStarted() => Interlocked.Increment(ref _activeCalls);
+    /// <summary>The manager's metrics, which count the active calls too.</summary>
+    public PlaybackMetrics? Metrics { get; set; }
 
-    public void CallStopped() => Interlocked.Decrement(ref _activeCalls);
+    public void CallStarted()
+    {
+        Interlocked.Increment(ref _activeCalls);
+        Metrics?.Calls(1);
+    }
+
+    public void CallStopped()
+    {
+        Interlocked.Decrement(ref _activeCalls);
+        Metrics?.Calls(-1);
+    }
 
     public void RequestSent() => Interlocked.Increment(ref _requestsSent);
 

@@ -26,6 +26,7 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
     private readonly ITimer? _replenish;
     private readonly int _tokensPerStep;
     private readonly TimeSpan _deadline;
+    private readonly TimeProvider _time;
     private long _retries;
     private long _breakerOpened;
 
@@ -50,6 +51,7 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
         }
 
         _inner = inner;
+        _time = time;
         _deadline = settings.CommandDeadline;
         var transient = new PredicateBuilder()
             .Handle<CallingApiException>(e => e.IsTransient)
@@ -67,9 +69,10 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
                 Delay = settings.BaseDelay,
                 MaxDelay = settings.MaxDelay,
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is CallingApiException { RetryAfter: { } retryAfter } ? retryAfter : (TimeSpan?)null),
-                OnRetry = _ =>
+                OnRetry = args =>
                 {
                     Interlocked.Increment(ref _retries);
+                    Telemetry?.RetryScheduled(args.AttemptNumber + 2, args.RetryDelay, args.Outcome.Exception);
                     return default;
                 },
             });
@@ -82,11 +85,14 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
             MinimumThroughput = settings.BreakerMinimumThroughput,
             SamplingDuration = settings.BreakerSamplingDuration,
             BreakDuration = settings.BreakerDuration,
-            OnOpened = _ =>
+            OnOpened = args =>
             {
                 Interlocked.Increment(ref _breakerOpened);
+                Telemetry?.BreakerOpened(args.BreakDuration, args.Outcome.Exception);
                 return default;
             },
+            OnClosed = _ => Telemetry?.BreakerClosed() ?? default,
+            OnHalfOpened = _ => Telemetry?.BreakerHalfOpened() ?? default,
         });
         if (settings.RateLimit > 0)
         {
@@ -158,10 +164,18 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
     /// </summary>
     internal LandedEvidence? Evidence { get; set; }
 
+    /// <summary>Set by the manager: where retries, breaker transitions and rate-limit waits are counted and logged.</summary>
+    internal PlaybackTelemetry? Telemetry { get; set; }
+
+    /// <summary>The decorated client.</summary>
+    internal ICallingApi Inner => _inner;
+
     /// <summary>Takes one token, waiting in the limiter's queue when none is left. The token stays spent after the request: only <see cref="Replenish"/> gives it back.</summary>
     private async ValueTask<RateLimitLease> TakeTokenAsync(CancellationToken cancellationToken)
     {
+        var waitStarted = _time.GetTimestamp();
         var lease = await _tokens!.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        Telemetry?.RateLimitWaited(_time.GetElapsedTime(waitStarted));
         if (!lease.IsAcquired)
         {
             return lease;
@@ -198,6 +212,11 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
                         {
                             MayHaveBeenApplied = true,
                         };
+                    }
+
+                    if (attempts > 1)
+                    {
+                        Telemetry?.Metrics.Retry(CommandOutcome.CommandTag(command));
                     }
 
                     try

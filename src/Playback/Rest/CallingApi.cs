@@ -57,7 +57,8 @@ internal sealed class CallingApi : ICallingApi, IDisposable
         _client.Settings.HttpVersion = "2.0";
         _client.WithBasicAuth(settings.ProjectId!, settings.ApiToken!)
             .WithHeader("Accept", "application/json")
-            .WithHeader("User-Agent", UserAgent);
+            .WithHeader("User-Agent", UserAgent)
+            .BeforeCall(PlaybackActivities.InjectTraceContext);
     }
 
     /// <summary>
@@ -142,15 +143,25 @@ internal sealed class CallingApi : ICallingApi, IDisposable
         return SendAsync(new CallCommandBody<ControlParams>(callId, command, new ControlParams(controlId)), callId, controlId, cancellationToken);
     }
 
+    /// <summary>Set by the manager: where each HTTP attempt is counted and timed.</summary>
+    internal PlaybackTelemetry? Telemetry { get; set; }
+
     private async Task SendAsync<TParams>(CallCommandBody<TParams> body, string callId, string controlId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             using var response = await _client.Request("api", "calling", "calls")
                 .WithTimeout(_requestTimeout)
                 .PostJsonAsync(body, cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
+            Telemetry?.ApiAttempt(body.Command, started, response.StatusCode, null);
+        }
+        catch (Exception e) when (Telemetry is { } telemetry && telemetry.AttemptFailed(body.Command, started, e))
+        {
+            // Never caught: the filter only counts the failed attempt.
+            throw;
         }
         catch (FlurlHttpTimeoutException e) when (!cancellationToken.IsCancellationRequested)
         {

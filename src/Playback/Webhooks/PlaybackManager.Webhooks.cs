@@ -18,12 +18,14 @@ public sealed partial class PlaybackManager
     /// <returns>Accepted, Rejected (with the reason; nothing changed) or Ignored (unknown call or control id).</returns>
     public async Task<WebhookResult> HandleWebhookAsync(string requestUrl, IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
-        var result = await RouteWebhookAsync(requestUrl, headers, body, cancellationToken).ConfigureAwait(false);
+        using var scope = Telemetry.StartWebhook();
+        var result = await RouteWebhookAsync(requestUrl, headers, body, scope, cancellationToken).ConfigureAwait(false);
         _counters.Webhook(result.Status);
+        Telemetry.EndWebhook(scope, result);
         return result;
     }
 
-    private async Task<WebhookResult> RouteWebhookAsync(string requestUrl, IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async Task<WebhookResult> RouteWebhookAsync(string requestUrl, IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body, WebhookScope scope, CancellationToken cancellationToken)
     {
         var (message, early) = WebhookIntake.Read(Settings, requestUrl, headers, body);
         if (early is not null)
@@ -39,7 +41,7 @@ public sealed partial class PlaybackManager
         using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token) : null;
         try
         {
-            return await _registry.Ask<WebhookResult>(message!, Settings.AskTimeout, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
+            return await _registry.Ask<WebhookResult>(scope.Attach(message!), Settings.AskTimeout, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -36,6 +36,16 @@ internal static class TestSupport
         return builder;
     }
 
+    /// <summary>A started host with <c>AddPlayback</c> on the emulator (no Akka.Hosting: Playback's own ActorSystem), logging to <paramref name="logs"/>.</summary>
+    public static async Task<IHost> StartPlaybackHostAsync(CallingEmulator emulator, CapturingLoggerProvider logs)
+    {
+        var builder = HostBuilder(logs);
+        builder.Services.AddPlayback(o => o.UseEmulator(emulator));
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
     public static Task<CallingEmulator> StartEmulatorAsync() => CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
 
     /// <summary>A <c>calling.call.play</c> webhook body in the envelope SignalWire sends.</summary>

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+
+namespace Playback;
+
+/// <summary>
+/// Playback's activities: one per command (<c>playback.play</c>, <c>playback.pause</c>, <c>playback.resume</c>,
+/// <c>playback.volume</c>, <c>playback.stop</c>) and one per webhook (<c>playback.webhook</c>, linked to the play's).
+/// Tags: <c>playback.call_id</c>, <c>playback.control_id</c>, <c>playback.outcome</c> (commands) and
+/// <c>playback.webhook.event</c>, <c>playback.webhook.result</c> (webhooks); error status on failure.
+/// </summary>
+internal static class PlaybackActivities
+{
+    public const string CallIdTag = "playback.call_id";
+    public const string ControlIdTag = "playback.control_id";
+    public const string WebhookActivity = "playback.webhook";
+
+    /// <summary>Listened to exactly when HttpClient's own source is: activity listeners pick sources by name.</summary>
+    private static readonly ActivitySource HttpClientTracing = new("System.Net.Http");
+
+    /// <summary>The command activity a request started on an actor thread belongs to, when it is not <see cref="Activity.Current"/>.</summary>
+    private static readonly AsyncLocal<Activity?> Outgoing = new();
+
+    /// <summary>The activity of the command whose message the facade is creating on this thread (set around that synchronous section only).</summary>
+    [ThreadStatic]
+    public static Activity? Command;
+
+    /// <summary>
+    /// Starts a command's activity as a child of <see cref="Activity.Current"/> (null when nobody listens), leaving the
+    /// caller's execution context as it was: starting an activity makes it current, which is undone at once.
+    /// </summary>
+    public static Activity? StartCommand(string command, string callId, string? controlId)
+    {
+        var source = PlaybackDiagnostics.Source;
+        if (!source.HasListeners())
+        {
+            return null;
+        }
+
+        var context = ExecutionContext.Capture();
+        var previous = Activity.Current;
+        var activity = source.StartActivity(ActivityName(command), ActivityKind.Internal);
+        if (context is not null)
+        {
+            ExecutionContext.Restore(context);
+        }
+        else
+        {
+            Activity.Current = previous;
+        }
+
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(CallIdTag, callId);
+            if (controlId is not null)
+            {
+                activity.SetTag(ControlIdTag, controlId);
+            }
+        }
+
+        return activity;
+    }
+
+    /// <summary>Ends a command's activity with its outcome (and the control id, known only now for a play without one).</summary>
+    public static void EndCommand(Activity activity, string outcome, string? controlId, Exception? error)
+    {
+        if (activity.IsAllDataRequested)
+        {
+            if (controlId is not null)
+            {
+                activity.SetTag(ControlIdTag, controlId);
+            }
+
+            activity.SetTag(PlaybackMetrics.OutcomeTag, outcome);
+            if (error is not null)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, outcome);
+                activity.AddException(error);
+            }
+        }
+
+        activity.Stop();
+    }
+
+    public static Activity? StartWebhook() =>
+        PlaybackDiagnostics.Source.HasListeners() ? PlaybackDiagnostics.Source.StartActivity(WebhookActivity, ActivityKind.Internal) : null;
+
+    public static void EndWebhook(WebhookScope scope, string status, WebhookResult result)
+    {
+        if (scope.Activity is not { } activity)
+        {
+            return;
+        }
+
+        if (activity.IsAllDataRequested)
+        {
+            activity.SetTag(PlaybackMetrics.WebhookEventTag, scope.Event);
+            activity.SetTag(PlaybackMetrics.WebhookResultTag, status);
+            if (scope.CallId is not null)
+            {
+                activity.SetTag(CallIdTag, scope.CallId);
+            }
+
+            if (scope.ControlId is not null)
+            {
+                activity.SetTag(ControlIdTag, scope.ControlId);
+            }
+
+            if (result.Status == WebhookStatus.Rejected)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, result.Rejection?.ToString() ?? "rejected");
+            }
+        }
+
+        activity.Stop();
+    }
+
+    /// <summary>Links a webhook's activity to the activity of the play it reports on (set by the call's actor, which keeps the play's context).</summary>
+    public static void LinkToPlay(Activity? webhook, ActivityContext play)
+    {
+        if (webhook is { IsAllDataRequested: true } && play != default)
+        {
+            webhook.AddLink(new ActivityLink(play));
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="parent"/> the parent of the requests the actor starts now (restored on dispose), so that the
+    /// <c>traceparent</c> header carries the caller's trace: when HttpClient's activities are traced, as the current
+    /// activity (HttpClient's request activity is then its child); otherwise only for <see cref="InjectTraceContext"/>,
+    /// which writes the header itself (HttpClient makes and propagates an activity of its own whenever one is current,
+    /// which costs more than the header is worth when nobody records it: see the README's Observability section).
+    /// </summary>
+    public static CurrentScope Enter(Activity? parent) => new(parent, parent is not null && HttpClientTracing.HasListeners());
+
+    /// <summary>Flurl's BeforeCall: writes the W3C trace context of the command that started the request, unless HttpClient propagates a current activity itself.</summary>
+    public static void InjectTraceContext(Flurl.Http.FlurlCall call)
+    {
+        if (Activity.Current is null && Outgoing.Value is { } parent)
+        {
+            DistributedContextPropagator.Current.Inject(parent, call.HttpRequestMessage, static (carrier, name, value) =>
+                ((HttpRequestMessage)carrier!).Headers.TryAddWithoutValidation(name, value));
+        }
+    }
+
+    private static string ActivityName(string command) => command switch
+    {
+        "play" => "playback.play",
+        "pause" => "playback.pause",
+        "resume" => "playback.resume",
+        "volume" => "playback.volume",
+        "stop" => "playback.stop",
+        _ => "playback." + command,
+    };
+
+    /// <summary>Sets and restores the parent of outgoing requests around a synchronous section on an actor thread.</summary>
+    public readonly struct CurrentScope : IDisposable
+    {
+        private readonly Activity? _previous;
+        private readonly Activity? _parent;
+        private readonly bool _current;
+
+        public CurrentScope(Activity? parent, bool current)
+        {
+            _parent = parent;
+            _current = current;
+            if (parent is null)
+            {
+                return;
+            }
+
+            _previous = current ? Activity.Current : Outgoing.Value;
+            if (current)
+            {
+                Activity.Current = parent;
+            }
+            else
+            {
+                Outgoing.Value = parent;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_parent is null)
+            {
+                return;
+            }
+
+            if (_current)
+            {
+                Activity.Current = _previous;
+            }
+            else
+            {
+                Outgoing.Value = _previous;
+            }
+        }
+    }
+}
