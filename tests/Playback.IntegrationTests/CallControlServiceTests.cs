@@ -13,11 +13,11 @@ public sealed class CallControlServiceTests
     [Fact]
     public async Task The_call_control_service_starts_refuses_unsigned_webhooks_and_applies_the_emulators_signed_ones()
     {
-        // The sample's public URL must be known before it starts (its status URLs point at it), so the port is picked first.
-        var baseUrl = $"http://127.0.0.1:{Loopback.FreePort()}";
-        await using var service = SampleProcess.Start("CallControlService", $"--Urls={baseUrl}", $"--Playback:PublicBaseUrl={baseUrl}");
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = Patience };
-        await WaitUntilHealthyAsync(service, http);
+        // The sample's public URL must be known before it starts (its status URLs point at it) and a child process cannot be
+        // handed a bound socket: the port is picked first, and another one when the sample could not bind it (taken since).
+        var (service, http) = await Loopback.RetryOnPortConflictAsync(StartHealthyAsync);
+        await using var running = service;
+        using var client = http;
         var callId = (await (await http.PostAsync("/calls", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("callId").GetString()!;
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsync($"/calls/{callId}/hold-music", null)).StatusCode);
 
@@ -40,6 +40,24 @@ public sealed class CallControlServiceTests
         Assert.NotNull(line);
     }
 
+    private static async Task<(SampleProcess Service, HttpClient Http)> StartHealthyAsync(int port)
+    {
+        var baseUrl = $"http://127.0.0.1:{port}";
+        var service = SampleProcess.Start("CallControlService", $"--Urls={baseUrl}", $"--Playback:PublicBaseUrl={baseUrl}");
+        var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = Patience };
+        try
+        {
+            await WaitUntilHealthyAsync(service, http);
+            return (service, http);
+        }
+        catch
+        {
+            http.Dispose();
+            await service.DisposeAsync();
+            throw;
+        }
+    }
+
     private static async Task WaitUntilHealthyAsync(SampleProcess service, HttpClient http)
     {
         using var cts = new CancellationTokenSource(Patience);
@@ -47,7 +65,13 @@ public sealed class CallControlServiceTests
         {
             if (service.HasExited)
             {
-                Assert.Fail($"the service exited with {service.ExitCode}:\n{await service.OutputAsync()}");
+                var output = await service.OutputAsync();
+                if (Loopback.IsAddressInUse(output))
+                {
+                    throw new IOException("address already in use: " + output);
+                }
+
+                Assert.Fail($"the service exited with {service.ExitCode}:\n{output}");
             }
 
             try
