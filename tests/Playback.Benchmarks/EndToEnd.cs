@@ -202,24 +202,19 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
         const int calls = 2_000;
         var rounds = quick ? 5 : 20;
         const string key = "PSKbench";
-        var port = Loopback.FreePort();
-        var publicBase = $"http://127.0.0.1:{port}";
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
-        builder.Services.AddPlayback(o =>
-        {
-            o.ProjectId = ProjectId;
-            o.ApiToken = Token;
-            o.BaseUrl = bare.BaseUrl.ToString();
-            o.SigningKey = key;
-            o.PublicBaseUrl = publicBase;
-            o.UseEnvironmentFallback = false;
-        });
-        await using var app = builder.Build();
-        app.MapPlaybackWebhooks("/signalwire/events");
-        await app.StartAsync();
-        var manager = app.Services.GetRequiredService<PlaybackManager>();
+        await using var web = await LoopbackWebApp.StartAsync(
+            (builder, baseUrl) => builder.Services.AddPlayback(o =>
+            {
+                o.ProjectId = ProjectId;
+                o.ApiToken = Token;
+                o.BaseUrl = bare.BaseUrl.ToString();
+                o.SigningKey = key;
+                o.PublicBaseUrl = baseUrl;
+                o.UseEnvironmentFallback = false;
+            }),
+            app => app.MapPlaybackWebhooks("/signalwire/events"));
+        var publicBase = web.BaseUrl;
+        var manager = web.Services.GetRequiredService<PlaybackManager>();
         var handles = await Task.WhenAll(Enumerable.Range(0, calls).Select(i => manager.PlayAsync("http-" + i, [Media.Ringtone("us")])));
         var bodies = Bodies(handles, rounds, "http-");
         var url = publicBase + "/signalwire/events";
@@ -234,7 +229,7 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
         var bareRate = signed.Count / sw.Elapsed.TotalSeconds;
         report.Ingestion("over HTTP: MapPlaybackWebhooks (signature + route + transition + publish)", playbackRate, $"{signed.Count:N0} signed webhooks, 64 connections");
         report.Ingestion("over HTTP: bare Kestrel endpoint answering 204", bareRate, $"ratio {playbackRate / bareRate:0.00}");
-        await app.StopAsync();
+        await web.StopAsync();
     }
 
     private async Task MemoryAsync()

@@ -1,57 +1,38 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Playback.Benchmarks;
 
 /// <summary>A bare Kestrel endpoint on 127.0.0.1 that answers every command 200 and every webhook 204 at once.</summary>
 internal sealed class BareServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackWebApp _web;
 
-    private BareServer(WebApplication app, Uri baseUrl)
+    private BareServer(LoopbackWebApp web)
     {
-        _app = app;
-        BaseUrl = baseUrl;
+        _web = web;
     }
 
-    public Uri BaseUrl { get; }
+    public Uri BaseUrl => new(_web.BaseUrl + "/");
 
-    public static async Task<BareServer> StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, 0);
-            k.Limits.MaxConcurrentConnections = 4096;
-        });
-        var app = builder.Build();
-        app.MapPost("/api/calling/calls", async (HttpContext c) =>
-        {
-            await c.Request.Body.CopyToAsync(Stream.Null);
-            c.Response.StatusCode = 200;
-        });
-        app.MapPost("/hook", async (HttpContext c) =>
-        {
-            await c.Request.Body.CopyToAsync(Stream.Null);
-            c.Response.StatusCode = 204;
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new BareServer(app, new Uri(new Uri(address).GetLeftPart(UriPartial.Authority)));
-    }
+    public static async Task<BareServer> StartAsync() =>
+        new(await LoopbackWebApp.StartAsync(
+            map: app =>
+            {
+                app.MapPost("/api/calling/calls", async (HttpContext c) =>
+                {
+                    await c.Request.Body.CopyToAsync(Stream.Null);
+                    c.Response.StatusCode = 200;
+                });
+                app.MapPost("/hook", async (HttpContext c) =>
+                {
+                    await c.Request.Body.CopyToAsync(Stream.Null);
+                    c.Response.StatusCode = 204;
+                });
+            },
+            kestrel: k => k.Limits.MaxConcurrentConnections = 4096));
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _web.DisposeAsync();
 }
 
 /// <summary>A fake Calling API that acknowledges at once (for in-process ingestion and memory measurements).</summary>

@@ -6,7 +6,7 @@ namespace Playback.ChaosTests;
 public sealed class InvariantCheckTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private ChaosStack _stack = null!;
+    private LoopbackStack _stack = null!;
     private PlaybackEventLog _events = null!;
 
     public async Task InitializeAsync()

@@ -76,7 +76,7 @@ public sealed class LandedRetryTests
         Assert.Equal("finished", stack.Emulator.GetPlay(callId, handle.ControlId)!.State);
     }
 
-    private static Task<ChaosStack> StartAsync(string dialect) =>
+    private static Task<LoopbackStack> StartAsync(string dialect) =>
         ChaosStack.StartAsync(new EmulatorOptions { Speed = 20, Dialect = EmulatorDialect.FromName(dialect) }, s => s with
         {
             RequestTimeout = TimeSpan.FromSeconds(10),

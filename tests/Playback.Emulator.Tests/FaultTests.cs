@@ -1,11 +1,10 @@
 using System.Net;
 using System.Text;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Playback.Emulator.Tests;
 
 /// <summary>Every command fault and webhook fault does what it says, set from code and over HTTP.</summary>
-public sealed class FaultTests
+public sealed partial class FaultTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private const string Long = """[{"type":"silence","params":{"duration":100000}}]""";
@@ -124,9 +123,8 @@ public sealed class FaultTests
     [Fact]
     public async Task Latency_holds_the_answer_until_the_emulator_clock_has_advanced()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
+        await using var rig = await EmulatorRig.StartAsync();
+        var (emu, client, clock) = rig;
         var slowCall = emu.CreateCall();
         var fastCall = emu.CreateCall();
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play", LatencyMs = 5000, First = 1 }] });
@@ -138,14 +136,7 @@ public sealed class FaultTests
         Assert.Equal(200, fast.Status);
         Assert.False(slow.IsCompleted);
         Assert.DoesNotContain(emu.Journal.Requests, r => r.CallId == slowCall);
-        // Only as far as the latency (plus a step for a delay armed after the first advance): further, the play's media
-        // would play to its end on the same clock while a slow machine is still answering.
-        for (var advanced = 0; advanced < 6 && !slow.IsCompleted; advanced++)
-        {
-            clock.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(slow, Task.Delay(50));
-        }
-
+        await clock.AdvanceWhenTimerAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(200, (await slow.WaitAsync(Patience)).Status);
         Assert.Equal("playing", emu.GetPlay(slowCall, "slow")?.State);
         Assert.Equal(new[] { fastCall, slowCall }, emu.Journal.Requests.Select(r => r.CallId));
@@ -155,18 +146,17 @@ public sealed class FaultTests
     [Fact]
     public async Task Latency_combined_with_a_status_waits_then_fails()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
+        await using var rig = await EmulatorRig.StartAsync();
+        var (emu, client, clock) = rig;
         var call = emu.CreateCall();
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { LatencyMs = 2000, Status = 502 }] });
 
         var pending = client.PlayAsync(call, "p");
         await EventuallyAsync(() => emu.Faults.Injected == 1);
         Assert.False(pending.IsCompleted);
-        await AdvanceUntilAsync(clock, pending, TimeSpan.FromMilliseconds(500));
+        await clock.AdvanceWhenTimerAsync(TimeSpan.FromSeconds(2));
 
-        Assert.Equal(502, (await pending).Status);
+        Assert.Equal(502, (await pending.WaitAsync(Patience)).Status);
         Assert.Equal("status 502, latency 2000 ms", emu.Journal.Requests.Single().Fault);
     }
 
@@ -324,152 +314,6 @@ public sealed class FaultTests
         Assert.Equal("end", Assert.Single(emu.Faults.Plan.Commands).Command);
     }
 
-    [Fact]
-    public async Task A_dropped_webhook_is_never_received_and_is_journaled_as_dropped()
-    {
-        await using var sink = await WebhookSink.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
-        var other = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Drop, State = "playing", CallId = call }] });
-
-        await client.PlayAsync(call, "p", Long, sink.Url);
-        await client.PlayAsync(other, "o", Long, sink.Url);
-        await client.ControlAsync(call, "calling.play.stop", "p");
-        await sink.WaitForAsync(2, Patience);
-        await emu.DrainWebhooksAsync(Patience);
-
-        Assert.Equal(new[] { ("o", "playing"), ("p", "finished") }, sink.Received.Select(r => (ControlId: r.ControlId!, State: r.State!)).OrderBy(x => x.ControlId, StringComparer.Ordinal));
-        var dropped = emu.Journal.Webhooks.Single(w => w.Outcome == "dropped");
-        Assert.Equal((call, "playing", "drop"), (dropped.CallId, dropped.State, dropped.Fault));
-    }
-
-    [Fact]
-    public async Task A_duplicated_webhook_is_received_twice()
-    {
-        await using var sink = await WebhookSink.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Duplicate, State = "finished" }] });
-
-        await client.PlayAsync(call, "p", Long, sink.Url);
-        await client.ControlAsync(call, "calling.play.stop", "p");
-        var received = await sink.WaitForAsync(3, Patience);
-        await emu.DrainWebhooksAsync(Patience);
-
-        Assert.Equal(new[] { "playing", "finished", "finished" }, sink.Received.Select(r => r.State));
-        Assert.Equal(received[1].Body, received[2].Body);
-        Assert.Equal(new[] { null, null, "duplicate" }, emu.Journal.Webhooks.Select(w => w.Fault));
-    }
-
-    [Fact]
-    public async Task A_delayed_webhook_arrives_after_the_later_ones_once_the_clock_has_advanced()
-    {
-        await using var sink = await WebhookSink.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock, Speed = 10 });
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Delay, State = "playing", DelayMs = 60_000 }] });
-
-        await client.PlayAsync(call, "p", """[{"type":"silence","params":{"duration":1}}]""", sink.Url);
-        clock.Advance(TimeSpan.FromMilliseconds(101));
-        var first = await sink.WaitForAsync(1, Patience);
-        Assert.Equal("finished", Assert.Single(first).State);
-
-        var received = await AdvanceUntilReceivedAsync(clock, sink, 2, TimeSpan.FromSeconds(30));
-
-        Assert.Equal(new[] { "finished", "playing" }, received.Select(r => r.State));
-        await EventuallyAsync(() => emu.Journal.Webhooks.Count == 2, "the delayed webhook in the journal"); // journaled once answered, after the sink saw it
-        Assert.Equal("delay 60000 ms", emu.Journal.Webhooks.Single(w => w.State == "playing").Fault);
-    }
-
-    [Fact]
-    public async Task A_reordered_webhook_is_held_and_sent_right_after_the_next_one()
-    {
-        await using var sink = await WebhookSink.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Reorder, State = "playing", First = 1 }] });
-
-        await client.PlayAsync(call, "p", Long, sink.Url);
-        await client.ControlAsync(call, "calling.play.pause", "p");
-        await client.ControlAsync(call, "calling.play.resume", "p");
-        var received = await sink.WaitForAsync(3, Patience);
-        await emu.DrainWebhooksAsync(Patience);
-
-        Assert.Equal(new[] { "paused", "playing", "playing" }, sink.Received.Select(r => r.State));
-        Assert.Equal(new[] { null, "reorder", null }, emu.Journal.Webhooks.Select(w => w.Fault));
-    }
-
-    [Fact]
-    public async Task A_held_webhook_with_no_successor_is_released_after_its_hold_time()
-    {
-        await using var sink = await WebhookSink.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Reorder, DelayMs = 3000 }] });
-
-        await client.PlayAsync(call, "p", Long, sink.Url);
-        Assert.Empty(sink.Received);
-
-        var received = await AdvanceUntilReceivedAsync(clock, sink, 1, TimeSpan.FromSeconds(1));
-
-        Assert.Equal("playing", Assert.Single(received).State);
-    }
-
-    [Fact]
-    public async Task A_dead_url_fault_sends_elsewhere_so_the_status_url_receives_nothing_and_the_journal_says_failed()
-    {
-        await using var sink = await WebhookSink.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.DeadUrl }] });
-
-        await client.PlayAsync(call, "p", Long, sink.Url);
-        await client.ControlAsync(call, "calling.play.stop", "p");
-        await emu.DrainWebhooksAsync(Patience);
-        await EventuallyAsync(() => emu.Journal.Webhooks.Count == 2);
-
-        Assert.All(emu.Journal.Webhooks, w =>
-        {
-            Assert.StartsWith("failed", w.Outcome, StringComparison.Ordinal);
-            Assert.Equal("dead url", w.Fault);
-            Assert.NotEqual(sink.Url, w.Url);
-        });
-        Assert.Equal(new[] { "playing", "finished" }, emu.Journal.Webhooks.Select(w => w.State));
-        Assert.Empty(sink.Received);
-    }
-
-    [Fact]
-    public async Task A_webhook_fault_with_First_1_affects_only_the_first_match()
-    {
-        await using var sink = await WebhookSink.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Drop, First = 1 }] });
-
-        await client.PlayAsync(call, "p", Long, sink.Url);
-        await client.ControlAsync(call, "calling.play.pause", "p");
-        await client.ControlAsync(call, "calling.play.stop", "p");
-        await sink.WaitForAsync(2, Patience);
-        await emu.DrainWebhooksAsync(Patience);
-
-        Assert.Equal(new[] { "paused", "finished" }, sink.Received.Select(r => r.State));
-    }
-
     private static async Task<int[]> ProbabilitySequenceAsync(int seed)
     {
         await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Seed = seed });
@@ -497,48 +341,5 @@ public sealed class FaultTests
     }
 
     /// <summary>Waits (polling, bounded) for a condition that other threads make true.</summary>
-    internal static async Task EventuallyAsync(Func<bool> condition, string what = "the condition")
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(5);
-        }
-    }
-
-    /// <summary>Advances the fake clock step by step until the task completes (a timer may be registered a little later than the request).</summary>
-    internal static async Task AdvanceUntilAsync(FakeTimeProvider clock, Task task, TimeSpan step)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!task.IsCompleted && DateTime.UtcNow < deadline)
-        {
-            clock.Advance(step);
-            await Task.WhenAny(task, Task.Delay(10));
-        }
-
-        Assert.True(task.IsCompleted, "the task did not complete although the clock advanced");
-    }
-
-    private static async Task<IReadOnlyList<Received>> AdvanceUntilReceivedAsync(FakeTimeProvider clock, WebhookSink sink, int count, TimeSpan step)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (sink.Received.Count < count && DateTime.UtcNow < deadline)
-        {
-            clock.Advance(step);
-            try
-            {
-                return await sink.WaitForAsync(count, TimeSpan.FromMilliseconds(20));
-            }
-            catch (TimeoutException)
-            {
-            }
-        }
-
-        return await sink.WaitForAsync(count, TimeSpan.FromMilliseconds(1));
-    }
+    internal static Task EventuallyAsync(Func<bool> condition, string what = "the condition") => Eventually.TrueAsync(condition, what, Patience);
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Playback.Emulator.Tests;
 
@@ -12,9 +11,8 @@ public sealed class JournalTests
     [Fact]
     public async Task The_journal_records_each_request_with_call_command_control_id_body_status_and_clock_time()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero));
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
+        await using var rig = await EmulatorRig.StartAsync(start: new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        var (emu, client, clock) = rig;
         var call = emu.CreateCall();
         var playBody = $$$"""{"id":"{{{call}}}","command":"calling.play","params":{"control_id":"c1","play":[{"type":"silence","params":{"duration":1}}]}}""";
 
@@ -40,9 +38,8 @@ public sealed class JournalTests
     [Fact]
     public async Task An_arrival_is_recorded_before_its_answer_and_only_for_authenticated_parseable_requests()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero));
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
+        await using var rig = await EmulatorRig.StartAsync(start: new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        var (emu, client, clock) = rig;
         var call = emu.CreateCall();
         await client.PostAsync("{oops");
         await client.PostAsync($$$"""{"id":"{{{call}}}","command":"calling.play","params":{"control_id":"c0","play":[{"type":"silence","params":{"duration":1}}]}}""", password: "wrong");
@@ -51,7 +48,8 @@ public sealed class JournalTests
         var slow = client.PlayAsync(call, "c1");
         await FaultTests.EventuallyAsync(() => emu.Journal.Arrivals.Count == 1, "the arrival");
         var answeredBefore = emu.Journal.Requests.Count;
-        await FaultTests.AdvanceUntilAsync(clock, slow, TimeSpan.FromMilliseconds(500));
+        await clock.AdvanceWhenTimerAsync(TimeSpan.FromSeconds(1));
+        await slow.WaitAsync(Patience);
 
         Assert.Equal(2, answeredBefore);
         Assert.Equal(new JournalArrival(new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero), call, "calling.play", "c1"), Assert.Single(emu.Journal.Arrivals));
@@ -63,10 +61,8 @@ public sealed class JournalTests
     [Fact]
     public async Task The_journal_records_each_webhook_with_its_exact_body_and_outcome()
     {
-        await using var sink = await WebhookSink.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
+        await using var rig = await EmulatorRig.StartAsync(sink: true);
+        var (emu, client, clock, sink) = rig;
         var call = emu.CreateCall(sink.Url);
 
         await client.PlayAsync(call, "w", """[{"type":"ringtone","params":{"name":"us"}}]""", sink.Url);
@@ -84,10 +80,8 @@ public sealed class JournalTests
     [Fact]
     public async Task GET_journal_returns_requests_webhooks_and_overlaps_as_snake_case_JSON()
     {
-        await using var sink = await WebhookSink.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
+        await using var rig = await EmulatorRig.StartAsync(sink: true);
+        var (emu, client, clock, sink) = rig;
         var call = emu.CreateCall();
 
         await client.PlayAsync(call, "j", """[{"type":"silence","params":{"duration":1}}]""", sink.Url);
@@ -116,9 +110,8 @@ public sealed class JournalTests
     [Fact]
     public async Task The_overlap_counter_stays_0_for_sequential_commands_and_for_concurrent_commands_on_different_calls()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
+        await using var rig = await EmulatorRig.StartAsync();
+        var (emu, client, clock) = rig;
         var call = emu.CreateCall();
         var other = emu.CreateCall();
 
@@ -132,7 +125,8 @@ public sealed class JournalTests
         var slow = client.PlayAsync(call, "b");
         await FaultTests.EventuallyAsync(() => emu.Faults.Injected == 1);
         Assert.Equal(200, (await client.PlayAsync(other, "c")).Status);
-        await FaultTests.AdvanceUntilAsync(clock, slow, TimeSpan.FromMilliseconds(500));
+        await clock.AdvanceWhenTimerAsync(TimeSpan.FromSeconds(1));
+        await slow.WaitAsync(Patience);
 
         Assert.Equal(200, (await slow).Status);
         Assert.Equal(0, emu.Journal.Overlaps);
@@ -141,9 +135,8 @@ public sealed class JournalTests
     [Fact]
     public async Task The_overlap_counter_counts_a_second_command_for_a_call_while_the_first_is_in_flight()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
+        await using var rig = await EmulatorRig.StartAsync();
+        var (emu, client, clock) = rig;
         var call = emu.CreateCall();
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play", LatencyMs = 1000, First = 1 }] });
 
@@ -152,7 +145,8 @@ public sealed class JournalTests
         var second = await client.PlayAsync(call, "second", Long);
         var overlapsWhileInFlight = emu.Journal.Overlaps;
         var journalOverlaps = (await client.JournalAsync()).GetProperty("overlaps").GetInt64();
-        await FaultTests.AdvanceUntilAsync(clock, first, TimeSpan.FromMilliseconds(500));
+        await clock.AdvanceWhenTimerAsync(TimeSpan.FromSeconds(1));
+        await first.WaitAsync(Patience);
         await client.ControlAsync(call, "calling.play.stop", "first");
 
         Assert.Equal(200, second.Status);
@@ -166,16 +160,15 @@ public sealed class JournalTests
     [Fact]
     public async Task DELETE_journal_clears_requests_webhooks_and_the_overlap_counter()
     {
-        await using var sink = await WebhookSink.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var emu = await CallingEmulator.StartAsync(new EmulatorOptions { Clock = clock });
-        using var client = new EmulatorClient(emu);
+        await using var rig = await EmulatorRig.StartAsync(sink: true);
+        var (emu, client, clock, sink) = rig;
         var call = emu.CreateCall();
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play", LatencyMs = 1000, First = 1 }] });
         var first = client.PlayAsync(call, "a", Long, sink.Url);
         await FaultTests.EventuallyAsync(() => emu.Faults.Injected == 1);
         await client.PlayAsync(call, "b", Long, sink.Url);
-        await FaultTests.AdvanceUntilAsync(clock, first, TimeSpan.FromMilliseconds(500));
+        await clock.AdvanceWhenTimerAsync(TimeSpan.FromSeconds(1));
+        await first.WaitAsync(Patience);
         await sink.WaitForAsync(2, Patience);
         await emu.DrainWebhooksAsync(Patience);
         Assert.Equal((2, 2, 1L), (emu.Journal.Requests.Count, emu.Journal.Webhooks.Count, emu.Journal.Overlaps));

@@ -34,13 +34,9 @@ public sealed class TimingTests : IAsyncLifetime
         Assert.Equal("playing", State("s"));
         Assert.Equal(0, Position("s"), 6);
 
-        _clock.Advance(TimeSpan.FromMilliseconds(199));
-        Assert.Equal("playing", State("s"));
-        Assert.Equal(1.99, Position("s"), 6);
+        After(199, "s", "playing", 1.99);
 
-        _clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal("finished", State("s"));
-        Assert.Equal(2, Position("s"), 6);
+        After(1, "s", "finished", 2);
     }
 
     [Fact]
@@ -59,13 +55,9 @@ public sealed class TimingTests : IAsyncLifetime
 
         Assert.Equal(200, (await _client.ControlAsync(_call, "calling.play.resume", "p")).Status);
         Assert.Equal("playing", State("p"));
-        _clock.Advance(TimeSpan.FromMilliseconds(145));
-        Assert.Equal("playing", State("p"));
-        Assert.Equal(1.95, Position("p"), 6);
+        After(145, "p", "playing", 1.95);
 
-        _clock.Advance(TimeSpan.FromMilliseconds(6));
-        Assert.Equal("finished", State("p"));
-        Assert.Equal(2, Position("p"), 6);
+        After(6, "p", "finished", 2);
     }
 
     [Fact]
@@ -79,11 +71,9 @@ public sealed class TimingTests : IAsyncLifetime
 
         await _client.ControlAsync(_call, "calling.play.resume", "p");
         await _client.ControlAsync(_call, "calling.play.resume", "p");
-        _clock.Advance(TimeSpan.FromMilliseconds(65));
-        Assert.Equal("playing", State("p"));
+        After(65, "p", "playing");
 
-        _clock.Advance(TimeSpan.FromMilliseconds(6));
-        Assert.Equal("finished", State("p"));
+        After(6, "p", "finished");
     }
 
     [Fact]
@@ -91,13 +81,9 @@ public sealed class TimingTests : IAsyncLifetime
     {
         await PlayOkAsync("l", """[{"type":"silence","params":{"duration":1}}]""", ",\"loop\":3");
 
-        _clock.Advance(TimeSpan.FromMilliseconds(295));
-        Assert.Equal("playing", State("l"));
-        Assert.Equal(2.95, Position("l"), 6);
+        After(295, "l", "playing", 2.95);
 
-        _clock.Advance(TimeSpan.FromMilliseconds(6));
-        Assert.Equal("finished", State("l"));
-        Assert.Equal(3, Position("l"), 6);
+        After(6, "l", "finished", 3);
     }
 
     [Fact]
@@ -119,10 +105,8 @@ public sealed class TimingTests : IAsyncLifetime
         await PlayOkAsync("ring", """[{"type":"ringtone","params":{"name":"us"}}]""");
         await PlayOkAsync("ring3", """[{"type":"ringtone","params":{"name":"uk","duration":3}}]""");
 
-        _clock.Advance(TimeSpan.FromMilliseconds(295));
-        Assert.Equal("playing", State("ring3"));
-        _clock.Advance(TimeSpan.FromMilliseconds(6));
-        Assert.Equal("finished", State("ring3"));
+        After(295, "ring3", "playing");
+        After(6, "ring3", "finished");
 
         _clock.Advance(TimeSpan.FromHours(24));
         Assert.Equal("playing", State("ring"));
@@ -135,15 +119,12 @@ public sealed class TimingTests : IAsyncLifetime
         await PlayOkAsync("long", $$$"""[{"type":"tts","params":{"text":"{{{thirty}}}"}}]""");
         await PlayOkAsync("short", """[{"type":"tts","params":{"text":"Hi"}}]"""); // 2/15 s, raised to 0.5 s
 
-        _clock.Advance(TimeSpan.FromMilliseconds(45));
-        Assert.Equal("playing", State("short"));
-        _clock.Advance(TimeSpan.FromMilliseconds(6));
-        Assert.Equal("finished", State("short"));
+        After(45, "short", "playing");
+        After(6, "short", "finished");
 
         _clock.Advance(TimeSpan.FromMilliseconds(145)); // 0.196 s in all
         Assert.Equal("playing", State("long"));
-        _clock.Advance(TimeSpan.FromMilliseconds(5));
-        Assert.Equal("finished", State("long"));
+        After(5, "long", "finished");
     }
 
     [Fact]
@@ -152,16 +133,13 @@ public sealed class TimingTests : IAsyncLifetime
         await PlayOkAsync("hinted", """[{"type":"audio","params":{"url":"https://cdn.example.com/a.mp3?x=1&duration=4"}}]""");
         await PlayOkAsync("default", """[{"type":"audio","params":{"url":"https://cdn.example.com/b.mp3"}}]""");
 
-        _clock.Advance(TimeSpan.FromMilliseconds(295));
-        Assert.Equal("playing", State("default"));
-        _clock.Advance(TimeSpan.FromMilliseconds(6));
-        Assert.Equal("finished", State("default"));
+        After(295, "default", "playing");
+        After(6, "default", "finished");
         Assert.Equal("playing", State("hinted"));
 
         _clock.Advance(TimeSpan.FromMilliseconds(95)); // 0.396 s in all
         Assert.Equal("playing", State("hinted"));
-        _clock.Advance(TimeSpan.FromMilliseconds(5));
-        Assert.Equal("finished", State("hinted"));
+        After(5, "hinted", "finished");
     }
 
     [Fact]
@@ -172,10 +150,8 @@ public sealed class TimingTests : IAsyncLifetime
             [{"type":"tts","params":{"text":"Hi"}},{"type":"silence","params":{"duration":1}},{"type":"audio","params":{"url":"https://cdn.example.com/c.wav?duration=2"}}]
             """, ",\"loop\":2");
 
-        _clock.Advance(TimeSpan.FromMilliseconds(695));
-        Assert.Equal("playing", State("mix"));
-        _clock.Advance(TimeSpan.FromMilliseconds(6));
-        Assert.Equal("finished", State("mix"));
+        After(695, "mix", "playing");
+        After(6, "mix", "finished");
     }
 
     [Fact]
@@ -186,11 +162,8 @@ public sealed class TimingTests : IAsyncLifetime
             [{"type":"silence","params":{"duration":1}},{"type":"audio","params":{"url":"https://media.invalid/x.mp3"}},{"type":"silence","params":{"duration":5}}]
             """, $",\"status_url\":\"{sink.Url}\"");
 
-        _clock.Advance(TimeSpan.FromMilliseconds(95));
-        Assert.Equal("playing", State("bad"));
-        _clock.Advance(TimeSpan.FromMilliseconds(6));
-        Assert.Equal("error", State("bad"));
-        Assert.Equal(1, Position("bad"), 6);
+        After(95, "bad", "playing");
+        After(6, "bad", "error", 1);
 
         var received = await sink.WaitForAsync(2, Patience);
         Assert.Equal(new[] { "playing", "error" }, received.Select(r => r.State));
@@ -245,4 +218,15 @@ public sealed class TimingTests : IAsyncLifetime
     private string State(string controlId) => (_emu.GetPlay(_call, controlId) ?? throw new InvalidOperationException($"no play {controlId}")).State;
 
     private double Position(string controlId) => _emu.GetPlay(_call, controlId)!.PositionSeconds;
+
+    /// <summary>Advances the clock by <paramref name="ms"/> milliseconds, then asserts the play's state (and position, in media seconds).</summary>
+    private void After(double ms, string controlId, string state, double? position = null)
+    {
+        _clock.Advance(TimeSpan.FromMilliseconds(ms));
+        Assert.Equal(state, State(controlId));
+        if (position is { } expected)
+        {
+            Assert.Equal(expected, Position(controlId), 6);
+        }
+    }
 }

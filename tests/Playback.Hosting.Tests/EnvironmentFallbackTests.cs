@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Playback.Hosting.Tests;
@@ -31,9 +32,7 @@ public sealed class EnvironmentFallbackTests
             ["PLAYBACK_BASE_URL"] = emulator.BaseUrl.ToString(),
         }, async () =>
         {
-            var builder = TestSupport.HostBuilder();
-            builder.Services.AddPlayback(o => o.UseEnvironmentFallback = true);
-            using var host = builder.Build();
+            using var host = BuildHost(o => o.UseEnvironmentFallback = true);
             await host.StartAsync();
             var playback = host.Services.GetRequiredService<PlaybackManager>();
 
@@ -53,16 +52,9 @@ public sealed class EnvironmentFallbackTests
     [Fact]
     public async Task The_space_alone_from_the_environment_satisfies_validation_and_resolves_the_signalwire_host()
     {
-        await WithEnvironmentAsync(new()
+        await WithEnvironmentAsync(EnvironmentCredentials("myspace"), async () =>
         {
-            ["SIGNALWIRE_PROJECT_ID"] = "env-project",
-            ["SIGNALWIRE_API_TOKEN"] = "env-token",
-            ["SIGNALWIRE_SPACE"] = "myspace",
-        }, async () =>
-        {
-            var builder = TestSupport.HostBuilder();
-            builder.Services.AddPlayback(o => o.UseEnvironmentFallback = true);
-            using var host = builder.Build();
+            using var host = BuildHost(o => o.UseEnvironmentFallback = true);
             await host.StartAsync();
 
             var settings = host.Services.GetRequiredService<PlaybackManager>().Settings;
@@ -90,20 +82,13 @@ public sealed class EnvironmentFallbackTests
     [Fact]
     public async Task Values_set_in_code_win_over_the_environment()
     {
-        await WithEnvironmentAsync(new()
+        await WithEnvironmentAsync(EnvironmentCredentials("envspace"), async () =>
         {
-            ["SIGNALWIRE_PROJECT_ID"] = "env-project",
-            ["SIGNALWIRE_API_TOKEN"] = "env-token",
-            ["SIGNALWIRE_SPACE"] = "envspace",
-        }, async () =>
-        {
-            var builder = TestSupport.HostBuilder();
-            builder.Services.AddPlayback(o =>
+            using var host = BuildHost(o =>
             {
                 o.ProjectId = "code-project";
                 o.Space = "codespace";
             });
-            using var host = builder.Build();
             await host.StartAsync();
 
             var settings = host.Services.GetRequiredService<PlaybackManager>().Settings;
@@ -118,16 +103,9 @@ public sealed class EnvironmentFallbackTests
     [Fact]
     public async Task With_the_fallback_off_the_environment_is_ignored_and_startup_fails()
     {
-        await WithEnvironmentAsync(new()
+        await WithEnvironmentAsync(EnvironmentCredentials("envspace"), async () =>
         {
-            ["SIGNALWIRE_PROJECT_ID"] = "env-project",
-            ["SIGNALWIRE_API_TOKEN"] = "env-token",
-            ["SIGNALWIRE_SPACE"] = "envspace",
-        }, async () =>
-        {
-            var builder = TestSupport.HostBuilder();
-            builder.Services.AddPlayback(o => o.UseEnvironmentFallback = false);
-            using var host = builder.Build();
+            using var host = BuildHost(o => o.UseEnvironmentFallback = false);
 
             var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
@@ -147,15 +125,29 @@ public sealed class EnvironmentFallbackTests
             ["PLAYBACK_BASE_URL"] = "not a url",
         }, async () =>
         {
-            var builder = TestSupport.HostBuilder();
-            builder.Services.AddPlayback(o => o.UseEnvironmentFallback = true);
-            using var host = builder.Build();
+            using var host = BuildHost(o => o.UseEnvironmentFallback = true);
 
             var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
             Assert.Contains(error.Failures, f => f.Contains("PLAYBACK_BASE_URL", StringComparison.Ordinal));
         });
     }
+
+    /// <summary>A generic host with <c>AddPlayback(configure)</c>, not started.</summary>
+    private static IHost BuildHost(Action<PlaybackOptions> configure)
+    {
+        var builder = TestSupport.HostBuilder();
+        builder.Services.AddPlayback(configure);
+        return builder.Build();
+    }
+
+    /// <summary>A project id, an API token and <paramref name="space"/> in the SIGNALWIRE_* variables.</summary>
+    private static Dictionary<string, string> EnvironmentCredentials(string space) => new()
+    {
+        ["SIGNALWIRE_PROJECT_ID"] = "env-project",
+        ["SIGNALWIRE_API_TOKEN"] = "env-token",
+        ["SIGNALWIRE_SPACE"] = space,
+    };
 
     private static async Task WithEnvironmentAsync(Dictionary<string, string> values, Func<Task> test)
     {

@@ -15,11 +15,27 @@ public sealed class CallControlServiceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // The sample's public URL must be known before it starts (its status URLs point at it), so the port is picked first.
-        var baseUrl = $"http://127.0.0.1:{Loopback.FreePort()}";
-        _service = SampleProcess.Start("CallControlService", $"--Urls={baseUrl}", $"--Playback:PublicBaseUrl={baseUrl}");
-        Http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = Patience };
-        await WaitUntilHealthyAsync(_service, Http);
+        // The sample's public URL must be known before it starts (its status URLs point at it) and a child process cannot be
+        // handed a bound socket: the port is picked first, and another one when the sample could not bind it (taken since).
+        (_service, Http) = await Loopback.RetryOnPortConflictAsync(StartHealthyAsync);
+    }
+
+    private static async Task<(SampleProcess Service, HttpClient Http)> StartHealthyAsync(int port)
+    {
+        var baseUrl = $"http://127.0.0.1:{port}";
+        var service = SampleProcess.Start("CallControlService", $"--Urls={baseUrl}", $"--Playback:PublicBaseUrl={baseUrl}");
+        var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = Patience };
+        try
+        {
+            await WaitUntilHealthyAsync(service, http);
+            return (service, http);
+        }
+        catch
+        {
+            http.Dispose();
+            await service.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>A new answered call in the sample's emulator.</summary>
@@ -46,7 +62,13 @@ public sealed class CallControlServiceFixture : IAsyncLifetime
         {
             if (service.HasExited)
             {
-                Assert.Fail($"the service exited with {service.ExitCode}:\n{await service.OutputAsync()}");
+                var output = await service.OutputAsync();
+                if (Loopback.IsAddressInUse(output))
+                {
+                    throw new IOException("address already in use: " + output);
+                }
+
+                Assert.Fail($"the service exited with {service.ExitCode}:\n{output}");
             }
 
             try

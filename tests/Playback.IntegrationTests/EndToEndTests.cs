@@ -24,14 +24,14 @@ public sealed class EndToEndTests(PlaybackStack stack) : IClassFixture<PlaybackS
         await handle.StopAsync();
 
         Assert.Equal(PlaybackState.Stopped, (await handle.Completion.WaitAsync(Patience)).State);
-        await Eventually(() => events.Count(e => e.ControlId == handle.ControlId) >= 6);
+        await Eventually.TrueAsync(() => events.Count(e => e.ControlId == handle.ControlId) >= 6, "6 events of the play", Patience);
         Assert.Equal(
             [PlaybackState.Starting, PlaybackState.Playing, PlaybackState.Paused, PlaybackState.Playing, PlaybackState.Playing, PlaybackState.Stopped],
             events.Where(e => e.ControlId == handle.ControlId).Select(e => e.State));
         Assert.Equal(-12, events.Last(e => e.Change == PlaybackChange.Volume).Volume);
 
         // playing, paused, playing, finished: every webhook was signed, accepted and routed.
-        await Eventually(() => stack.Playback.Statistics.WebhooksAccepted - webhooksBefore >= 4);
+        await Eventually.TrueAsync(() => stack.Playback.Statistics.WebhooksAccepted - webhooksBefore >= 4, "4 webhooks accepted", Patience);
         var play = stack.Emulator.GetPlay(callId, handle.ControlId)!;
         Assert.Equal(("finished", -12.0), (play.State, play.Volume));
         var statusUrl = stack.Emulator.Journal.Requests.First(r => r.ControlId == handle.ControlId && r.Command == "calling.play").Body;
@@ -103,14 +103,5 @@ public sealed class EndToEndTests(PlaybackStack stack) : IClassFixture<PlaybackS
         Assert.Equal(200, perCall.Count);
         Assert.All(perCall, g => Assert.Equal(6, g.Count()));
         Assert.All(perCall.SelectMany(g => g), r => Assert.Equal(200, r.Status));
-    }
-
-    private static async Task Eventually(Func<bool> condition)
-    {
-        using var cts = new CancellationTokenSource(Patience);
-        while (!condition())
-        {
-            await Task.Delay(20, cts.Token);
-        }
     }
 }

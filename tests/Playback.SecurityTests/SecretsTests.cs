@@ -28,7 +28,7 @@ public sealed class SecretsTests(SecretsTests.Fixture fixture, ITestOutputHelper
     public const string SigningKey = "PSK-canary-signing-key-3e8a7c1b9d2f4a65";
     public const string WrongApiToken = "PT-canary-wrong-token-0b5e9d7c3a1f8e24";
 
-    private SecurityStack Stack => fixture.Stack;
+    private LoopbackStack Stack => fixture.Stack;
 
     [Fact]
     public async Task A_wrong_api_token_answered_401_shows_neither_token_nor_key()
@@ -163,7 +163,7 @@ public sealed class SecretsTests(SecretsTests.Fixture fixture, ITestOutputHelper
 
         Assert.True(Stack.Playback.Statistics.WebhooksRejected - rejectedBefore >= 9);
         Assert.Equal(PlaybackState.Playing, live.Current);
-        Assert.Contains(fixture.Logs.Entries, e => e.Contains("Webhook rejected", StringComparison.Ordinal));
+        Assert.Contains(fixture.Logs.Lines, e => e.Contains("Webhook rejected", StringComparison.Ordinal));
         AssertNoSecret(extra: [expected, expectedSha1]);
     }
 
@@ -205,10 +205,10 @@ public sealed class SecretsTests(SecretsTests.Fixture fixture, ITestOutputHelper
             Stack.Emulator.Faults.Clear();
         }
 
-        var debug = logs.Entries.Count(e => e.StartsWith("[Debug] Akka.", StringComparison.Ordinal));
-        output.WriteLine($"{logs.Entries.Count} log entries, {debug} of them Akka debug entries");
+        var debug = logs.Lines.Count(e => e.StartsWith("[Debug] Akka.", StringComparison.Ordinal));
+        output.WriteLine($"{logs.Lines.Count} log entries, {debug} of them Akka debug entries");
         Assert.True(debug > 10, $"only {debug} Akka debug entries were captured");
-        foreach (var entry in logs.Entries)
+        foreach (var entry in logs.Lines)
         {
             fixture.Capture(entry);
         }
@@ -297,9 +297,9 @@ public sealed class SecretsTests(SecretsTests.Fixture fixture, ITestOutputHelper
     /// <summary>Asserts that nothing captured so far (logs, exceptions, answers) holds a secret in any of its forms.</summary>
     private void AssertNoSecret(params string[] extra)
     {
-        var texts = fixture.Logs.Entries.Concat(fixture.Captured).ToList();
-        Assert.NotEmpty(fixture.Logs.Entries);
-        output.WriteLine($"{texts.Count} texts checked ({fixture.Logs.Entries.Count} log entries, {fixture.Logs.Entries.Count(e => e.Contains("] Akka.", StringComparison.Ordinal))} of them from Akka)");
+        var texts = fixture.Logs.Lines.Concat(fixture.Captured).ToList();
+        Assert.NotEmpty(fixture.Logs.Lines);
+        output.WriteLine($"{texts.Count} texts checked ({fixture.Logs.Lines.Count} log entries, {fixture.Logs.Lines.Count(e => e.Contains("] Akka.", StringComparison.Ordinal))} of them from Akka)");
         var forms = Forms(ApiToken).Concat(Forms(SigningKey)).Concat(Forms(WrongApiToken)).Concat(extra).ToList();
         foreach (var text in texts)
         {
@@ -327,9 +327,9 @@ public sealed class SecretsTests(SecretsTests.Fixture fixture, ITestOutputHelper
     {
         private readonly ConcurrentQueue<string> _captured = new();
 
-        public SecurityStack Stack { get; private set; } = null!;
+        public LoopbackStack Stack { get; private set; } = null!;
 
-        public CapturingLoggerProvider Logs => Stack.Logs;
+        public CapturingLoggerProvider Logs => Stack.Logs!;
 
         public IReadOnlyCollection<string> Captured => _captured;
 

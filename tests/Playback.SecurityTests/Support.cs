@@ -9,20 +9,8 @@ internal static class Support
     /// <summary>How long a test waits for something that should happen at once (a generous bound, never an assertion on timing).</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    /// <summary>Polls a condition (yielding between polls, no sleeping thread) until it holds or <see cref="Patience"/> runs out.</summary>
-    public static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        using var limit = new CancellationTokenSource(Patience);
-        while (!condition())
-        {
-            if (limit.IsCancellationRequested)
-            {
-                throw new Xunit.Sdk.XunitException($"Gave up waiting for: {what}");
-            }
-
-            await Task.Delay(10);
-        }
-    }
+    /// <summary>Polls a condition until it holds or <see cref="Patience"/> runs out.</summary>
+    public static Task EventuallyAsync(Func<bool> condition, string what) => Eventually.TrueAsync(condition, what, Patience);
 
     /// <summary>A string with every non-printable-ASCII character shown as an escape, so that a failing case can be read and re-typed.</summary>
     public static string Show(string? s)

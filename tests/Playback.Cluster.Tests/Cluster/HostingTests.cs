@@ -27,24 +27,37 @@ public sealed class HostingTests(ITestOutputHelper output)
             AskTimeout = TimeSpan.FromSeconds(20),
             AllowUntrackedPlays = true,
         };
-        var port1 = Loopback.FreePort();
-        var port2 = Loopback.FreePort();
-        var seed = $"akka.tcp://calls@127.0.0.1:{port1}";
-        var host1 = BuildHost(settings, port1, seed);
-        var host2 = BuildHost(settings, port2, seed);
-        var hosts = new[] { host1, host2 };
+        var hosts = new List<IHost>();
         try
         {
-            await host1.StartAsync();
-            await host2.StartAsync();
+            // Host 1 is the seed: its port is in its configuration before it starts and Akka binds it itself (no bound socket
+            // can be handed over), so a port is picked, and another one when it was taken in between. Host 2 binds port 0.
+            var seedPort = 0;
+            hosts.Add(await Loopback.RetryOnPortConflictAsync(async port =>
+            {
+                var host = BuildHost(settings, port, $"akka.tcp://calls@127.0.0.1:{port}");
+                try
+                {
+                    await host.StartAsync();
+                    seedPort = port;
+                    return host;
+                }
+                catch
+                {
+                    host.Dispose();
+                    throw;
+                }
+            }));
+            hosts.Add(BuildHost(settings, 0, $"akka.tcp://calls@127.0.0.1:{seedPort}"));
+            await hosts[1].StartAsync();
             var systems = hosts.Select(h => h.Services.GetRequiredService<ActorSystem>()).ToArray();
             await Outcomes.Eventually(
                 () => systems.All(s => Akka.Cluster.Cluster.Get(s).State.Members.Count(m => m.Status == MemberStatus.Up) == 2),
                 "both hosts see 2 members up",
                 seconds: 10);
 
-            var managers = new PlaybackManager[hosts.Length];
-            for (var i = 0; i < hosts.Length; i++)
+            var managers = new PlaybackManager[hosts.Count];
+            for (var i = 0; i < hosts.Count; i++)
             {
                 var services = hosts[i].Services;
                 managers[i] = services.GetRequiredService<PlaybackManager>();
@@ -81,7 +94,7 @@ public sealed class HostingTests(ITestOutputHelper output)
         finally
         {
             // Host 2 first: host 1 is the seed and the oldest member (coordinator), so host 2 leaves to it cleanly.
-            foreach (var host in hosts.Reverse())
+            foreach (var host in Enumerable.Reverse(hosts))
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 try

@@ -1,15 +1,9 @@
-using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Playback.Emulator;
 
 namespace Playback.Cluster.Tests;
@@ -126,15 +120,13 @@ public sealed class LoopbackCluster : IAsyncDisposable
 /// <summary>One node: an ActorSystem with Playback.Cluster, and a webhook endpoint that hands webhooks to its manager.</summary>
 public sealed class ClusterNode : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackWebApp _web = null!;
 
-    private ClusterNode(string name, ActorSystem system, PlaybackManager playback, WebApplication app, string webhookUrl)
+    private ClusterNode(string name, ActorSystem system, PlaybackManager playback)
     {
         Name = name;
         System = system;
         Playback = playback;
-        _app = app;
-        WebhookUrl = new Uri(webhookUrl);
     }
 
     public string Name { get; }
@@ -143,7 +135,7 @@ public sealed class ClusterNode : IAsyncDisposable
 
     public PlaybackManager Playback { get; }
 
-    public Uri WebhookUrl { get; }
+    public Uri WebhookUrl => new(_web.BaseUrl + "/events");
 
     public Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
 
@@ -171,31 +163,23 @@ public sealed class ClusterNode : IAsyncDisposable
         };
         var playback = await PlaybackCluster.StartAsync(system, settings, PlaybackClusterSettings.Default with { Role = callsRole });
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        ClusterNode? node = null;
-        app.MapPost("/events", async (HttpContext context) =>
+        var node = new ClusterNode(name, system, playback);
+        node._web = await LoopbackWebApp.StartAsync(map: app => app.MapPost("/events", async (HttpContext context) =>
         {
-            Interlocked.Increment(ref node!._webhooks);
+            Interlocked.Increment(ref node._webhooks);
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
             var headers = context.Request.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString()));
             var url = $"http://{context.Request.Host}{context.Request.Path}{context.Request.QueryString}";
             var result = await playback.HandleWebhookAsync(url, headers, body.ToArray(), context.RequestAborted);
             return result.Status == WebhookStatus.Rejected ? Results.StatusCode(503) : Results.NoContent();
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        node = new ClusterNode(name, system, playback, app, address.TrimEnd('/') + "/events");
+        }));
         return node;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _web.DisposeAsync();
         if (!System.WhenTerminated.IsCompleted)
         {
             await Playback.DisposeAsync();

@@ -1,42 +1,38 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Playback.Emulator;
-using Playback.Testing;
 
 namespace Playback.Hosting.Tests;
 
 /// <summary>
-/// A real ASP.NET Core app on Kestrel at 127.0.0.1 with <c>AddPlayback</c> pointed at an emulator and
-/// <c>MapPlaybackWebhooks</c> mapped. Its <see cref="PlaybackOptions.PublicBaseUrl"/> is its own address: the port is
-/// picked before the app is built, because the options are validated (and cached) before Kestrel binds.
+/// The shared loopback web app (<see cref="LoopbackStack.StartAppAsync"/>) on an emulator the test owns, with
+/// <c>AddPlayback</c> (<see cref="TestSupport.UseEmulator"/>) and <c>MapPlaybackWebhooks</c>, every log entry in
+/// <see cref="Logs"/>. Its <see cref="PlaybackOptions.PublicBaseUrl"/> is its own address.
 /// </summary>
 internal sealed class PlaybackWebApp : IAsyncDisposable
 {
-    public const string WebhookPath = "/signalwire/events";
+    public const string WebhookPath = LoopbackStack.WebhookPath;
 
-    private PlaybackWebApp(WebApplication app, string baseUrl, CapturingLoggerProvider logs)
+    private readonly LoopbackWebApp _web;
+
+    private PlaybackWebApp(LoopbackWebApp web, CapturingLoggerProvider logs)
     {
-        App = app;
-        BaseUrl = baseUrl;
+        _web = web;
         Logs = logs;
-        Http = new HttpClient { BaseAddress = new Uri(baseUrl) };
     }
 
-    public WebApplication App { get; }
+    public WebApplication App => _web.App;
 
     /// <summary>The app's own address, e.g. <c>http://127.0.0.1:41234</c> (no trailing slash); also its PublicBaseUrl unless a test changes it.</summary>
-    public string BaseUrl { get; }
+    public string BaseUrl => _web.BaseUrl;
 
     public string WebhookUrl => BaseUrl + WebhookPath;
 
     public CapturingLoggerProvider Logs { get; }
 
-    public HttpClient Http { get; }
+    public HttpClient Http => _web.Http;
 
-    public IServiceProvider Services => App.Services;
+    public IServiceProvider Services => _web.Services;
 
     public PlaybackManager Playback => Services.GetRequiredService<PlaybackManager>();
 
@@ -53,63 +49,21 @@ internal sealed class PlaybackWebApp : IAsyncDisposable
         Action<WebApplication>? mapEndpoint = null,
         Action<WebApplicationBuilder, string>? register = null)
     {
-        for (var attempt = 1; ; attempt++)
+        var logs = new CapturingLoggerProvider();
+        var web = await LoopbackStack.StartAppAsync(emulator, o =>
         {
-            var port = Loopback.FreePort();
-            var baseUrl = $"http://127.0.0.1:{port}";
-            var logs = new CapturingLoggerProvider();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.Logging.SetMinimumLevel(LogLevel.Trace);
-            builder.Logging.AddProvider(logs);
-            builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
-            if (register is null)
+            o.Logs = logs;
+            o.Playback = p =>
             {
-                builder.Services.AddPlayback(o =>
-                {
-                    o.UseEmulator(emulator);
-                    o.PublicBaseUrl = baseUrl;
-                    configure?.Invoke(o);
-                });
-            }
-            else
-            {
-                register(builder, baseUrl);
-            }
-
-            var app = builder.Build();
-            beforeEndpoints?.Invoke(app);
-            if (mapEndpoint is null)
-            {
-                app.MapPlaybackWebhooks(WebhookPath);
-            }
-            else
-            {
-                mapEndpoint(app);
-            }
-
-            try
-            {
-                await app.StartAsync();
-                return new PlaybackWebApp(app, baseUrl, logs);
-            }
-            catch (Exception e)
-            {
-                await app.DisposeAsync();
-                if (e is not IOException || attempt >= 5)
-                {
-                    throw;
-                }
-
-                // Another process took the port between picking and binding it: pick another one.
-            }
-        }
+                p.UseEmulator(emulator);
+                configure?.Invoke(p);
+            };
+            o.Register = register;
+            o.BeforeEndpoints = beforeEndpoints;
+            o.MapEndpoints = mapEndpoint;
+        });
+        return new PlaybackWebApp(web, logs);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Http.Dispose();
-        await App.StopAsync();
-        await App.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _web.DisposeAsync();
 }

@@ -10,15 +10,11 @@ namespace Playback.Hosting.Tests;
 
 internal static class TestSupport
 {
-    /// <summary>Points the options at the emulator, with its signing key, and ignores the machine's SIGNALWIRE_* variables.</summary>
+    /// <summary>Points the options at the emulator (<see cref="PlaybackTesting.UseEmulator"/>), with a 20 s ask timeout and untracked plays allowed.</summary>
     public static void UseEmulator(this PlaybackOptions options, CallingEmulator emulator)
     {
-        options.ProjectId = emulator.ProjectId;
-        options.ApiToken = emulator.ApiToken;
-        options.BaseUrl = emulator.BaseUrl.ToString();
-        options.SigningKey = emulator.SigningKey;
+        PlaybackTesting.UseEmulator(options, emulator);
         options.AskTimeout = TimeSpan.FromSeconds(20);
-        options.UseEnvironmentFallback = false;
         options.AllowUntrackedPlays = true; // with PublicBaseUrl (PlaybackWebApp) plays are tracked all the same
     }
 

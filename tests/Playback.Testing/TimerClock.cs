@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Playback.Tests;
+namespace Playback.Testing;
 
 /// <summary>
 /// A <see cref="FakeTimeProvider"/> that reports every timer the code under test creates (its due time and period),
@@ -14,11 +14,20 @@ public sealed class TimerClock : FakeTimeProvider
 
     private readonly Channel<(TimeSpan Due, TimeSpan Period)> _timers = Channel.CreateUnbounded<(TimeSpan, TimeSpan)>();
 
+    /// <summary>A clock that starts at 2030-01-01 00:00 UTC.</summary>
     public TimerClock()
-        : base(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero))
+        : this(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero))
     {
     }
 
+    /// <summary>A clock that starts at <paramref name="start"/>.</summary>
+    /// <param name="start">The start time.</param>
+    public TimerClock(DateTimeOffset start)
+        : base(start)
+    {
+    }
+
+    /// <inheritdoc />
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = base.CreateTimer(callback, state, dueTime, period);
@@ -27,6 +36,8 @@ public sealed class TimerClock : FakeTimeProvider
     }
 
     /// <summary>Waits for the next one-shot timer shorter than <paramref name="shorterThan"/> (a backoff, not a timeout) and returns its due time.</summary>
+    /// <param name="shorterThan">Longer timers are passed over.</param>
+    /// <returns>The timer's due time.</returns>
     public async Task<TimeSpan> NextDelayAsync(TimeSpan shorterThan)
     {
         using var guard = new CancellationTokenSource(Guard);
@@ -41,9 +52,32 @@ public sealed class TimerClock : FakeTimeProvider
     }
 
     /// <summary>
+    /// Waits until the code under test starts a one-shot timer of exactly <paramref name="due"/> (earlier timers are passed
+    /// over), then advances the clock by that much: the wait elapses, and nothing else that is due later.
+    /// </summary>
+    /// <param name="due">The timer's due time.</param>
+    /// <returns>A task that completes once the clock has advanced.</returns>
+    public async Task AdvanceWhenTimerAsync(TimeSpan due)
+    {
+        using var guard = new CancellationTokenSource(Guard);
+        while (true)
+        {
+            var timer = await _timers.Reader.ReadAsync(guard.Token);
+            if (timer.Due == due && timer.Period == Timeout.InfiniteTimeSpan)
+            {
+                Advance(due);
+                return;
+            }
+        }
+    }
+
+    /// <summary>
     /// Lets every backoff (one-shot timer shorter than <paramref name="shorterThan"/>) elapse as soon as the code starts
     /// waiting for it, until <paramref name="task"/> completes; returns the backoffs in order. Does not throw the task's error.
     /// </summary>
+    /// <param name="task">The code under test.</param>
+    /// <param name="shorterThan">Longer timers (timeouts) are left alone.</param>
+    /// <returns>The backoffs, in order.</returns>
     public async Task<IReadOnlyList<TimeSpan>> RunAsync(Task task, TimeSpan shorterThan)
     {
         var delays = new List<TimeSpan>();

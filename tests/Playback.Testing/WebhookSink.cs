@@ -1,16 +1,10 @@
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
-namespace Playback.Emulator.Tests;
+namespace Playback.Testing;
 
 /// <summary>One POST a <see cref="WebhookSink"/> received.</summary>
 /// <param name="Url">The full URL as the sender used it (scheme, host, port, path and query).</param>
@@ -51,14 +45,14 @@ public sealed record Received(string Url, IReadOnlyDictionary<string, string> He
 }
 
 /// <summary>
-/// A minimal Kestrel app on 127.0.0.1 (free port) that records every POST it receives (URL, headers, raw body) and
-/// answers 204 (or <see cref="StatusCode"/>). <see cref="WaitForAsync"/> waits on an arrival signal, not a sleep.
+/// A minimal Kestrel app on 127.0.0.1 (<see cref="LoopbackWebApp"/>) that records every POST it receives (URL, headers, raw body) and
+/// answers 204 (or <see cref="StatusCode"/>). <see cref="WaitForAsync(int, TimeSpan)"/> waits on an arrival signal, not a sleep.
 /// </summary>
 public sealed class WebhookSink : IAsyncDisposable
 {
     private readonly object _gate = new();
     private readonly List<Received> _received = [];
-    private WebApplication _app = null!;
+    private LoopbackWebApp _web = null!;
     private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private WebhookSink()
@@ -66,7 +60,7 @@ public sealed class WebhookSink : IAsyncDisposable
     }
 
     /// <summary>The sink's origin, e.g. <c>http://127.0.0.1:41234</c>.</summary>
-    public string BaseUrl { get; private set; } = null!;
+    public string BaseUrl => _web.BaseUrl;
 
     /// <summary>The default webhook URL, <c>{BaseUrl}/hook</c> (any other path on the sink records too).</summary>
     public string Url => BaseUrl + "/hook";
@@ -86,20 +80,12 @@ public sealed class WebhookSink : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a sink on a free loopback port.</summary>
+    /// <summary>Starts a sink on a loopback port.</summary>
     /// <returns>The running sink; dispose it to stop.</returns>
     public static async Task<WebhookSink> StartAsync()
     {
         var sink = new WebhookSink();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.Run(sink.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        sink.BaseUrl = new Uri(address).GetLeftPart(UriPartial.Authority);
-        sink._app = app;
+        sink._web = await LoopbackWebApp.StartAsync(map: app => app.Run(sink.HandleAsync));
         return sink;
     }
 
@@ -148,11 +134,7 @@ public sealed class WebhookSink : IAsyncDisposable
 
     /// <summary>Stops the sink.</summary>
     /// <returns>A task that completes when stopped.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _web.DisposeAsync();
 
     private async Task HandleAsync(HttpContext context)
     {

@@ -1,15 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
-namespace Playback.Emulator.Tests;
+namespace Playback.Testing;
 
 /// <summary>
 /// A minimal webhook endpoint on 127.0.0.1 that hands every POST to <see cref="PlaybackManager.HandleWebhookAsync"/>
@@ -17,34 +11,28 @@ namespace Playback.Emulator.Tests;
 /// </summary>
 public sealed class PlaybackWebhookListener : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentQueue<(string State, WebhookResult Result)> _handled = new();
     private readonly SemaphoreSlim _arrived = new(0);
+    private LoopbackWebApp _web = null!;
 
-    private PlaybackWebhookListener(WebApplication app)
+    private PlaybackWebhookListener()
     {
-        _app = app;
     }
 
     /// <summary>The URL to use as status_url (exactly the string the signature is checked against).</summary>
-    public string Url { get; private set; } = null!;
+    public string Url => _web.BaseUrl + "/signalwire/events";
 
     /// <summary>The manager webhooks are handed to.</summary>
     public PlaybackManager? Manager { get; set; }
 
     public IReadOnlyList<(string State, WebhookResult Result)> Handled => _handled.ToList();
 
+    /// <summary>Starts a listener on a loopback port; set <see cref="Manager"/> before webhooks arrive.</summary>
+    /// <returns>The running listener.</returns>
     public static async Task<PlaybackWebhookListener> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var listener = new PlaybackWebhookListener(app);
-        app.MapPost("/signalwire/events", listener.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        listener.Url = new Uri(address).GetLeftPart(UriPartial.Authority) + "/signalwire/events";
+        var listener = new PlaybackWebhookListener();
+        listener._web = await LoopbackWebApp.StartAsync(map: app => app.MapPost("/signalwire/events", listener.HandleAsync));
         return listener;
     }
 
@@ -60,11 +48,7 @@ public sealed class PlaybackWebhookListener : IAsyncDisposable
         return Handled;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _web.DisposeAsync();
 
     private async Task HandleAsync(HttpContext context)
     {

@@ -1,0 +1,356 @@
+using static Playback.Tests.Sm;
+
+namespace Playback.Tests;
+
+/// <summary>Webhooks (states the server reports, duplicates, out of order, for unknown plays) and the ended history.</summary>
+public sealed partial class CallPlaybacksTests
+{
+    // ───────────────────────── Webhooks ─────────────────────────
+
+    [Fact]
+    public void Finished_webhook_while_playing_makes_it_Finished()
+    {
+        var t = Playing("p").PlayStatus(Status("p", "finished", Later), Later);
+
+        Assert.Equal("finished", t.Published("p", PlaybackState.Playing, PlaybackState.Finished).Reason);
+        Assert.Equal(new WebhookResult(WebhookStatus.Accepted), t.Webhook);
+        Assert.Empty(t.Replies());
+        t.NoRequest();
+    }
+
+    [Theory]
+    [MemberData(nameof(ActiveStates))]
+    public void Finished_webhook_after_a_stop_was_sent_makes_it_Stopped_and_the_stops_2xx_changes_nothing(PlaybackState state)
+    {
+        var inFlight = InActiveState(state, "p").Decide(Stop("p"), At(30)).State;
+
+        var finished = inFlight.PlayStatus(Status("p", "finished", At(31)), At(31));
+
+        Assert.Equal("stopped", finished.Published("p", state, PlaybackState.Stopped).Reason);
+        Assert.Equal(WebhookStatus.Accepted, finished.Webhook!.Status);
+        Assert.Empty(finished.Replies());
+        Assert.NotNull(finished.State.InFlight);
+
+        var acked = finished.State.RequestSucceeded(At(32));
+
+        Assert.Empty(acked.Events());
+        Assert.Equal(PlaybackState.Stopped, acked.SucceededWith().State);
+        acked.NoRequest();
+    }
+
+    [Fact]
+    public void Error_webhook_makes_it_Failed()
+    {
+        var t = Paused("p").PlayStatus(Status("p", "error", Later), Later);
+
+        t.Published("p", PlaybackState.Paused, PlaybackState.Failed);
+        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        Assert.Equal(PlaybackState.Failed, t.State.StateOf("p"));
+    }
+
+    [Fact]
+    public void Duplicate_playing_while_playing_publishes_nothing()
+    {
+        var t = Playing("p").PlayStatus(Status("p", "playing", Later), Later);
+
+        Assert.Empty(t.Effects);
+        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+    }
+
+    [Fact]
+    public void Duplicate_paused_while_paused_publishes_nothing()
+    {
+        var t = Paused("p").PlayStatus(Status("p", "paused", Later), Later);
+
+        Assert.Empty(t.Effects);
+        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+    }
+
+    [Fact]
+    public void Playing_webhook_while_starting_makes_it_Playing_and_the_plays_2xx_publishes_nothing_more()
+    {
+        var early = Starting("p").PlayStatus(Status("p", "playing", At(2)), At(2));
+
+        early.Published("p", PlaybackState.Starting, PlaybackState.Playing);
+        Assert.Equal(WebhookStatus.Accepted, early.Webhook!.Status);
+        Assert.Empty(early.Replies());
+        Assert.NotNull(early.State.InFlight);
+
+        var acked = early.State.RequestSucceeded(At(3));
+
+        Assert.Empty(acked.Events());
+        Assert.Equal(PlaybackState.Playing, acked.SucceededWith().State);
+        acked.NoRequest();
+    }
+
+    [Fact]
+    public void Paused_webhook_while_starting_is_stale_and_ignored()
+    {
+        var t = Starting("p").PlayStatus(Status("p", "paused", Later), Later);
+
+        Assert.Empty(t.Effects);
+        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        Assert.Equal(PlaybackState.Starting, t.State.StateOf("p"));
+    }
+
+    public static TheoryData<PlaybackState, Cmd, string> ContradictionsDuringAFlight => new()
+    {
+        { PlaybackState.Playing, Cmd.Pause, "paused" },
+        { PlaybackState.Playing, Cmd.Stop, "paused" },
+        { PlaybackState.Playing, Cmd.Volume, "paused" },
+        { PlaybackState.Paused, Cmd.Resume, "playing" },
+        { PlaybackState.Paused, Cmd.Stop, "playing" },
+        { PlaybackState.Paused, Cmd.Volume, "playing" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ContradictionsDuringAFlight))]
+    public void A_contradicting_webhook_while_a_command_for_that_playback_is_in_flight_is_stale_and_ignored(PlaybackState state, Cmd cmd, string webhook)
+    {
+        var inFlight = InActiveState(state, "p").Decide(Command(cmd, "p"), At(30)).State;
+        Assert.NotNull(inFlight.InFlight);
+
+        var t = inFlight.PlayStatus(Status("p", webhook, Later), Later);
+
+        Assert.Empty(t.Effects);
+        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        Assert.Contains("stale", t.Webhook.Reason);
+        Assert.Equal(state, t.State.StateOf("p"));
+        Assert.Equal(inFlight.InFlight, t.State.InFlight);
+    }
+
+    [Fact]
+    public void Paused_webhook_while_a_pause_is_in_flight_is_ignored_and_the_pauses_2xx_still_publishes_once()
+    {
+        var inFlight = Playing("p").Decide(Pause("p"), At(15)).State;
+        var early = inFlight.PlayStatus(Status("p", "paused", At(16)), At(16));
+        Assert.Empty(early.Effects);
+
+        var acked = early.State.RequestSucceeded(PauseAckAt);
+
+        acked.Published("p", PlaybackState.Playing, PlaybackState.Paused);
+        acked.SucceededWith();
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    public void Paused_webhook_not_newer_than_the_last_acknowledged_command_is_ignored(double secondsAfterAck)
+    {
+        var s = Playing("p");
+
+        var t = s.PlayStatus(Status("p", "paused", PlayAckAt.AddSeconds(secondsAfterAck)), Later);
+
+        Assert.Empty(t.Effects);
+        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        Assert.Contains("stale", t.Webhook.Reason);
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    public void Playing_webhook_sent_before_an_acknowledged_pause_is_ignored(double secondsAfterAck)
+    {
+        var t = Paused("p").PlayStatus(Status("p", "playing", PauseAckAt.AddSeconds(secondsAfterAck)), Later);
+
+        Assert.Empty(t.Effects);
+        Assert.Equal(PlaybackState.Paused, t.State.StateOf("p"));
+    }
+
+    [Fact]
+    public void Paused_webhook_newer_than_the_last_acknowledged_command_with_nothing_in_flight_is_adopted()
+    {
+        var t = Playing("p").PlayStatus(Status("p", "paused", PlayAckAt.AddMilliseconds(1)), Later);
+
+        var e = t.Published("p", PlaybackState.Playing, PlaybackState.Paused);
+        Assert.Equal("reported by the server", e.Reason);
+        Assert.Equal(Later, e.Timestamp);
+        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        Assert.Equal(PlaybackState.Paused, t.State.StateOf("p"));
+        t.NoRequest();
+        Assert.Empty(t.Replies());
+    }
+
+    [Fact]
+    public void Playing_webhook_newer_than_the_acknowledged_pause_is_adopted()
+    {
+        var t = Paused("p").PlayStatus(Status("p", "playing", PauseAckAt.AddSeconds(1)), Later);
+
+        t.Published("p", PlaybackState.Paused, PlaybackState.Playing);
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+    }
+
+    [Fact]
+    public void An_event_older_than_the_newest_applied_event_is_ignored()
+    {
+        var paused = Playing("p").PlayStatus(Status("p", "paused", At(50)), At(50));
+        paused.Published("p", PlaybackState.Playing, PlaybackState.Paused);
+
+        // Newer than the last acknowledged command (At(10)), but older than the "paused" already applied.
+        var older = paused.State.PlayStatus(Status("p", "playing", At(40)), At(51));
+
+        Assert.Empty(older.Effects);
+        Assert.Contains("stale", older.Webhook!.Reason);
+        Assert.Equal(PlaybackState.Paused, older.State.StateOf("p"));
+
+        var newer = older.State.PlayStatus(Status("p", "playing", At(60)), At(60));
+
+        newer.Published("p", PlaybackState.Paused, PlaybackState.Playing);
+    }
+
+    [Fact]
+    public void A_contradicting_webhook_without_a_timestamp_after_an_acknowledged_command_is_ignored()
+    {
+        // It cannot be ordered after the acknowledgement, so the command's word stands.
+        var t = Playing("p").PlayStatus(Status("p", "paused", null), Later);
+
+        Assert.Empty(t.Effects);
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+    }
+
+    [Fact]
+    public void Finished_webhook_is_applied_even_when_its_timestamp_is_old()
+    {
+        var s = Playing("p").PlayStatus(Status("p", "paused", At(50)), At(50)).State;
+
+        var t = s.PlayStatus(Status("p", "finished", At(5)), At(51));
+
+        t.Published("p", PlaybackState.Paused, PlaybackState.Finished);
+    }
+
+    [Fact]
+    public void A_webhook_for_an_unknown_control_id_is_ignored()
+    {
+        var before = Playing("p");
+
+        var t = before.PlayStatus(Status("nope", "finished", Later), Later);
+
+        Assert.Equal(WebhookStatus.Ignored, t.Webhook!.Status);
+        Assert.Contains("nope", t.Webhook.Reason);
+        Assert.Empty(t.Effects);
+        Assert.Same(before, t.State);
+    }
+
+    [Fact]
+    public void A_webhook_with_an_unknown_play_state_is_ignored_before_it_reaches_the_state_machine()
+    {
+        var (message, result) = WebhookParser.Parse("""{"event":"calling.call.play","params":{"call_id":"call-1","control_id":"p","state":"buffering"}}"""u8.ToArray());
+
+        Assert.Null(message);
+        Assert.Equal(WebhookStatus.Ignored, result!.Status);
+        Assert.Contains("buffering", result.Reason);
+    }
+
+    [Theory]
+    [InlineData("finished")]
+    [InlineData("error")]
+    [InlineData("playing")]
+    public void A_webhook_for_a_queued_playback_changes_nothing(string state)
+    {
+        var t = QueuedBehind("a", "p").PlayStatus(Status("p", state, Later), Later);
+
+        Assert.Empty(t.Effects);
+        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        Assert.Equal(PlaybackState.Queued, t.State.StateOf("p"));
+        Assert.Equal(new[] { "p" }, t.State.Queue);
+    }
+
+    [Fact]
+    public void Call_state_ended_fails_every_playback_with_call_ended_and_ends_the_call()
+    {
+        var s = Enqueue(QueuedBehind("a", "q1"), "q2");
+
+        var t = s.CallState(CallStateEvent("ended"), Later);
+
+        Assert.Equal(new WebhookResult(WebhookStatus.Accepted), t.Webhook);
+        Assert.Equal("call ended", Assert.Single(t.Ends()).Reason);
+        Assert.Equal(new[] { "a", "q1", "q2" }, t.Events().Select(e => e.ControlId));
+        AssertEvent(t.Events()[0], "a", PlaybackState.Playing, PlaybackState.Failed);
+        AssertEvent(t.Events()[1], "q1", PlaybackState.Queued, PlaybackState.Failed);
+        AssertEvent(t.Events()[2], "q2", PlaybackState.Queued, PlaybackState.Failed);
+        Assert.All(t.Events(), e => Assert.Equal("call ended", e.Reason));
+        Assert.Empty(t.State.Queue);
+        Assert.Equal("call ended", t.State.GoneReason);
+        t.NoRequest();
+        Assert.Empty(t.Replies());
+
+        var later = t.State.Decide(Play("new"), Later.AddSeconds(1));
+
+        Assert.Contains("call ended", later.FailedWith<CallGoneException>().Message);
+        Assert.Empty(later.Requests());
+    }
+
+    [Fact]
+    public void Call_state_ended_twice_ends_the_call_once()
+    {
+        var once = Playing("p").CallState(CallStateEvent("ended"), Later).State;
+
+        var twice = once.CallState(CallStateEvent("ended"), Later.AddSeconds(1));
+
+        Assert.Empty(twice.Effects);
+        Assert.Equal(WebhookStatus.Accepted, twice.Webhook!.Status);
+    }
+
+    [Fact]
+    public void Call_state_ended_while_a_command_is_in_flight_keeps_it_waiting_for_its_one_reply()
+    {
+        var s = Playing("p").Decide(Pause("p"), Later).State;
+
+        var ended = s.CallState(CallStateEvent("ended"), Later);
+
+        ended.Published("p", PlaybackState.Playing, PlaybackState.Failed);
+        Assert.Empty(ended.Replies());
+        Assert.NotNull(ended.State.InFlight);
+
+        var acked = ended.State.RequestSucceeded(Later.AddSeconds(1));
+
+        Assert.Single(acked.Replies());
+        Assert.Empty(acked.Events());
+        acked.NoRequest();
+        Assert.Equal(PlaybackState.Failed, acked.State.StateOf("p"));
+    }
+
+    [Theory]
+    [InlineData("created")]
+    [InlineData("ringing")]
+    [InlineData("answered")]
+    [InlineData("ending")]
+    public void Other_call_states_change_nothing(string callState)
+    {
+        var before = QueuedBehind("a", "q");
+
+        var t = before.CallState(CallStateEvent(callState), Later);
+
+        Assert.Empty(t.Effects);
+        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        Assert.Same(before, t.State);
+    }
+
+    // ───────────────────────── Ended history ─────────────────────────
+
+    [Fact]
+    public void The_ended_history_is_bounded_and_the_oldest_ids_webhooks_become_ignored()
+    {
+        var s = Idle();
+        for (var i = 0; i <= CallPlaybacks.EndedHistory; i++)
+        {
+            var now = At(i);
+            s = s.Decide(Play($"p{i}"), now).State.RequestSucceeded(now).State;
+            s = s.PlayStatus(Status($"p{i}", "finished", now), now).State;
+        }
+
+        Assert.Equal(CallPlaybacks.EndedHistory, s.Ended.Count);
+        Assert.Equal(CallPlaybacks.EndedHistory, s.Playbacks.Count);
+        Assert.Equal("p1", s.Ended[0]);
+        Assert.False(s.Playbacks.ContainsKey("p0"));
+
+        var oldest = s.PlayStatus(Status("p0", "finished", Later), Later);
+        Assert.Equal(WebhookStatus.Ignored, oldest.Webhook!.Status);
+
+        var remembered = s.PlayStatus(Status("p1", "finished", Later), Later);
+        Assert.Equal(WebhookStatus.Accepted, remembered.Webhook!.Status);
+        Assert.Empty(remembered.Effects);
+    }
+}
