@@ -124,51 +124,34 @@ public sealed class CommandLineTests
         Assert.Contains($"\"{value}\"", e.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("--verbose")]
-    [InlineData("port")]
-    [InlineData("--port=8088")]
-    public void An_unknown_argument_is_rejected_naming_it(string arg)
+    /// <summary>Arguments that cannot be parsed, and the text the error must name: an unknown argument names
+    /// itself, an option without its value names the option, a value that is not a number names the value.</summary>
+    public static TheoryData<string[], string> UnparsableArguments => new()
     {
-        var e = Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse([arg], NoEnvironment));
+        { ["--verbose"], "--verbose" }, { ["port"], "port" }, { ["--port=8088"], "--port=8088" },
+        { ["--port"], "--port" }, { ["--speed"], "--speed" }, { ["--api-token"], "--api-token" }, { ["--dialect"], "--dialect" },
+        { ["--port", "abc"], "abc" }, { ["--port", "99999999999"], "99999999999" }, { ["--speed", "fast"], "fast" },
+        { ["--seed", "1.5"], "1.5" }, { ["--audio-seconds", "long"], "long" }, { ["--audio-seconds", "1e300"], "1e300" },
+    };
 
-        Assert.Contains(arg, e.Message, StringComparison.Ordinal);
+    /// <summary>Numbers outside their range, and an empty credential.</summary>
+    public static TheoryData<string, string> OutOfRangeArguments => new()
+    {
+        { "--port", "70000" }, { "--port", "-1" }, { "--speed", "0" }, { "--speed", "-2" },
+        { "--speed", "Infinity" }, { "--audio-seconds", "0" }, { "--project-id", "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnparsableArguments))]
+    public void An_unknown_argument_a_missing_value_or_a_value_that_is_not_a_number_is_rejected_naming_it(string[] args, string named)
+    {
+        var e = Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse(args, NoEnvironment));
+
+        Assert.Contains(named, e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("--port")]
-    [InlineData("--speed")]
-    [InlineData("--api-token")]
-    [InlineData("--dialect")]
-    public void An_option_without_its_value_is_rejected(string arg)
-    {
-        var e = Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse([arg], NoEnvironment));
-
-        Assert.Contains(arg, e.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("--port", "abc")]
-    [InlineData("--port", "99999999999")]
-    [InlineData("--speed", "fast")]
-    [InlineData("--seed", "1.5")]
-    [InlineData("--audio-seconds", "long")]
-    [InlineData("--audio-seconds", "1e300")]
-    public void A_value_that_is_not_a_number_is_rejected(string arg, string value)
-    {
-        var e = Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse([arg, value], NoEnvironment));
-
-        Assert.Contains(value, e.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("--port", "70000")]
-    [InlineData("--port", "-1")]
-    [InlineData("--speed", "0")]
-    [InlineData("--speed", "-2")]
-    [InlineData("--speed", "Infinity")]
-    [InlineData("--audio-seconds", "0")]
-    [InlineData("--project-id", "")]
+    [MemberData(nameof(OutOfRangeArguments))]
     public void A_number_out_of_range_or_an_empty_credential_is_rejected(string arg, string value)
     {
         Assert.ThrowsAny<ArgumentException>(() => EmulatorCommandLine.Parse([arg, value], NoEnvironment));
