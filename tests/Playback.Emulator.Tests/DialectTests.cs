@@ -202,9 +202,9 @@ public sealed class DialectTests
     }
 
     /// <summary>An emulator in the dialect, a client of it and one live call, with a long play started under each of the control ids.</summary>
-    private static async Task<Session> OpenAsync(string dialect, params string[] playing)
+    private static async Task<EmulatorSession> OpenAsync(string dialect, params string[] playing)
     {
-        var session = new Session(await StartAsync(dialect));
+        var session = new EmulatorSession(await StartAsync(dialect));
         foreach (var controlId in playing)
         {
             await session.Client.PlayAsync(session.Call, controlId, Long);
@@ -215,7 +215,7 @@ public sealed class DialectTests
 
     /// <summary>Sends the command on a fresh connection that the emulator drops after applying it (the caller sees
     /// the connection fail), and returns the state control id "p" was left in.</summary>
-    private static async Task<string?> StateAfterAnswerDroppedAsync(Session session, string command, Func<EmulatorClient, Task> send)
+    private static async Task<string?> StateAfterAnswerDroppedAsync(EmulatorSession session, string command, Func<EmulatorClient, Task> send)
     {
         session.Emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = command, DropConnection = true, AfterApply = true, First = 1 }] });
         using (var fresh = new EmulatorClient(session.Emu))
@@ -261,21 +261,4 @@ public sealed class DialectTests
     }
 
     private static string? Str(JsonElement e, string name) => e.GetProperty(name).GetString();
-
-    private sealed class Session(CallingEmulator emu) : IAsyncDisposable
-    {
-        public CallingEmulator Emu { get; } = emu;
-
-        public EmulatorClient Client { get; } = new(emu);
-
-        public string Call { get; } = emu.CreateCall();
-
-        public void Deconstruct(out CallingEmulator emulator, out EmulatorClient client, out string call) => (emulator, client, call) = (Emu, Client, Call);
-
-        public async ValueTask DisposeAsync()
-        {
-            Client.Dispose();
-            await Emu.DisposeAsync();
-        }
-    }
 }
