@@ -31,14 +31,7 @@ public sealed class CommandLineTests
             ["--port", "0", "--speed", "12.5", "--accept-flat-media", "--project-id", "proj", "--api-token", "tok", "--signing-key", "key", "--seed", "99", "--audio-seconds", "2.5", "--dialect", "independent", "--show-secrets"],
             NoEnvironment);
 
-        Assert.Equal(0, parsed.Options.Port);
-        Assert.Equal(12.5, parsed.Options.Speed);
-        Assert.True(parsed.Options.AcceptFlatMedia);
-        Assert.Equal(("proj", "tok", "key"), (parsed.Options.ProjectId, parsed.Options.ApiToken, parsed.Options.SigningKey));
-        Assert.Equal(99, parsed.Options.Seed);
-        Assert.Equal(TimeSpan.FromSeconds(2.5), parsed.Options.DefaultAudioDuration);
-        Assert.Same(EmulatorDialect.Independent, parsed.Options.Dialect);
-        Assert.True(parsed.ShowSecrets);
+        AssertEveryOptionSet(parsed, port: 0, speed: 12.5, credentials: ("proj", "tok", "key"), seed: 99, audioSeconds: 2.5);
         Assert.False(parsed.Help);
     }
 
@@ -61,14 +54,7 @@ public sealed class CommandLineTests
 
         var parsed = EmulatorCommandLine.Parse([], name => env.GetValueOrDefault(name));
 
-        Assert.Equal(9001, parsed.Options.Port);
-        Assert.Equal(50, parsed.Options.Speed);
-        Assert.True(parsed.Options.AcceptFlatMedia);
-        Assert.Equal(("env-proj", "env-tok", "env-key"), (parsed.Options.ProjectId, parsed.Options.ApiToken, parsed.Options.SigningKey));
-        Assert.Equal(5, parsed.Options.Seed);
-        Assert.Equal(TimeSpan.FromSeconds(0.25), parsed.Options.DefaultAudioDuration);
-        Assert.Same(EmulatorDialect.Independent, parsed.Options.Dialect);
-        Assert.True(parsed.ShowSecrets);
+        AssertEveryOptionSet(parsed, port: 9001, speed: 50, credentials: ("env-proj", "env-tok", "env-key"), seed: 5, audioSeconds: 0.25);
     }
 
     [Fact]
@@ -162,5 +148,18 @@ public sealed class CommandLineTests
     {
         Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse([], name => name == "EMULATOR_SPEED" ? "quick" : null));
         Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse([], name => name == "EMULATOR_PORT" ? "http" : null));
+    }
+
+    /// <summary>The options both ways of setting everything use: the given values, flat media accepted, the independent dialect, secrets shown.</summary>
+    private static void AssertEveryOptionSet(EmulatorCommandLine parsed, int port, double speed, (string, string, string) credentials, int seed, double audioSeconds)
+    {
+        Assert.Equal(port, parsed.Options.Port);
+        Assert.Equal(speed, parsed.Options.Speed);
+        Assert.True(parsed.Options.AcceptFlatMedia);
+        Assert.Equal(credentials, (parsed.Options.ProjectId, parsed.Options.ApiToken, parsed.Options.SigningKey));
+        Assert.Equal(seed, parsed.Options.Seed);
+        Assert.Equal(TimeSpan.FromSeconds(audioSeconds), parsed.Options.DefaultAudioDuration);
+        Assert.Same(EmulatorDialect.Independent, parsed.Options.Dialect);
+        Assert.True(parsed.ShowSecrets);
     }
 }
