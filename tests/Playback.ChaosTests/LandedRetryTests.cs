@@ -12,14 +12,15 @@ public sealed class LandedRetryTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
+    public static TheoryData<string> Dialects => new() { "reference", "independent" };
+
     /// <remarks>
     /// The reference dialect's refusal names <c>attribute: "control_id"</c>, which says the first attempt landed, so the
     /// play succeeds. The independent dialect's refusal says nothing: unless the "playing" webhook arrives first, Playback
     /// may stop the play and report it failed. Either way the play starts once and Playback agrees with the server.
     /// </remarks>
     [Theory]
-    [InlineData("reference")]
-    [InlineData("independent")]
+    [MemberData(nameof(Dialects))]
     public async Task A_retried_play_whose_first_attempt_landed_starts_once_and_Playback_agrees_with_the_server(string dialect)
     {
         await using var stack = await StartAsync(dialect);
@@ -52,8 +53,7 @@ public sealed class LandedRetryTests
     }
 
     [Theory]
-    [InlineData("reference")]
-    [InlineData("independent")]
+    [MemberData(nameof(Dialects))]
     public async Task A_retried_stop_whose_first_attempt_landed_succeeds_and_the_playback_ends_stopped(string dialect)
     {
         await using var stack = await StartAsync(dialect);

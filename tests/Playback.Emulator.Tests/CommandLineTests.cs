@@ -31,14 +31,7 @@ public sealed class CommandLineTests
             ["--port", "0", "--speed", "12.5", "--accept-flat-media", "--project-id", "proj", "--api-token", "tok", "--signing-key", "key", "--seed", "99", "--audio-seconds", "2.5", "--dialect", "independent", "--show-secrets"],
             NoEnvironment);
 
-        Assert.Equal(0, parsed.Options.Port);
-        Assert.Equal(12.5, parsed.Options.Speed);
-        Assert.True(parsed.Options.AcceptFlatMedia);
-        Assert.Equal(("proj", "tok", "key"), (parsed.Options.ProjectId, parsed.Options.ApiToken, parsed.Options.SigningKey));
-        Assert.Equal(99, parsed.Options.Seed);
-        Assert.Equal(TimeSpan.FromSeconds(2.5), parsed.Options.DefaultAudioDuration);
-        Assert.Same(EmulatorDialect.Independent, parsed.Options.Dialect);
-        Assert.True(parsed.ShowSecrets);
+        AssertEveryOptionSet(parsed, port: 0, speed: 12.5, credentials: ("proj", "tok", "key"), seed: 99, audioSeconds: 2.5);
         Assert.False(parsed.Help);
     }
 
@@ -61,14 +54,7 @@ public sealed class CommandLineTests
 
         var parsed = EmulatorCommandLine.Parse([], name => env.GetValueOrDefault(name));
 
-        Assert.Equal(9001, parsed.Options.Port);
-        Assert.Equal(50, parsed.Options.Speed);
-        Assert.True(parsed.Options.AcceptFlatMedia);
-        Assert.Equal(("env-proj", "env-tok", "env-key"), (parsed.Options.ProjectId, parsed.Options.ApiToken, parsed.Options.SigningKey));
-        Assert.Equal(5, parsed.Options.Seed);
-        Assert.Equal(TimeSpan.FromSeconds(0.25), parsed.Options.DefaultAudioDuration);
-        Assert.Same(EmulatorDialect.Independent, parsed.Options.Dialect);
-        Assert.True(parsed.ShowSecrets);
+        AssertEveryOptionSet(parsed, port: 9001, speed: 50, credentials: ("env-proj", "env-tok", "env-key"), seed: 5, audioSeconds: 0.25);
     }
 
     [Fact]
@@ -124,51 +110,34 @@ public sealed class CommandLineTests
         Assert.Contains($"\"{value}\"", e.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("--verbose")]
-    [InlineData("port")]
-    [InlineData("--port=8088")]
-    public void An_unknown_argument_is_rejected_naming_it(string arg)
+    /// <summary>Arguments that cannot be parsed, and the text the error must name: an unknown argument names
+    /// itself, an option without its value names the option, a value that is not a number names the value.</summary>
+    public static TheoryData<string[], string> UnparsableArguments => new()
     {
-        var e = Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse([arg], NoEnvironment));
+        { ["--verbose"], "--verbose" }, { ["port"], "port" }, { ["--port=8088"], "--port=8088" },
+        { ["--port"], "--port" }, { ["--speed"], "--speed" }, { ["--api-token"], "--api-token" }, { ["--dialect"], "--dialect" },
+        { ["--port", "abc"], "abc" }, { ["--port", "99999999999"], "99999999999" }, { ["--speed", "fast"], "fast" },
+        { ["--seed", "1.5"], "1.5" }, { ["--audio-seconds", "long"], "long" }, { ["--audio-seconds", "1e300"], "1e300" },
+    };
 
-        Assert.Contains(arg, e.Message, StringComparison.Ordinal);
+    /// <summary>Numbers outside their range, and an empty credential.</summary>
+    public static TheoryData<string, string> OutOfRangeArguments => new()
+    {
+        { "--port", "70000" }, { "--port", "-1" }, { "--speed", "0" }, { "--speed", "-2" },
+        { "--speed", "Infinity" }, { "--audio-seconds", "0" }, { "--project-id", "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnparsableArguments))]
+    public void An_unknown_argument_a_missing_value_or_a_value_that_is_not_a_number_is_rejected_naming_it(string[] args, string named)
+    {
+        var e = Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse(args, NoEnvironment));
+
+        Assert.Contains(named, e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("--port")]
-    [InlineData("--speed")]
-    [InlineData("--api-token")]
-    [InlineData("--dialect")]
-    public void An_option_without_its_value_is_rejected(string arg)
-    {
-        var e = Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse([arg], NoEnvironment));
-
-        Assert.Contains(arg, e.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("--port", "abc")]
-    [InlineData("--port", "99999999999")]
-    [InlineData("--speed", "fast")]
-    [InlineData("--seed", "1.5")]
-    [InlineData("--audio-seconds", "long")]
-    [InlineData("--audio-seconds", "1e300")]
-    public void A_value_that_is_not_a_number_is_rejected(string arg, string value)
-    {
-        var e = Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse([arg, value], NoEnvironment));
-
-        Assert.Contains(value, e.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("--port", "70000")]
-    [InlineData("--port", "-1")]
-    [InlineData("--speed", "0")]
-    [InlineData("--speed", "-2")]
-    [InlineData("--speed", "Infinity")]
-    [InlineData("--audio-seconds", "0")]
-    [InlineData("--project-id", "")]
+    [MemberData(nameof(OutOfRangeArguments))]
     public void A_number_out_of_range_or_an_empty_credential_is_rejected(string arg, string value)
     {
         Assert.ThrowsAny<ArgumentException>(() => EmulatorCommandLine.Parse([arg, value], NoEnvironment));
@@ -179,5 +148,18 @@ public sealed class CommandLineTests
     {
         Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse([], name => name == "EMULATOR_SPEED" ? "quick" : null));
         Assert.Throws<ArgumentException>(() => EmulatorCommandLine.Parse([], name => name == "EMULATOR_PORT" ? "http" : null));
+    }
+
+    /// <summary>The options both ways of setting everything use: the given values, flat media accepted, the independent dialect, secrets shown.</summary>
+    private static void AssertEveryOptionSet(EmulatorCommandLine parsed, int port, double speed, (string, string, string) credentials, int seed, double audioSeconds)
+    {
+        Assert.Equal(port, parsed.Options.Port);
+        Assert.Equal(speed, parsed.Options.Speed);
+        Assert.True(parsed.Options.AcceptFlatMedia);
+        Assert.Equal(credentials, (parsed.Options.ProjectId, parsed.Options.ApiToken, parsed.Options.SigningKey));
+        Assert.Equal(seed, parsed.Options.Seed);
+        Assert.Equal(TimeSpan.FromSeconds(audioSeconds), parsed.Options.DefaultAudioDuration);
+        Assert.Same(EmulatorDialect.Independent, parsed.Options.Dialect);
+        Assert.True(parsed.ShowSecrets);
     }
 }

@@ -10,6 +10,8 @@ public sealed class DialectTests
 {
     private const string Long = """[{"type":"silence","params":{"duration":100000}}]""";
 
+    public static TheoryData<string> Dialects => new() { "reference", "independent" };
+
     public static TheoryData<string, string> ControlCommands => new()
     {
         { "calling.play.pause", "" },
@@ -36,13 +38,11 @@ public sealed class DialectTests
     }
 
     [Theory]
-    [InlineData("reference")]
-    [InlineData("independent")]
+    [MemberData(nameof(Dialects))]
     public async Task A_play_on_an_active_control_id_is_refused_in_the_dialects_wording_and_leaves_the_play_alone(string dialect)
     {
-        await using var emu = await StartAsync(dialect);
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await OpenAsync(dialect);
+        var (emu, client, call) = session;
         Assert.Equal(200, (await client.PlayAsync(call, "same", Long)).Status);
 
         var (status, body, _) = await client.PlayAsync(call, "same");
@@ -55,9 +55,8 @@ public sealed class DialectTests
     [Fact]
     public async Task The_independent_conflict_is_exactly_one_request_error_E1017_without_attribute()
     {
-        await using var emu = await StartAsync("independent");
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await OpenAsync("independent");
+        var (emu, client, call) = session;
         await client.PlayAsync(call, "p", Long);
 
         var (_, body, response) = await client.PlayAsync(call, "p");
@@ -71,9 +70,8 @@ public sealed class DialectTests
     [InlineData("independent", 422, "finished")]
     public async Task An_ended_control_id_is_reusable_only_where_the_dialect_allows_it(string dialect, int expectedStatus, string expectedState)
     {
-        await using var emu = await StartAsync(dialect);
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await OpenAsync(dialect);
+        var (emu, client, call) = session;
         await client.PlayAsync(call, "once", Long);
         Assert.Equal(200, (await client.ControlAsync(call, "calling.play.stop", "once")).Status);
 
@@ -92,10 +90,8 @@ public sealed class DialectTests
     [MemberData(nameof(ControlCommandsInBothDialects))]
     public async Task A_control_command_for_an_unknown_control_id_on_a_live_call_gets_the_dialects_answer_and_changes_nothing(string dialect, string command, string extra)
     {
-        await using var emu = await StartAsync(dialect);
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
-        await client.PlayAsync(call, "known", Long);
+        await using var session = await OpenAsync(dialect, "known");
+        var (emu, client, call) = session;
 
         var (status, body, _) = await client.ControlAsync(call, command, "unknown", extra);
 
@@ -109,11 +105,8 @@ public sealed class DialectTests
     [MemberData(nameof(ControlCommandsInBothDialects))]
     public async Task A_control_command_for_an_ended_control_id_on_a_live_call_gets_the_dialects_answer(string dialect, string command, string extra)
     {
-        await using var emu = await StartAsync(dialect);
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
-        await client.PlayAsync(call, "done", Long);
-        await client.PlayAsync(call, "other", Long);
+        await using var session = await OpenAsync(dialect, "done", "other");
+        var (emu, client, call) = session;
         Assert.Equal(200, (await client.ControlAsync(call, "calling.play.stop", "done")).Status);
 
         var (status, body, _) = await client.ControlAsync(call, command, "done", extra);
@@ -124,21 +117,12 @@ public sealed class DialectTests
     }
 
     [Theory]
-    [InlineData("reference")]
-    [InlineData("independent")]
+    [MemberData(nameof(Dialects))]
     public async Task A_play_applied_with_its_answer_dropped_is_playing_and_its_retry_gets_the_dialects_conflict(string dialect)
     {
-        await using var emu = await StartAsync(dialect);
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play", DropConnection = true, AfterApply = true, First = 1 }] });
-
-        using (var fresh = new EmulatorClient(emu))
-        {
-            await Assert.ThrowsAsync<HttpRequestException>(() => fresh.PlayAsync(call, "p", Long));
-        }
-
-        var state = emu.GetPlay(call, "p")?.State;
+        await using var session = await OpenAsync(dialect);
+        var (emu, client, call) = session;
+        var state = await StateAfterAnswerDroppedAsync(session, "calling.play", fresh => fresh.PlayAsync(call, "p", Long));
         var (status, body, _) = await client.PlayAsync(call, "p", Long);
 
         Assert.Equal("playing", state);
@@ -149,22 +133,13 @@ public sealed class DialectTests
     }
 
     [Theory]
-    [InlineData("reference")]
-    [InlineData("independent")]
+    [MemberData(nameof(Dialects))]
     public async Task A_stop_applied_with_its_answer_dropped_ended_the_play_and_its_retry_gets_the_dialects_inactive_answer(string dialect)
     {
-        await using var emu = await StartAsync(dialect);
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await OpenAsync(dialect);
+        var (emu, client, call) = session;
         await client.PlayAsync(call, "p", Long);
-        emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play.stop", DropConnection = true, AfterApply = true, First = 1 }] });
-
-        using (var fresh = new EmulatorClient(emu))
-        {
-            await Assert.ThrowsAsync<HttpRequestException>(() => fresh.ControlAsync(call, "calling.play.stop", "p"));
-        }
-
-        var state = emu.GetPlay(call, "p")?.State;
+        var state = await StateAfterAnswerDroppedAsync(session, "calling.play.stop", fresh => fresh.ControlAsync(call, "calling.play.stop", "p"));
         var (status, body, _) = await client.ControlAsync(call, "calling.play.stop", "p");
 
         Assert.Equal("finished", state);
@@ -224,6 +199,31 @@ public sealed class DialectTests
         Assert.Equal("reference", (EmulatorDialect.Independent with { ConflictType = "validation_error", ConflictCode = "already_active", ConflictMessage = EmulatorDialect.Reference.ConflictMessage, ConflictNamesAttribute = true, InactiveControlStatus = 422, ReuseEndedControlIds = true }).Describe());
         Assert.Same(EmulatorDialect.Reference, new EmulatorOptions().Dialect);
         Assert.Throws<ArgumentException>(() => EmulatorDialect.FromName("signalwire"));
+    }
+
+    /// <summary>An emulator in the dialect, a client of it and one live call, with a long play started under each of the control ids.</summary>
+    private static async Task<EmulatorSession> OpenAsync(string dialect, params string[] playing)
+    {
+        var session = new EmulatorSession(await StartAsync(dialect));
+        foreach (var controlId in playing)
+        {
+            await session.Client.PlayAsync(session.Call, controlId, Long);
+        }
+
+        return session;
+    }
+
+    /// <summary>Sends the command on a fresh connection that the emulator drops after applying it (the caller sees
+    /// the connection fail), and returns the state control id "p" was left in.</summary>
+    private static async Task<string?> StateAfterAnswerDroppedAsync(EmulatorSession session, string command, Func<EmulatorClient, Task> send)
+    {
+        session.Emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = command, DropConnection = true, AfterApply = true, First = 1 }] });
+        using (var fresh = new EmulatorClient(session.Emu))
+        {
+            await Assert.ThrowsAsync<HttpRequestException>(() => send(fresh));
+        }
+
+        return session.Emu.GetPlay(session.Call, "p")?.State;
     }
 
     private static Task<CallingEmulator> StartAsync(string dialect) => CallingEmulator.StartAsync(new EmulatorOptions { Dialect = EmulatorDialect.FromName(dialect) });

@@ -11,9 +11,8 @@ public sealed class EndToEndTests(ITestOutputHelper output) : TestKit("akka.logl
     [Fact]
     public async Task Play_pause_resume_volume_and_stop_reach_the_emulator_and_every_state_comes_back_as_a_signed_webhook()
     {
-        await using var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener);
+        await using var connection = await ConnectAsync(speed: 20);
+        var (emulator, listener, playback) = connection;
         var callId = emulator.CreateCall(listener.Url);
 
         var handle = await playback.PlayAsync(callId,
@@ -43,9 +42,8 @@ public sealed class EndToEndTests(ITestOutputHelper output) : TestKit("akka.logl
     [Fact]
     public async Task A_playback_that_plays_to_its_end_is_finished_by_the_webhook()
     {
-        await using var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 50 });
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener);
+        await using var connection = await ConnectAsync(speed: 50);
+        var (emulator, listener, playback) = connection;
         var callId = emulator.CreateCall(listener.Url);
         var states = new List<PlaybackState>();
 
@@ -62,9 +60,8 @@ public sealed class EndToEndTests(ITestOutputHelper output) : TestKit("akka.logl
     [Fact]
     public async Task Unplayable_media_fails_the_playback_through_the_error_webhook()
     {
-        await using var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 50 });
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener);
+        await using var connection = await ConnectAsync(speed: 50);
+        var (emulator, listener, playback) = connection;
         var callId = emulator.CreateCall(listener.Url);
 
         var handle = await playback.PlayAsync(callId, [Media.Silence(0.5), Media.Audio("https://missing.invalid/greeting.mp3")]);
@@ -77,9 +74,8 @@ public sealed class EndToEndTests(ITestOutputHelper output) : TestKit("akka.logl
     [Fact]
     public async Task Hanging_up_ends_the_playbacks_and_later_commands_fail_as_gone()
     {
-        await using var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener);
+        await using var connection = await ConnectAsync(speed: 20);
+        var (emulator, listener, playback) = connection;
         var callId = emulator.CreateCall(listener.Url);
         var handle = await playback.PlayAsync(callId, [Media.Ringtone("us")]);
 
@@ -114,9 +110,8 @@ public sealed class EndToEndTests(ITestOutputHelper output) : TestKit("akka.logl
     [Fact]
     public async Task Commands_for_many_calls_from_many_tasks_never_overlap_on_one_call()
     {
-        await using var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener);
+        await using var connection = await ConnectAsync(speed: 20);
+        var (emulator, listener, playback) = connection;
         var calls = Enumerable.Range(0, 20).Select(_ => emulator.CreateCall(listener.Url)).ToList();
 
         await Task.WhenAll(calls.Select(async callId =>
@@ -133,6 +128,14 @@ public sealed class EndToEndTests(ITestOutputHelper output) : TestKit("akka.logl
         Assert.Equal(0, emulator.Journal.Overlaps);
         Assert.Equal(20 * 6, emulator.Journal.Requests.Count);
         Assert.All(emulator.Journal.Requests, r => Assert.Equal(200, r.Status));
+    }
+
+    /// <summary>An emulator at the speed, a webhook listener, and a Playback manager connected to both.</summary>
+    private async Task<PlaybackConnection> ConnectAsync(double speed)
+    {
+        var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = speed });
+        var listener = await PlaybackWebhookListener.StartAsync();
+        return new PlaybackConnection(emulator, listener, Connect(emulator, listener));
     }
 
     private PlaybackManager Connect(CallingEmulator emulator, PlaybackWebhookListener listener)

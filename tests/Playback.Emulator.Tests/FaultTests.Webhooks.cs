@@ -29,10 +29,7 @@ public sealed partial class FaultTests
     {
         await using var rig = await EmulatorRig.StartAsync(sink: true);
         var (emu, client, clock, sink) = rig;
-        var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Duplicate, State = "finished" }] });
-
-        await client.PlayAsync(call, "p", Long, sink.Url);
+        var call = await PlayUnderWebhookFaultAsync(rig, new WebhookFaultRule { Kind = WebhookFaultKind.Duplicate, State = "finished" });
         await client.ControlAsync(call, "calling.play.stop", "p");
         var received = await sink.WaitForAsync(3, Patience);
         await emu.DrainWebhooksAsync(Patience);
@@ -68,10 +65,7 @@ public sealed partial class FaultTests
     {
         await using var rig = await EmulatorRig.StartAsync(sink: true);
         var (emu, client, clock, sink) = rig;
-        var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Reorder, State = "playing", First = 1 }] });
-
-        await client.PlayAsync(call, "p", Long, sink.Url);
+        var call = await PlayUnderWebhookFaultAsync(rig, new WebhookFaultRule { Kind = WebhookFaultKind.Reorder, State = "playing", First = 1 });
         await client.ControlAsync(call, "calling.play.pause", "p");
         await client.ControlAsync(call, "calling.play.resume", "p");
         var received = await sink.WaitForAsync(3, Patience);
@@ -86,10 +80,7 @@ public sealed partial class FaultTests
     {
         await using var rig = await EmulatorRig.StartAsync(sink: true);
         var (emu, client, clock, sink) = rig;
-        var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Reorder, DelayMs = 3000 }] });
-
-        await client.PlayAsync(call, "p", Long, sink.Url);
+        var call = await PlayUnderWebhookFaultAsync(rig, new WebhookFaultRule { Kind = WebhookFaultKind.Reorder, DelayMs = 3000 });
         Assert.Empty(sink.Received);
 
         await clock.AdvanceWhenTimerAsync(TimeSpan.FromMilliseconds(3000));
@@ -103,10 +94,7 @@ public sealed partial class FaultTests
     {
         await using var rig = await EmulatorRig.StartAsync(sink: true);
         var (emu, client, clock, sink) = rig;
-        var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.DeadUrl }] });
-
-        await client.PlayAsync(call, "p", Long, sink.Url);
+        var call = await PlayUnderWebhookFaultAsync(rig, new WebhookFaultRule { Kind = WebhookFaultKind.DeadUrl });
         await client.ControlAsync(call, "calling.play.stop", "p");
         await emu.DrainWebhooksAsync(Patience);
         await EventuallyAsync(() => emu.Journal.Webhooks.Count == 2);
@@ -126,15 +114,21 @@ public sealed partial class FaultTests
     {
         await using var rig = await EmulatorRig.StartAsync(sink: true);
         var (emu, client, clock, sink) = rig;
-        var call = emu.CreateCall();
-        emu.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Drop, First = 1 }] });
-
-        await client.PlayAsync(call, "p", Long, sink.Url);
+        var call = await PlayUnderWebhookFaultAsync(rig, new WebhookFaultRule { Kind = WebhookFaultKind.Drop, First = 1 });
         await client.ControlAsync(call, "calling.play.pause", "p");
         await client.ControlAsync(call, "calling.play.stop", "p");
         await sink.WaitForAsync(2, Patience);
         await emu.DrainWebhooksAsync(Patience);
 
         Assert.Equal(new[] { "paused", "finished" }, sink.Received.Select(r => r.State));
+    }
+
+    /// <summary>Sets the one webhook fault, then starts the long play "p" on a new call reporting to the rig's sink; returns the call.</summary>
+    private static async Task<string> PlayUnderWebhookFaultAsync(EmulatorRig rig, WebhookFaultRule rule)
+    {
+        var call = rig.Emulator.CreateCall();
+        rig.Emulator.Faults.Set(new FaultPlan { Webhooks = [rule] });
+        await rig.Client.PlayAsync(call, "p", Long, rig.Sink!.Url);
+        return call;
     }
 }

@@ -12,9 +12,8 @@ public sealed partial class FaultTests
     [Fact]
     public async Task A_503_fault_answers_503_with_a_Retry_After_in_seconds_and_does_not_apply_the_command()
     {
-        await using var emu = await CallingEmulator.StartAsync();
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await EmulatorSession.StartAsync();
+        var (emu, client, call) = session;
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play", Status = 503, RetryAfterSeconds = 7 }] });
 
         var (status, body, response) = await client.PlayAsync(call, "p");
@@ -33,9 +32,8 @@ public sealed partial class FaultTests
     [Fact]
     public async Task A_429_fault_answers_with_a_Retry_After_HTTP_date()
     {
-        await using var emu = await CallingEmulator.StartAsync();
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await EmulatorSession.StartAsync();
+        var (emu, client, call) = session;
         var when = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.FromHours(2));
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Status = 429, RetryAfterDate = when }] });
 
@@ -53,9 +51,8 @@ public sealed partial class FaultTests
     [InlineData(504, "Gateway Timeout")]
     public async Task A_server_error_fault_answers_that_status_without_Retry_After(int code, string reason)
     {
-        await using var emu = await CallingEmulator.StartAsync();
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await EmulatorSession.StartAsync();
+        var (emu, client, call) = session;
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play", Status = code }] });
 
         var (status, body, response) = await client.PlayAsync(call, "p");
@@ -69,9 +66,8 @@ public sealed partial class FaultTests
     [Fact]
     public async Task First_2_fails_exactly_the_first_two_matching_requests()
     {
-        await using var emu = await CallingEmulator.StartAsync();
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await EmulatorSession.StartAsync();
+        var (emu, client, call) = session;
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play", Status = 503, First = 2 }] });
 
         var dial = await client.DialAsync();
@@ -163,9 +159,8 @@ public sealed partial class FaultTests
     [Fact]
     public async Task DropConnection_aborts_the_connection_without_applying_and_journals_status_0()
     {
-        await using var emu = await CallingEmulator.StartAsync();
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await EmulatorSession.StartAsync();
+        var (emu, client, call) = session;
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play", DropConnection = true }] });
 
         await Assert.ThrowsAsync<HttpRequestException>(() => client.PlayAsync(call, "p"));
@@ -185,9 +180,8 @@ public sealed partial class FaultTests
     [Fact]
     public async Task AfterApply_answers_503_although_the_play_started_so_a_repeat_gets_422_already_active()
     {
-        await using var emu = await CallingEmulator.StartAsync();
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await EmulatorSession.StartAsync();
+        var (emu, client, call) = session;
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play", Status = 503, AfterApply = true, First = 1 }] });
 
         var first = await client.PlayAsync(call, "p");
@@ -204,9 +198,8 @@ public sealed partial class FaultTests
     [Fact]
     public async Task AfterApply_with_DropConnection_applies_the_stop_then_aborts()
     {
-        await using var emu = await CallingEmulator.StartAsync();
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await EmulatorSession.StartAsync();
+        var (emu, client, call) = session;
         await client.PlayAsync(call, "p", Long);
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play.stop", DropConnection = true, AfterApply = true, First = 1 }] });
 
@@ -221,9 +214,8 @@ public sealed partial class FaultTests
     [Fact]
     public async Task A_rule_for_one_command_leaves_the_other_commands_alone()
     {
-        await using var emu = await CallingEmulator.StartAsync();
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await EmulatorSession.StartAsync();
+        var (emu, client, call) = session;
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Command = "calling.play.pause", Status = 500 }] });
 
         var play = await client.PlayAsync(call, "p", Long);
@@ -256,9 +248,8 @@ public sealed partial class FaultTests
     [Fact]
     public async Task Invalid_requests_are_answered_422_rather_than_faulted()
     {
-        await using var emu = await CallingEmulator.StartAsync();
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await EmulatorSession.StartAsync();
+        var (emu, client, call) = session;
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { Status = 503 }] });
 
         Assert.Equal(422, (await client.PlayAsync(call, "p", "[]")).Status);
@@ -268,9 +259,8 @@ public sealed partial class FaultTests
     [Fact]
     public async Task Faults_are_set_and_cleared_over_HTTP_with_snake_case_JSON()
     {
-        await using var emu = await CallingEmulator.StartAsync();
-        using var client = new EmulatorClient(emu);
-        var call = emu.CreateCall();
+        await using var session = await EmulatorSession.StartAsync();
+        var (emu, client, call) = session;
 
         var put = await PutFaultsAsync(client, """{"commands":[{"command":"calling.play","status":503,"first":1,"retry_after_seconds":2}]}""");
         var failed = await client.PlayAsync(call, "p");

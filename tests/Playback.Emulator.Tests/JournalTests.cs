@@ -113,7 +113,6 @@ public sealed class JournalTests
         await using var rig = await EmulatorRig.StartAsync();
         var (emu, client, clock) = rig;
         var call = emu.CreateCall();
-        var other = emu.CreateCall();
 
         await client.PlayAsync(call, "a");
         await client.ControlAsync(call, "calling.play.pause", "a");
@@ -121,6 +120,7 @@ public sealed class JournalTests
         await client.ControlAsync(call, "calling.play.stop", "a");
         Assert.Equal(0, emu.Journal.Overlaps);
 
+        var other = emu.CreateCall();
         emu.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { CallId = call, LatencyMs = 1000, First = 1 }] });
         var slow = client.PlayAsync(call, "b");
         await FaultTests.EventuallyAsync(() => emu.Faults.Injected == 1);

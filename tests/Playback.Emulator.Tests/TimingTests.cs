@@ -42,8 +42,7 @@ public sealed class TimingTests : IAsyncLifetime
     [Fact]
     public async Task Pause_freezes_the_position_and_resume_finishes_after_the_remaining_time()
     {
-        await PlayOkAsync("p", """[{"type":"silence","params":{"duration":2}}]""");
-        _clock.Advance(TimeSpan.FromMilliseconds(50));
+        await PlayThenAdvanceAsync("p", """[{"type":"silence","params":{"duration":2}}]""", TimeSpan.FromMilliseconds(50));
 
         Assert.Equal(200, (await _client.ControlAsync(_call, "calling.play.pause", "p")).Status);
         Assert.Equal("paused", State("p"));
@@ -63,8 +62,7 @@ public sealed class TimingTests : IAsyncLifetime
     [Fact]
     public async Task Pausing_twice_and_resuming_twice_are_harmless_and_keep_one_timeline()
     {
-        await PlayOkAsync("p", """[{"type":"silence","params":{"duration":1}}]""");
-        _clock.Advance(TimeSpan.FromMilliseconds(30));
+        await PlayThenAdvanceAsync("p", """[{"type":"silence","params":{"duration":1}}]""", TimeSpan.FromMilliseconds(30));
         await _client.ControlAsync(_call, "calling.play.pause", "p");
         await _client.ControlAsync(_call, "calling.play.pause", "p");
         Assert.Equal(0.3, Position("p"), 6);
@@ -89,9 +87,8 @@ public sealed class TimingTests : IAsyncLifetime
     [Fact]
     public async Task Loop_0_plays_forever_until_stopped()
     {
-        await PlayOkAsync("forever", """[{"type":"silence","params":{"duration":1}}]""", ",\"loop\":0");
+        await PlayThenAdvanceAsync("forever", """[{"type":"silence","params":{"duration":1}}]""", TimeSpan.FromHours(5), ",\"loop\":0");
 
-        _clock.Advance(TimeSpan.FromHours(5));
         Assert.Equal("playing", State("forever"));
         Assert.Equal(5 * 3600 * 10, Position("forever"), 3);
 
@@ -213,6 +210,13 @@ public sealed class TimingTests : IAsyncLifetime
     {
         var (status, body, _) = await _client.PlayAsync(_call, controlId, media, extra: extra);
         Assert.True(status == 200, $"play {controlId} answered {status}: {body}");
+    }
+
+    /// <summary>Starts the play, then advances the clock without looking.</summary>
+    private async Task PlayThenAdvanceAsync(string controlId, string media, TimeSpan advance, string extra = "")
+    {
+        await PlayOkAsync(controlId, media, extra);
+        _clock.Advance(advance);
     }
 
     private string State(string controlId) => (_emu.GetPlay(_call, controlId) ?? throw new InvalidOperationException($"no play {controlId}")).State;

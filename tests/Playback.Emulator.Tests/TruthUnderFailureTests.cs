@@ -56,9 +56,8 @@ public sealed class TruthUnderFailureTests(ITestOutputHelper output) : TestKit("
     public async Task A_play_applied_but_unanswered_is_never_reported_failed_while_it_plays(string dialect, string webhooks)
     {
         var webhooksLost = webhooks == "lost";
-        await using var emulator = await StartEmulatorAsync(dialect);
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener);
+        await using var connection = await ConnectAsync(dialect);
+        var (emulator, listener, playback) = connection;
         var callId = emulator.CreateCall(listener.Url);
         emulator.Faults.Set(new FaultPlan
         {
@@ -104,9 +103,8 @@ public sealed class TruthUnderFailureTests(ITestOutputHelper output) : TestKit("
     [MemberData(nameof(DialectsAndControls))]
     public async Task A_control_command_applied_but_unanswered_ends_as_the_server_has_it(string dialect, string command)
     {
-        await using var emulator = await StartEmulatorAsync(dialect);
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener);
+        await using var connection = await ConnectAsync(dialect);
+        var (emulator, listener, playback) = connection;
         var callId = emulator.CreateCall(listener.Url);
         var handle = await playback.PlayAsync(callId, [Media.Ringtone("us")]);
         if (command == CallingApi.Commands.Resume)
@@ -150,11 +148,9 @@ public sealed class TruthUnderFailureTests(ITestOutputHelper output) : TestKit("
     [MemberData(nameof(Dialects))]
     public async Task A_stop_for_a_play_that_ended_without_its_webhook_ends_stopped_at_once(string dialect)
     {
-        await using var emulator = await StartEmulatorAsync(dialect);
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener);
-        var callId = emulator.CreateCall(listener.Url);
-        var handle = await EndedUnnoticedAsync(emulator, playback, callId);
+        await using var connection = await ConnectAsync(dialect);
+        var (emulator, listener, playback) = connection;
+        var (callId, handle) = await EndedUnnoticedAsync(emulator, playback, listener);
 
         var stopped = await handle.StopAsync();
 
@@ -167,11 +163,9 @@ public sealed class TruthUnderFailureTests(ITestOutputHelper output) : TestKit("
     [MemberData(nameof(Dialects))]
     public async Task A_pause_for_a_play_that_ended_without_its_webhook_never_ends_the_call(string dialect)
     {
-        await using var emulator = await StartEmulatorAsync(dialect);
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener, statusTimeout: TimeSpan.FromSeconds(3));
-        var callId = emulator.CreateCall(listener.Url);
-        var handle = await EndedUnnoticedAsync(emulator, playback, callId);
+        await using var connection = await ConnectAsync(dialect, statusTimeout: TimeSpan.FromSeconds(3));
+        var (emulator, listener, playback) = connection;
+        var (callId, handle) = await EndedUnnoticedAsync(emulator, playback, listener);
         var next = await playback.PlayAsync(callId, [Media.Ringtone("us")], new PlayOptions { ControlId = "next" });
         Assert.Equal(PlaybackState.Queued, next.Current);
 
@@ -203,9 +197,8 @@ public sealed class TruthUnderFailureTests(ITestOutputHelper output) : TestKit("
     [MemberData(nameof(Dialects))]
     public async Task Only_a_404_on_a_play_ends_the_call(string dialect)
     {
-        await using var emulator = await StartEmulatorAsync(dialect);
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener);
+        await using var connection = await ConnectAsync(dialect);
+        var (emulator, listener, playback) = connection;
         var callId = emulator.CreateCall(listener.Url);
         var handle = await playback.PlayAsync(callId, [Media.Ringtone("us")]);
         emulator.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Drop }] });
@@ -222,15 +215,16 @@ public sealed class TruthUnderFailureTests(ITestOutputHelper output) : TestKit("
 
     // ───────────────────────── helpers ─────────────────────────
 
-    /// <summary>Starts a short play whose <c>finished</c> webhook is lost, and waits until the server has ended it.</summary>
-    private async Task<PlaybackHandle> EndedUnnoticedAsync(CallingEmulator emulator, PlaybackManager playback, string callId)
+    /// <summary>On a new call, starts a short play whose <c>finished</c> webhook is lost, and waits until the server has ended it.</summary>
+    private async Task<(string CallId, PlaybackHandle Handle)> EndedUnnoticedAsync(CallingEmulator emulator, PlaybackManager playback, PlaybackWebhookListener listener)
     {
+        var callId = emulator.CreateCall(listener.Url);
         emulator.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Drop, State = "finished" }] });
         var handle = await playback.PlayAsync(callId, [Media.Silence(1)]);
         await AwaitAssertAsync(() => Assert.Equal("finished", emulator.GetPlay(callId, handle.ControlId)?.State), Patience);
         Assert.Equal(PlaybackState.Playing, handle.Current);
         emulator.Faults.Clear();
-        return handle;
+        return (callId, handle);
     }
 
     /// <summary>
@@ -270,6 +264,14 @@ public sealed class TruthUnderFailureTests(ITestOutputHelper output) : TestKit("
         {
             return e;
         }
+    }
+
+    /// <summary>An emulator in the dialect, a webhook listener, and a Playback manager connected to both.</summary>
+    private async Task<PlaybackConnection> ConnectAsync(string dialect, TimeSpan? statusTimeout = null)
+    {
+        var emulator = await StartEmulatorAsync(dialect);
+        var listener = await PlaybackWebhookListener.StartAsync();
+        return new PlaybackConnection(emulator, listener, Connect(emulator, listener, statusTimeout));
     }
 
     private PlaybackManager Connect(CallingEmulator emulator, PlaybackWebhookListener listener, TimeSpan? statusTimeout = null)

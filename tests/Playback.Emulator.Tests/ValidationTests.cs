@@ -253,14 +253,10 @@ public sealed class ValidationTests(SharedEmulator shared) : IClassFixture<Share
     }
 
     [Theory]
-    [InlineData("calling.play.pause", "")]
-    [InlineData("calling.play.resume", "")]
-    [InlineData("calling.play.stop", "")]
-    [InlineData("calling.play.volume", ",\"volume\":3")]
+    [MemberData(nameof(DialectTests.ControlCommands), MemberType = typeof(DialectTests))]
     public async Task A_control_command_for_an_unknown_control_id_gets_422_not_found_not_404(string command, string extra)
     {
-        var call = Emu.CreateCall();
-        await Client.PlayAsync(call, "known");
+        var call = await NewCallPlayingAsync("known");
 
         var (status, body, _) = await Client.ControlAsync(call, command, "unknown", extra);
 
@@ -272,14 +268,10 @@ public sealed class ValidationTests(SharedEmulator shared) : IClassFixture<Share
     }
 
     [Theory]
-    [InlineData("calling.play.pause", "")]
-    [InlineData("calling.play.resume", "")]
-    [InlineData("calling.play.stop", "")]
-    [InlineData("calling.play.volume", ",\"volume\":3")]
+    [MemberData(nameof(DialectTests.ControlCommands), MemberType = typeof(DialectTests))]
     public async Task A_control_command_for_a_finished_play_gets_422_not_active(string command, string extra)
     {
-        var call = Emu.CreateCall();
-        await Client.PlayAsync(call, "done");
+        var call = await NewCallPlayingAsync("done");
         Assert.Equal(200, (await Client.ControlAsync(call, "calling.play.stop", "done")).Status);
 
         var (status, body, _) = await Client.ControlAsync(call, command, "done", extra);
@@ -383,5 +375,13 @@ public sealed class ValidationTests(SharedEmulator shared) : IClassFixture<Share
         Assert.Equal(204, (int)ended.StatusCode);
         Assert.Equal(404, (int)endedAgain.StatusCode);
         Assert.Equal(404, (await Client.PlayAsync(id, "q")).Status);
+    }
+
+    /// <summary>A new call with a play (the default media) started under the control id.</summary>
+    private async Task<string> NewCallPlayingAsync(string controlId)
+    {
+        var call = Emu.CreateCall();
+        await Client.PlayAsync(call, controlId);
+        return call;
     }
 }

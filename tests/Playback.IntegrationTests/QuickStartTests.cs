@@ -52,21 +52,22 @@ public sealed class QuickStartTests
         Assert.DoesNotContain("value-of-", line); // names, never values (some are secrets)
     }
 
+    /// <summary>One bad value each, set over an otherwise complete configuration.</summary>
+    public static TheoryData<string, string> BadValues => new()
+    {
+        { "PLAYBACK_PUBLIC_URL", "not a url" }, { "PLAYBACK_LISTEN_PORT", "eighty" },
+        { "PLAYBACK_LISTEN_PORT", "70000" }, { "SIGNALWIRE_SPACE", "not a space!" },
+    };
+
     [Theory]
-    [InlineData("PLAYBACK_PUBLIC_URL", "not a url")]
-    [InlineData("PLAYBACK_LISTEN_PORT", "eighty")]
-    [InlineData("PLAYBACK_LISTEN_PORT", "70000")]
-    [InlineData("SIGNALWIRE_SPACE", "not a space!")]
+    [MemberData(nameof(BadValues))]
     public async Task A_bad_value_is_one_line_naming_the_setting_and_exit_2(string variable, string value)
     {
         var environment = new Dictionary<string, string>
         {
-            ["SIGNALWIRE_PROJECT_ID"] = "project",
-            ["SIGNALWIRE_API_TOKEN"] = "PT-secret-token",
-            ["SIGNALWIRE_SPACE"] = "example",
-            ["SIGNALWIRE_SIGNING_KEY"] = "PSK-secret-key",
-            ["PLAYBACK_CALL_ID"] = "call-1",
-            ["PLAYBACK_PUBLIC_URL"] = "https://calls.example.com",
+            ["SIGNALWIRE_PROJECT_ID"] = "project", ["SIGNALWIRE_API_TOKEN"] = "PT-secret-token",
+            ["SIGNALWIRE_SPACE"] = "example", ["SIGNALWIRE_SIGNING_KEY"] = "PSK-secret-key",
+            ["PLAYBACK_CALL_ID"] = "call-1", ["PLAYBACK_PUBLIC_URL"] = "https://calls.example.com",
             ["PLAYBACK_LISTEN_PORT"] = "8080", // never bound: the one bad value stops the quick start before it listens
         };
         environment[variable] = value;

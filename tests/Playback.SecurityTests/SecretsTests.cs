@@ -30,6 +30,10 @@ public sealed class SecretsTests(SecretsTests.Fixture fixture, ITestOutputHelper
 
     private LoopbackStack Stack => fixture.Stack;
 
+    /// <summary>Sets the emulator's fault plan to these rules, each for the play command.</summary>
+    private void FailPlays(params CommandFaultRule[] rules) =>
+        Stack.Emulator.Faults.Set(new FaultPlan { Commands = [.. rules.Select(r => r with { Command = "calling.play" })] });
+
     [Fact]
     public async Task A_wrong_api_token_answered_401_shows_neither_token_nor_key()
     {
@@ -55,16 +59,11 @@ public sealed class SecretsTests(SecretsTests.Fixture fixture, ITestOutputHelper
         var failing = Stack.NewCall();
         var dropped = Stack.NewCall();
         var notRetried = Stack.NewCall();
-        Stack.Emulator.Faults.Set(new FaultPlan
-        {
-            Commands =
-            [
-                new CommandFaultRule { Command = "calling.play", CallId = recovering, Status = 503, RetryAfterSeconds = 0, First = 2 },
-                new CommandFaultRule { Command = "calling.play", CallId = failing, Status = 500 },
-                new CommandFaultRule { Command = "calling.play", CallId = dropped, DropConnection = true, First = 1 },
-                new CommandFaultRule { Command = "calling.play", CallId = notRetried, Status = 501 },
-            ],
-        });
+        FailPlays(
+            new CommandFaultRule { CallId = recovering, Status = 503, RetryAfterSeconds = 0, First = 2 },
+            new CommandFaultRule { CallId = failing, Status = 500 },
+            new CommandFaultRule { CallId = dropped, DropConnection = true, First = 1 },
+            new CommandFaultRule { CallId = notRetried, Status = 501 });
         try
         {
             var retried = await Stack.Playback.PlayAsync(recovering, [Media.Tts("after two 503s")]);
@@ -173,15 +172,7 @@ public sealed class SecretsTests(SecretsTests.Fixture fixture, ITestOutputHelper
         var logs = new CapturingLoggerProvider();
         var callId = Stack.NewCall();
         var failing = Stack.NewCall();
-        var gone = Stack.NewCall();
-        Stack.Emulator.Faults.Set(new FaultPlan
-        {
-            Commands =
-            [
-                new CommandFaultRule { Command = "calling.play", CallId = callId, Status = 503, RetryAfterSeconds = 0, First = 1 },
-                new CommandFaultRule { Command = "calling.play", CallId = failing, Status = 502 },
-            ],
-        });
+        FailPlays(new CommandFaultRule { CallId = callId, Status = 503, RetryAfterSeconds = 0, First = 1 }, new CommandFaultRule { CallId = failing, Status = 502 });
         try
         {
             await using var app = await SecurityStack.StartAppAsync(Stack.Emulator, logs, configure: null, services: s => s.AddAkka("secrets", akka => akka
@@ -194,6 +185,7 @@ public sealed class SecretsTests(SecretsTests.Fixture fixture, ITestOutputHelper
             await handle.SetVolumeAsync(-3);
             await handle.StopAsync();
             fixture.Capture(await Assert.ThrowsAsync<CallingApiException>(() => playback.PlayAsync(failing, [Media.Tts("never")])));
+            var gone = Stack.NewCall();
             Stack.Emulator.EndCall(gone);
             fixture.Capture(await Assert.ThrowsAsync<CallGoneException>(() => playback.PlayAsync(gone, [Media.Tts("gone")])));
             fixture.Capture(await Assert.ThrowsAnyAsync<ArgumentException>(() => playback.PlayAsync(callId, [Media.Tts("x")], new PlayOptions { Volume = 99 })));

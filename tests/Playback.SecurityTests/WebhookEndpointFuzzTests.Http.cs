@@ -29,6 +29,13 @@ public sealed partial class WebhookEndpointFuzzTests
         return live;
     }
 
+    /// <summary>Starts a live playback, then reads how many webhooks Playback has accepted so far (the base for <see cref="AssertUnchangedAsync"/>).</summary>
+    private async Task<(Live Live, long Accepted)> StartLiveCountingAsync()
+    {
+        var live = await StartLiveAsync();
+        return (live, Playback.Statistics.WebhooksAccepted);
+    }
+
     /// <summary>
     /// Checks that nothing changed the live playback: a volume command goes through the call's actor and the event
     /// stream after everything sent before it, so once its event is seen no earlier change can still be on its way.

@@ -10,8 +10,7 @@ public sealed partial class WebhookEndpointFuzzTests
     [Fact]
     public async Task Forged_signatures_get_403_and_change_nothing()
     {
-        var live = await StartLiveAsync();
-        var accepted = Playback.Statistics.WebhooksAccepted;
+        var (live, accepted) = await StartLiveCountingAsync();
         var url = Stack.WebhookUrl;
         var random = new Random(0xF026);
         foreach (var state in new[] { "finished", "error", "paused" })
@@ -62,8 +61,7 @@ public sealed partial class WebhookEndpointFuzzTests
     [Fact]
     public async Task Signatures_over_another_url_get_403_and_forwarded_headers_are_not_trusted()
     {
-        var live = await StartLiveAsync();
-        var accepted = Playback.Statistics.WebhooksAccepted;
+        var (live, accepted) = await StartLiveCountingAsync();
         var body = live.Body("finished");
         var path = SecurityStack.WebhookPath;
         var query = "?tenant=a&x=1";
@@ -112,8 +110,7 @@ public sealed partial class WebhookEndpointFuzzTests
     public async Task A_valid_signed_webhook_replayed_twice_is_accepted_and_changes_nothing_after_the_first()
     {
         // The emulator's own "playing" webhook of a live playback, replayed byte for byte with its signature.
-        var live = await StartLiveAsync();
-        var accepted = Playback.Statistics.WebhooksAccepted;
+        var (live, accepted) = await StartLiveCountingAsync();
         var playing = Stack.Emulator.Journal.Webhooks.Single(w => w.ControlId == live.ControlId && w.State == "playing");
         var playingBody = Encoding.UTF8.GetBytes(playing.Body);
         Assert.Equal(Stack.WebhookUrl, playing.Url);

@@ -28,8 +28,7 @@ public sealed partial class WebhookEndpointFuzzTests(WebhookEndpointFuzzTests.Fi
     [Fact]
     public async Task Seeded_random_bytes_with_a_valid_signature_get_400_or_204_and_never_a_5xx()
     {
-        var live = await StartLiveAsync();
-        var accepted = Playback.Statistics.WebhooksAccepted;
+        var (live, accepted) = await StartLiveCountingAsync();
         var random = new Random(0xF022);
         var counts = new Dictionary<int, int>();
         for (var i = 0; i < 300; i++)
@@ -54,8 +53,7 @@ public sealed partial class WebhookEndpointFuzzTests(WebhookEndpointFuzzTests.Fi
     [Fact]
     public async Task Seeded_random_bytes_without_a_valid_signature_get_403_and_change_nothing()
     {
-        var live = await StartLiveAsync();
-        var accepted = Playback.Statistics.WebhooksAccepted;
+        var (live, accepted) = await StartLiveCountingAsync();
         var rejected = Playback.Statistics.WebhooksRejected;
         var random = new Random(0xF023);
         for (var i = 0; i < 200; i++)
@@ -89,8 +87,7 @@ public sealed partial class WebhookEndpointFuzzTests(WebhookEndpointFuzzTests.Fi
     [Fact]
     public async Task Mutated_webhooks_with_a_valid_signature_get_400_or_204_and_never_a_5xx()
     {
-        var live = await StartLiveAsync();
-        var accepted = Playback.Statistics.WebhooksAccepted;
+        var (live, accepted) = await StartLiveCountingAsync();
         var random = new Random(0xF024);
         var templates = new[]
         {
@@ -115,8 +112,7 @@ public sealed partial class WebhookEndpointFuzzTests(WebhookEndpointFuzzTests.Fi
     [Fact]
     public async Task Truncated_deeply_nested_mistyped_and_huge_json_with_a_valid_signature_gets_400()
     {
-        var live = await StartLiveAsync();
-        var accepted = Playback.Statistics.WebhooksAccepted;
+        var (live, accepted) = await StartLiveCountingAsync();
 
         // Every truncation of a webhook that would end the live playback.
         var whole = live.Body("finished");
@@ -183,8 +179,7 @@ public sealed partial class WebhookEndpointFuzzTests(WebhookEndpointFuzzTests.Fi
     [Fact]
     public async Task Bodies_over_the_limit_get_413_with_or_without_content_length()
     {
-        var live = await StartLiveAsync();
-        var accepted = Playback.Statistics.WebhooksAccepted;
+        var (live, accepted) = await StartLiveCountingAsync();
 
         // A valid webhook (about an unknown call) padded with white space to exactly the limit is read and ignored; one byte more is too large.
         var atLimit = Pad(Webhook("fuzz-call", "fuzz-control", "finished"), Limit);
@@ -205,8 +200,7 @@ public sealed partial class WebhookEndpointFuzzTests(WebhookEndpointFuzzTests.Fi
     [Fact]
     public async Task Badly_framed_http_bodies_get_a_4xx_and_never_a_5xx()
     {
-        var live = await StartLiveAsync();
-        var accepted = Playback.Statistics.WebhooksAccepted;
+        var (live, accepted) = await StartLiveCountingAsync();
         var body = live.Body("finished");
         var head = RawHead(body);
 
@@ -253,8 +247,7 @@ public sealed partial class WebhookEndpointFuzzTests(WebhookEndpointFuzzTests.Fi
     [Fact]
     public async Task Wrong_content_types_change_nothing_the_signature_and_the_body_decide()
     {
-        var live = await StartLiveAsync();
-        var accepted = Playback.Statistics.WebhooksAccepted;
+        var (live, accepted) = await StartLiveCountingAsync();
         var contentTypes = new string?[] { "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=xyz", "application/xml", null, "not a media type;;;", "application/json; charset=utf-16" };
         foreach (var contentType in contentTypes)
         {

@@ -20,9 +20,8 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : TestKit("akka
         using var telemetry = new TelemetryCapture();
         var outgoing = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
         using var callerListener = ListenToCallerAndHttp(outgoing);
-        await using var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener, telemetry);
+        await using var connection = await ConnectAsync(telemetry);
+        var (emulator, listener, playback) = connection;
         var callId = emulator.CreateCall(listener.Url);
 
         using var caller = CallerSource.StartActivity("caller")!;
@@ -83,9 +82,8 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : TestKit("akka
     public async Task A_faulted_run_counts_every_attempt_retry_and_rejected_webhook_as_the_emulator_saw_them()
     {
         using var telemetry = new TelemetryCapture();
-        await using var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener, telemetry);
+        await using var connection = await ConnectAsync(telemetry);
+        var (emulator, listener, playback) = connection;
         var callId = emulator.CreateCall(listener.Url);
         emulator.Faults.Set(new FaultPlan
         {
@@ -144,9 +142,8 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : TestKit("akka
     public async Task A_watchdog_firing_and_a_gone_call_are_counted_and_logged_with_their_event_ids()
     {
         using var telemetry = new TelemetryCapture();
-        await using var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
-        await using var listener = await PlaybackWebhookListener.StartAsync();
-        await using var playback = Connect(emulator, listener, telemetry, statusTimeout: TimeSpan.FromSeconds(1));
+        await using var connection = await ConnectAsync(telemetry, statusTimeout: TimeSpan.FromSeconds(1));
+        var (emulator, listener, playback) = connection;
         var silent = emulator.CreateCall(listener.Url);
         emulator.Faults.Set(new FaultPlan { Webhooks = [new WebhookFaultRule { Kind = WebhookFaultKind.Drop, CallId = silent }] });
 
@@ -181,6 +178,14 @@ public sealed class ObservabilityTests(ITestOutputHelper output) : TestKit("akka
         };
         ActivitySource.AddActivityListener(listener);
         return listener;
+    }
+
+    /// <summary>An emulator at speed 20, a webhook listener, and a manager (see <see cref="Connect"/>) connected to both.</summary>
+    private static async Task<PlaybackConnection> ConnectAsync(TelemetryCapture telemetry, TimeSpan? statusTimeout = null)
+    {
+        var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
+        var listener = await PlaybackWebhookListener.StartAsync();
+        return new PlaybackConnection(emulator, listener, Connect(emulator, listener, telemetry, statusTimeout));
     }
 
     /// <summary>A manager with its own ActorSystem, logging to the capture (<see cref="PlaybackManager.Create(PlaybackSettings, Microsoft.Extensions.Logging.ILoggerFactory)"/>) and metering into it.</summary>
