@@ -42,6 +42,15 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
 
     private static void AssertNoMessages(params TestProbe[] probes) => Assert.All(probes, p => Assert.False(p.HasMessages));
 
+    /// <summary>A caller whose play of <c>a</c> on <paramref name="call"/> has succeeded.</summary>
+    private async Task<TestProbe> PlayingAsync(IActorRef call, string callId)
+    {
+        var caller = CreateTestProbe();
+        call.Tell(Play(callId, "a"), caller.Ref);
+        await Reply<CommandSucceeded>(caller);
+        return caller;
+    }
+
     private static StartPlay Play(string callId, string controlId) =>
         new(callId, controlId, Hold, new PlayOptions { ControlId = controlId, Volume = -1 });
 
@@ -171,40 +180,20 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
         AssertNoMessages(first, second);
     }
 
-    [Fact]
-    public async Task Handing_off_an_idle_actor_without_live_playbacks_sends_no_handoff_and_stops()
+    [Theory]
+    [InlineData("idle")] // its one playback stopped: nothing live to hand on
+    [InlineData("fresh")] // never played
+    [InlineData("without-successor")] // a live playback, but no other node can host the call
+    public async Task Handing_off_an_actor_with_nothing_live_or_no_successor_sends_no_handoff_and_stops(string situation)
     {
-        var call = await StartWatchedCall("call-d");
-        var caller = CreateTestProbe();
-        call.Tell(Play("call-d", "a"), caller.Ref);
-        await Reply<CommandSucceeded>(caller);
-        call.Tell(new StopPlay("call-d", "a"), caller.Ref);
-        Assert.Equal(PlaybackState.Stopped, (await Reply<CommandSucceeded>(caller)).Playback.State);
-
-        call.Tell(HandOffCall.Instance);
-
-        await ExpectTerminatedAsync(call);
-        Assert.False(_region.HasMessages);
-    }
-
-    [Fact]
-    public async Task Handing_off_a_fresh_actor_sends_no_handoff_and_stops()
-    {
-        var call = await StartWatchedCall("call-d2");
-
-        call.Tell(HandOffCall.Instance);
-
-        await ExpectTerminatedAsync(call);
-        Assert.False(_region.HasMessages);
-    }
-
-    [Fact]
-    public async Task Handing_off_when_no_other_node_can_host_the_call_sends_no_handoff_and_stops()
-    {
-        var call = await StartWatchedCall("call-d4", hasSuccessor: false);
-        var caller = CreateTestProbe();
-        call.Tell(Play("call-d4", "a"), caller.Ref);
-        await Reply<CommandSucceeded>(caller);
+        var callId = "call-" + situation;
+        var call = await StartWatchedCall(callId, hasSuccessor: situation != "without-successor");
+        var caller = situation == "fresh" ? null : await PlayingAsync(call, callId);
+        if (caller is not null && situation == "idle")
+        {
+            call.Tell(new StopPlay(callId, "a"), caller.Ref);
+            Assert.Equal(PlaybackState.Stopped, (await Reply<CommandSucceeded>(caller)).Playback.State);
+        }
 
         call.Tell(HandOffCall.Instance);
 
@@ -216,9 +205,7 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
     public async Task Handing_off_a_ready_actor_with_a_paused_playback_sends_it_to_the_region()
     {
         var call = await StartWatchedCall("call-d3");
-        var caller = CreateTestProbe();
-        call.Tell(Play("call-d3", "a"), caller.Ref);
-        await Reply<CommandSucceeded>(caller);
+        var caller = await PlayingAsync(call, "call-d3");
         call.Tell(new PausePlay("call-d3", "a"), caller.Ref);
         await Reply<CommandSucceeded>(caller);
 
@@ -304,9 +291,7 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
     public async Task A_copy_of_a_command_from_the_same_sender_is_acknowledged_and_dropped()
     {
         var call = await StartCall("call-h");
-        var caller = CreateTestProbe();
-        call.Tell(Play("call-h", "a"), caller.Ref);
-        await Reply<CommandSucceeded>(caller);
+        var caller = await PlayingAsync(call, "call-h");
 
         var courier = CreateTestProbe();
         call.Tell(new PausePlay("call-h", "a"), courier.Ref);
