@@ -13,30 +13,27 @@ public sealed class AddPlaybackTests
     public async Task AddPlayback_binds_the_configuration_section_and_resolves_one_singleton_manager_with_those_settings()
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var section = TestSupport.PlaybackSection(new Dictionary<string, string?>
         {
-            ["Playback:ProjectId"] = emulator.ProjectId,
-            ["Playback:ApiToken"] = emulator.ApiToken,
-            ["Playback:BaseUrl"] = emulator.BaseUrl.ToString(),
-            ["Playback:SigningKey"] = emulator.SigningKey,
-            ["Playback:DefaultStatusUrl"] = "https://hooks.example.com/status",
-            ["Playback:SignaturePolicy"] = "WhenPresent",
-            ["Playback:RequestTimeout"] = "00:00:07",
-            ["Playback:AskTimeout"] = "00:00:09",
-            ["Playback:IdleTimeout"] = "00:03:00",
-            ["Playback:MaxWebhookBodyBytes"] = "2048",
-            ["Playback:UseEnvironmentFallback"] = "false",
-            ["Playback:MaxConnections"] = "32",
-            ["Playback:StatusTimeout"] = "00:02:00",
-            ["Playback:SettleRetryDelay"] = "00:00:20",
-            ["Playback:Resilience:MaxRetries"] = "7",
-            ["Playback:Resilience:CommandDeadline"] = "00:00:08",
-            ["Playback:Resilience:RateLimit"] = "500",
-        }).Build();
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddPlayback(configuration.GetSection("Playback"));
-        using var host = builder.Build();
-        await host.StartAsync();
+            ["ProjectId"] = emulator.ProjectId,
+            ["ApiToken"] = emulator.ApiToken,
+            ["BaseUrl"] = emulator.BaseUrl.ToString(),
+            ["SigningKey"] = emulator.SigningKey,
+            ["DefaultStatusUrl"] = "https://hooks.example.com/status",
+            ["SignaturePolicy"] = "WhenPresent",
+            ["RequestTimeout"] = "00:00:07",
+            ["AskTimeout"] = "00:00:09",
+            ["IdleTimeout"] = "00:03:00",
+            ["MaxWebhookBodyBytes"] = "2048",
+            ["UseEnvironmentFallback"] = "false",
+            ["MaxConnections"] = "32",
+            ["StatusTimeout"] = "00:02:00",
+            ["SettleRetryDelay"] = "00:00:20",
+            ["Resilience:MaxRetries"] = "7",
+            ["Resilience:CommandDeadline"] = "00:00:08",
+            ["Resilience:RateLimit"] = "500",
+        });
+        using var host = await TestSupport.StartHostAsync(s => s.AddPlayback(section));
 
         var manager = host.Services.GetRequiredService<PlaybackManager>();
 
@@ -66,16 +63,12 @@ public sealed class AddPlaybackTests
     public async Task AddPlayback_with_options_set_in_code_resolves_one_singleton_manager_with_those_settings()
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddPlayback(o =>
+        using var host = await TestSupport.StartPlaybackHostAsync(emulator, o =>
         {
-            o.UseEmulator(emulator);
             o.SigningKey = null;
             o.RequestTimeout = TimeSpan.FromSeconds(3);
             o.DefaultStatusUrl = "https://hooks.example.com/from-code";
         });
-        using var host = builder.Build();
-        await host.StartAsync();
 
         var manager = host.Services.GetRequiredService<PlaybackManager>();
 
@@ -94,10 +87,7 @@ public sealed class AddPlaybackTests
     public async Task A_manager_resolved_from_the_host_plays_on_the_emulator()
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddPlayback(o => o.UseEmulator(emulator));
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await TestSupport.StartPlaybackHostAsync(emulator);
         var playback = host.Services.GetRequiredService<PlaybackManager>();
         var callId = emulator.CreateCall();
 
@@ -114,38 +104,22 @@ public sealed class AddPlaybackTests
     [Fact]
     public async Task Missing_credentials_stop_the_host_at_startup_naming_project_id_api_token_and_space_together()
     {
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddPlayback(o => o.UseEnvironmentFallback = false);
-        using var host = builder.Build();
-
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var error = await TestSupport.StartupValidationErrorAsync(s => s.AddPlayback(o => o.UseEnvironmentFallback = false));
 
         Assert.Equal(typeof(PlaybackOptions), error.OptionsType);
-        Assert.Contains(error.Failures, f => f.Contains("ProjectId", StringComparison.Ordinal));
-        Assert.Contains(error.Failures, f => f.Contains("ApiToken", StringComparison.Ordinal));
-        Assert.Contains(error.Failures, f => f.Contains("Space", StringComparison.Ordinal));
-        Assert.Contains("ProjectId", error.Message, StringComparison.Ordinal);
-        Assert.Contains("ApiToken", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Space", error.Message, StringComparison.Ordinal);
+        TestSupport.AssertEachNamed(error.Failures, "ProjectId", "ApiToken", "Space");
+        TestSupport.AssertEachNamed([error.Message], "ProjectId", "ApiToken", "Space");
     }
 
     [Fact]
     public async Task Missing_credentials_in_a_bound_section_stop_the_host_at_startup_too()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Playback:UseEnvironmentFallback"] = "false",
-            ["Playback:ProjectId"] = "project",
-        }).Build();
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddPlayback(configuration.GetSection("Playback"));
-        using var host = builder.Build();
+        var section = TestSupport.PlaybackSection([new("UseEnvironmentFallback", "false"), new("ProjectId", "project")]);
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var error = await TestSupport.StartupValidationErrorAsync(s => s.AddPlayback(section));
 
         Assert.DoesNotContain(error.Failures, f => f.Contains("ProjectId", StringComparison.Ordinal));
-        Assert.Contains(error.Failures, f => f.Contains("ApiToken", StringComparison.Ordinal));
-        Assert.Contains(error.Failures, f => f.Contains("Space", StringComparison.Ordinal));
+        TestSupport.AssertEachNamed(error.Failures, "ApiToken", "Space");
     }
 
     public static TheoryData<string, string, string> BadValues => new()
@@ -168,24 +142,16 @@ public sealed class AddPlaybackTests
     [MemberData(nameof(BadValues))]
     public async Task A_bad_value_stops_the_host_at_startup_with_one_failure_naming_the_setting(string key, string value, string named)
     {
-        var values = new Dictionary<string, string?>
-        {
-            ["Playback:UseEnvironmentFallback"] = "false",
-            ["Playback:ProjectId"] = "project",
-            ["Playback:ApiToken"] = "token-value",
-            ["Playback:BaseUrl"] = "http://127.0.0.1:9",
-        };
+        var values = new Dictionary<string, string?> { ["UseEnvironmentFallback"] = "false", ["ProjectId"] = "project", ["ApiToken"] = "token-value", ["BaseUrl"] = "http://127.0.0.1:9" };
         if (key == "Space")
         {
-            values.Remove("Playback:BaseUrl");
+            values.Remove("BaseUrl");
         }
 
-        values["Playback:" + key] = value;
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddPlayback(new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection("Playback"));
-        using var host = builder.Build();
+        values[key] = value;
+        var section = TestSupport.PlaybackSection(values);
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var error = await TestSupport.StartupValidationErrorAsync(s => s.AddPlayback(section));
 
         var failure = Assert.Single(error.Failures);
         Assert.Contains(named, failure, StringComparison.Ordinal);
@@ -194,24 +160,16 @@ public sealed class AddPlaybackTests
     [Fact]
     public async Task Every_bad_value_is_reported_in_the_one_startup_error()
     {
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddPlayback(o =>
+        var error = await TestSupport.StartupValidationErrorAsync(s => s.AddPlayback(o =>
         {
             o.UseEnvironmentFallback = false;
             o.PublicBaseUrl = "calls.example.com";
             o.MaxWebhookBodyBytes = -5;
             o.RequestTimeout = TimeSpan.Zero;
             o.AskTimeout = TimeSpan.FromSeconds(-1);
-        });
-        using var host = builder.Build();
+        }));
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-
-        foreach (var named in new[] { "ProjectId", "ApiToken", "Space", "PublicBaseUrl", "MaxWebhookBodyBytes", "RequestTimeout", "AskTimeout" })
-        {
-            Assert.Contains(error.Failures, f => f.Contains(named, StringComparison.Ordinal));
-        }
-
+        TestSupport.AssertEachNamed(error.Failures, "ProjectId", "ApiToken", "Space", "PublicBaseUrl", "MaxWebhookBodyBytes", "RequestTimeout", "AskTimeout");
         Assert.Equal(error.Failures.Count(), error.Failures.Distinct().Count());
     }
 

@@ -19,20 +19,20 @@ public sealed class AkkaHostingTests
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
         var logs = new CapturingLoggerProvider();
-        var builder = TestSupport.HostBuilder(logs);
-        if (akkaRegisteredFirst)
-        {
-            builder.Services.AddAkka("calls", b => b.WithPlayback());
-            builder.Services.AddPlayback(o => o.UseEmulator(emulator));
-        }
-        else
-        {
-            builder.Services.AddPlayback(o => o.UseEmulator(emulator));
-            builder.Services.AddAkka("calls", b => b.WithPlayback());
-        }
-
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await TestSupport.StartHostAsync(
+            s =>
+            {
+                if (akkaRegisteredFirst)
+                {
+                    s.AddAkka("calls", b => b.WithPlayback());
+                    s.AddPlayback(o => o.UseEmulator(emulator));
+                }
+                else
+                {
+                    s.AddPlaybackOnAkka(emulator);
+                }
+            },
+            logs);
 
         var system = host.Services.GetRequiredService<ActorSystem>();
         var manager = host.Services.GetRequiredService<PlaybackManager>();
@@ -56,11 +56,7 @@ public sealed class AkkaHostingTests
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
         var logs = new CapturingLoggerProvider();
-        var builder = TestSupport.HostBuilder(logs);
-        builder.Services.AddPlayback(o => o.UseEmulator(emulator));
-        builder.Services.AddAkka("calls", b => b.WithPlayback());
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await TestSupport.StartHostAsync(s => s.AddPlaybackOnAkka(emulator), logs);
         var system = host.Services.GetRequiredService<ActorSystem>();
         var manager = host.Services.GetRequiredService<PlaybackManager>();
 
@@ -81,7 +77,7 @@ public sealed class AkkaHostingTests
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
         var logs = new CapturingLoggerProvider();
-        using var host = await TestSupport.StartPlaybackHostAsync(emulator, logs);
+        using var host = await TestSupport.StartPlaybackHostAsync(emulator, logs: logs);
         var manager = host.Services.GetRequiredService<PlaybackManager>();
 
         using var throwing = manager.Events.Subscribe(_ => throw new InvalidOperationException("subscriber failure marker"));
@@ -97,14 +93,10 @@ public sealed class AkkaHostingTests
     public async Task WithPlayback_settings_alone_starts_a_manager_on_the_hosts_ActorSystem_and_registers_its_registry_actor()
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
-        var settings = new PlaybackSettings { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl, AllowUntrackedPlays = true };
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddAkka("calls", b => b.WithPlayback(settings));
-        using var host = builder.Build();
-        await host.StartAsync();
+        var settings = TestSupport.EmulatorSettings(emulator);
+        using var host = await TestSupport.StartHostAsync(s => s.AddAkka("calls", b => b.WithPlayback(settings)));
 
-        var system = host.Services.GetRequiredService<ActorSystem>();
-        var manager = system.GetPlayback();
+        var manager = host.Services.GetRequiredService<ActorSystem>().GetPlayback();
 
         Assert.NotNull(manager);
         Assert.Same(settings, manager.Settings);
@@ -118,14 +110,11 @@ public sealed class AkkaHostingTests
     public async Task WithPlayback_configure_builds_the_settings_from_options_set_in_code()
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddAkka("calls", b => b.WithPlayback(o =>
+        using var host = await TestSupport.StartHostAsync(s => s.AddAkka("calls", b => b.WithPlayback(o =>
         {
             o.UseEmulator(emulator);
             o.RequestTimeout = TimeSpan.FromSeconds(4);
-        }));
-        using var host = builder.Build();
-        await host.StartAsync();
+        })));
 
         var manager = host.Services.GetRequiredService<ActorSystem>().GetPlayback();
 
@@ -137,45 +126,34 @@ public sealed class AkkaHostingTests
     }
 
     [Fact]
-    public async Task WithPlayback_settings_and_AddPlayback_share_one_manager()
-    {
-        await using var emulator = await TestSupport.StartEmulatorAsync();
-        var settings = new PlaybackSettings { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl, AllowUntrackedPlays = true };
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddAkka("calls", b => b.WithPlayback(settings));
-        builder.Services.AddPlayback(o => o.UseEmulator(emulator));
-        using var host = builder.Build();
-        await host.StartAsync();
-
-        var fromDi = host.Services.GetRequiredService<PlaybackManager>();
-
-        Assert.Same(host.Services.GetRequiredService<ActorSystem>().GetPlayback(), fromDi);
-        Assert.Same(settings, fromDi.Settings);
-        await host.StopAsync();
-    }
-
-    [Fact]
     public async Task WithPlayback_without_AddPlayback_fails_the_host_start_with_a_clear_message()
     {
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddAkka("calls", b => b.WithPlayback());
-        using var host = builder.Build();
+        using var host = TestSupport.BuildHost(s => s.AddAkka("calls", b => b.WithPlayback()));
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
 
         Assert.Contains("AddPlayback", error.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task WithPlayback_settings_and_the_parameterless_AddPlayback_make_the_manager_resolvable_from_DI()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task WithPlayback_settings_and_AddPlayback_share_one_manager_resolvable_from_DI(bool addPlaybackWithOptions)
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
-        var settings = new PlaybackSettings { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl, AllowUntrackedPlays = true };
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddAkka("calls", b => b.WithPlayback(settings));
-        builder.Services.AddPlayback();
-        using var host = builder.Build();
-        await host.StartAsync();
+        var settings = TestSupport.EmulatorSettings(emulator);
+        using var host = await TestSupport.StartHostAsync(s =>
+        {
+            s.AddAkka("calls", b => b.WithPlayback(settings));
+            if (addPlaybackWithOptions)
+            {
+                s.AddPlayback(o => o.UseEmulator(emulator));
+            }
+            else
+            {
+                s.AddPlayback();
+            }
+        });
 
         var fromDi = host.Services.GetRequiredService<PlaybackManager>();
 

@@ -60,14 +60,7 @@ public sealed class DefaultStatusUrlTests
     public async Task Without_the_endpoint_mapped_a_public_base_url_gives_no_status_url()
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddPlayback(o =>
-        {
-            o.UseEmulator(emulator);
-            o.PublicBaseUrl = "https://calls.example.com";
-        });
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await TestSupport.StartPlaybackHostAsync(emulator, o => o.PublicBaseUrl = "https://calls.example.com");
         var playback = host.Services.GetRequiredService<PlaybackManager>();
 
         var handle = await playback.PlayAsync(emulator.CreateCall(), [Media.Silence(1)]);
@@ -82,14 +75,7 @@ public sealed class DefaultStatusUrlTests
     public async Task Without_a_public_base_url_or_a_default_status_url_a_play_is_refused_naming_status_url_and_PublicBaseUrl()
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddPlayback(o =>
-        {
-            o.UseEmulator(emulator);
-            o.AllowUntrackedPlays = false;
-        });
-        using var host = builder.Build();
-        await host.StartAsync();
+        using var host = await TestSupport.StartPlaybackHostAsync(emulator, o => o.AllowUntrackedPlays = false);
         var playback = host.Services.GetRequiredService<PlaybackManager>();
 
         var e = await Assert.ThrowsAsync<ArgumentException>(() => playback.PlayAsync(emulator.CreateCall(), [Media.Silence(1)]));

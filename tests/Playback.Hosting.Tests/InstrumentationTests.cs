@@ -20,7 +20,7 @@ public sealed class InstrumentationTests
         using var tracerProvider = Sdk.CreateTracerProviderBuilder().AddSource(Caller.Name).AddPlaybackInstrumentation().AddInMemoryExporter(spans).Build();
         await using var emulator = await TestSupport.StartEmulatorAsync();
         var logs = new CapturingLoggerProvider();
-        using var host = await TestSupport.StartPlaybackHostAsync(emulator, logs);
+        using var host = await TestSupport.StartPlaybackHostAsync(emulator, logs: logs);
         var manager = host.Services.GetRequiredService<PlaybackManager>();
         var callId = emulator.CreateCall();
 

@@ -10,41 +10,22 @@ public sealed class OptionKeyNamesTests
     [Fact]
     public async Task The_host_stops_at_startup_naming_the_Playback_keys_of_missing_credentials()
     {
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddPlayback(o => o.UseEnvironmentFallback = false);
-        using var host = builder.Build();
+        var error = await TestSupport.StartupValidationErrorAsync(s => s.AddPlayback(o => o.UseEnvironmentFallback = false));
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-
-        AssertEachStartsAProblem(
-            error.Failures,
-            "Playback:ProjectId is missing",
-            "Playback:ApiToken is missing",
-            "Playback:Space is missing, or Playback:BaseUrl");
-        Assert.DoesNotContain("playback.", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("SIGNALWIRE_", error.Message, StringComparison.Ordinal);
+        AssertEachStartsAProblem(error.Failures, ["Playback:ProjectId is missing", "Playback:ApiToken is missing", "Playback:Space is missing, or Playback:BaseUrl"]);
+        Assert.All(new[] { "playback.", "SIGNALWIRE_" }, foreign => Assert.DoesNotContain(foreign, error.Message, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Bad_values_bound_from_the_Playback_section_are_named_by_their_keys()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var section = TestSupport.PlaybackSection(new Dictionary<string, string?>
         {
-            ["Playback:UseEnvironmentFallback"] = "false",
-            ["Playback:ProjectId"] = "p",
-            ["Playback:ApiToken"] = "t",
-            ["Playback:BaseUrl"] = "http://calls.example.com",
-            ["Playback:RequestTimeout"] = "00:00:00",
-            ["Playback:MaxConnections"] = "0",
-            ["Playback:SettleRetryDelay"] = "00:00:00",
-            ["Playback:SignaturePolicy"] = "Required",
-            ["Playback:Resilience:MaxRetries"] = "1000",
-        }).Build();
-        var builder = TestSupport.HostBuilder();
-        builder.Services.AddPlayback(configuration.GetSection("Playback"));
-        using var host = builder.Build();
+            ["UseEnvironmentFallback"] = "false", ["ProjectId"] = "p", ["ApiToken"] = "t", ["BaseUrl"] = "http://calls.example.com",
+            ["RequestTimeout"] = "00:00:00", ["MaxConnections"] = "0", ["SettleRetryDelay"] = "00:00:00", ["SignaturePolicy"] = "Required", ["Resilience:MaxRetries"] = "1000",
+        });
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var error = await TestSupport.StartupValidationErrorAsync(s => s.AddPlayback(section));
 
         AssertEachStartsAProblem(
             error.Failures,

@@ -47,19 +47,16 @@ public sealed class SecretsTests
         }
 
         var failing = new CapturingLoggerProvider();
-        var builder = TestSupport.HostBuilder(failing);
-        builder.Services.AddPlayback(o =>
-        {
-            o.UseEmulator(emulator);
-            o.ProjectId = null;
-            o.RequestTimeout = TimeSpan.Zero;
-        });
-        using (var host = builder.Build())
-        {
-            var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-            Assert.DoesNotContain(emulator.ApiToken, error.ToString(), StringComparison.Ordinal);
-            Assert.DoesNotContain(emulator.SigningKey, error.ToString(), StringComparison.Ordinal);
-        }
+        var error = await TestSupport.StartupValidationErrorAsync(
+            s => s.AddPlayback(o =>
+            {
+                o.UseEmulator(emulator);
+                o.ProjectId = null;
+                o.RequestTimeout = TimeSpan.Zero;
+            }),
+            failing);
+        Assert.DoesNotContain(emulator.ApiToken, error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(emulator.SigningKey, error.ToString(), StringComparison.Ordinal);
 
         logs.AddRange(failing.Entries);
         Assert.Contains(logs, l => l.Category.StartsWith("Playback", StringComparison.Ordinal) && l.Message.Contains("Playback starts", StringComparison.Ordinal));
@@ -75,12 +72,8 @@ public sealed class SecretsTests
     {
         await using var emulator = await TestSupport.StartEmulatorAsync();
         var logs = new CapturingLoggerProvider();
-        var builder = TestSupport.HostBuilder(logs);
-        builder.Services.AddPlayback(o => o.UseEmulator(emulator));
-        builder.Services.AddAkka("calls", b => b.WithPlayback());
-        using (var host = builder.Build())
+        using (var host = await TestSupport.StartHostAsync(s => s.AddPlaybackOnAkka(emulator), logs))
         {
-            await host.StartAsync();
             var playback = host.Services.GetRequiredService<PlaybackManager>();
             var handle = await playback.PlayAsync(emulator.CreateCall(), [Media.Silence(1)]);
             await playback.HandleWebhookAsync("https://calls.example.com/signalwire/events", [], TestSupport.PlayWebhook(handle.CallId, handle.ControlId, "finished"));
@@ -100,12 +93,8 @@ public sealed class SecretsTests
 
         var text = options.ToString();
 
-        Assert.Contains("project-1", text, StringComparison.Ordinal);
-        Assert.Contains("example", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("PT-secret-token", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("PSK-secret-key", text, StringComparison.Ordinal);
-        Assert.Contains("ApiToken = (set)", text, StringComparison.Ordinal);
-        Assert.Contains("SigningKey = (set)", text, StringComparison.Ordinal);
+        TestSupport.AssertEachNamed([text], "project-1", "example", "ApiToken = (set)", "SigningKey = (set)");
+        Assert.All(new[] { "PT-secret-token", "PSK-secret-key" }, secret => Assert.DoesNotContain(secret, text, StringComparison.Ordinal));
         Assert.Contains("ApiToken = (not set)", new PlaybackOptions().ToString(), StringComparison.Ordinal);
     }
 }

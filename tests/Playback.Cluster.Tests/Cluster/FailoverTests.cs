@@ -13,13 +13,10 @@ public sealed class FailoverTests(ITestOutputHelper output)
     public async Task A_graceful_leave_hands_calls_off_with_every_reply_and_no_play_sent_twice()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await using var cluster = await LoopbackCluster.StartAsync(3);
-        output.WriteLine($"cluster up in {clock.Elapsed.TotalSeconds:F1} s");
+        await using var cluster = await StartClusterAsync(clock);
         var (a, b, c) = (cluster.Nodes[0], cluster.Nodes[1], cluster.Nodes[2]);
         var emulator = cluster.Emulator;
-        var handles = await PlayOnManyCallsAsync(cluster, b);
-        var onA = await CallsHostedOnAsync(cluster, handles, a);
-        Assert.NotEmpty(onA);
+        var onA = await SomeCallsHostedOnAsync(cluster, playedVia: b, hostedOn: a);
 
         // Commands take 40 ms at the emulator: the leave starts while they are in flight and queued on A.
         emulator.Faults.Set(new FaultPlan { Commands = [new CommandFaultRule { LatencyMs = 40 }] });
@@ -64,13 +61,10 @@ public sealed class FailoverTests(ITestOutputHelper output)
     public async Task A_crashed_node_fails_the_commands_it_held_instead_of_leaving_callers_waiting()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await using var cluster = await LoopbackCluster.StartAsync(3, crashable: "c");
-        output.WriteLine($"cluster up in {clock.Elapsed.TotalSeconds:F1} s");
+        await using var cluster = await StartClusterAsync(clock, crashable: "c");
         var (a, b, c) = (cluster.Nodes[0], cluster.Nodes[1], cluster.Nodes[2]);
         var emulator = cluster.Emulator;
-        var handles = await PlayOnManyCallsAsync(cluster, a);
-        var onC = await CallsHostedOnAsync(cluster, handles, c);
-        Assert.NotEmpty(onC);
+        var onC = await SomeCallsHostedOnAsync(cluster, playedVia: a, hostedOn: c);
 
         // The crashed node's requests hang at the emulator: its callers can only learn the outcome from Playback.
         emulator.Faults.Set(new FaultPlan { Commands = onC.Select(h => new CommandFaultRule { CallId = h.CallId, LatencyMs = 5_000 }).ToList() });
@@ -100,6 +94,22 @@ public sealed class FailoverTests(ITestOutputHelper output)
         Assert.All(stops, s => Assert.Equal(PlaybackState.Stopped, s.State));
 
         output.WriteLine($"stopped on the survivors at {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>A three-node loopback cluster, its start time written to the output.</summary>
+    private async Task<LoopbackCluster> StartClusterAsync(System.Diagnostics.Stopwatch clock, string? crashable = null)
+    {
+        var cluster = await LoopbackCluster.StartAsync(3, crashable: crashable);
+        output.WriteLine($"cluster up in {clock.Elapsed.TotalSeconds:F1} s");
+        return cluster;
+    }
+
+    /// <summary>Plays on <see cref="Calls"/> calls via <paramref name="playedVia"/>; those hosted on <paramref name="hostedOn"/>, at least one.</summary>
+    private static async Task<List<PlaybackHandle>> SomeCallsHostedOnAsync(LoopbackCluster cluster, ClusterNode playedVia, ClusterNode hostedOn)
+    {
+        var hosted = await CallsHostedOnAsync(cluster, await PlayOnManyCallsAsync(cluster, playedVia), hostedOn);
+        Assert.NotEmpty(hosted);
+        return hosted;
     }
 
     private static async Task<IReadOnlyList<PlaybackHandle>> PlayOnManyCallsAsync(LoopbackCluster cluster, ClusterNode via)

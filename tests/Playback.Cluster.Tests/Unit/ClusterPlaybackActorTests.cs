@@ -33,6 +33,24 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
         return await parent.Ask<IActorRef>(GetChild.Instance, TimeSpan.FromSeconds(5));
     }
 
+    private async Task<IActorRef> StartWatchedCall(string callId, IReadOnlyList<PlaybackSnapshot>? seed = null, TimeSpan? idle = null, bool hasSuccessor = true)
+    {
+        var call = await StartCall(callId, seed, idle, hasSuccessor: hasSuccessor);
+        Watch(call);
+        return call;
+    }
+
+    private static void AssertNoMessages(params TestProbe[] probes) => Assert.All(probes, p => Assert.False(p.HasMessages));
+
+    /// <summary>A caller whose play of <c>a</c> on <paramref name="call"/> has succeeded.</summary>
+    private async Task<TestProbe> PlayingAsync(IActorRef call, string callId)
+    {
+        var caller = CreateTestProbe();
+        call.Tell(Play(callId, "a"), caller.Ref);
+        await Reply<CommandSucceeded>(caller);
+        return caller;
+    }
+
     private static StartPlay Play(string callId, string controlId) =>
         new(callId, controlId, Hold, new PlayOptions { ControlId = controlId, Volume = -1 });
 
@@ -47,6 +65,22 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     private static TaskCompletionSource NewGate() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Play <c>a</c> from a first caller, its request held at the API until the returned gate opens; then <paramref name="next"/> from a second caller, acknowledged while it waits.</summary>
+    private async Task<(TaskCompletionSource Held, TestProbe First, TestProbe Second)> PlayHeldThenAsync(IActorRef call, string callId, IPlaybackCommand next)
+    {
+        var held = NewGate();
+        _api.Respond = _ => held.Task;
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+
+        call.Tell(Play(callId, "a"), first.Ref);
+        await first.ExpectMsgAsync<CommandReceived>();
+        await AwaitAssertAsync(() => Assert.Single(_api.Requests));
+        call.Tell(next, second.Ref);
+        await second.ExpectMsgAsync<CommandReceived>();
+        return (held, first, second);
+    }
 
     [Fact]
     public async Task Every_command_is_acknowledged_to_its_sender_before_its_reply()
@@ -80,16 +114,7 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
     public async Task A_command_waiting_behind_a_request_is_acknowledged_at_once_and_answered_after_it()
     {
         var call = await StartCall("call-a2");
-        var held = NewGate();
-        _api.Respond = _ => held.Task;
-        var first = CreateTestProbe();
-        var second = CreateTestProbe();
-
-        call.Tell(Play("call-a2", "a"), first.Ref);
-        await first.ExpectMsgAsync<CommandReceived>();
-        await AwaitAssertAsync(() => Assert.Single(_api.Requests));
-        call.Tell(new ChangeVolume("call-a2", "a", -5), second.Ref);
-        await second.ExpectMsgAsync<CommandReceived>();
+        var (held, first, second) = await PlayHeldThenAsync(call, "call-a2", new ChangeVolume("call-a2", "a", -5));
         Assert.Single(_api.Requests);
 
         _api.Respond = _ => Task.CompletedTask;
@@ -102,8 +127,7 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task An_idle_actor_asks_the_shard_to_passivate_it_and_sends_what_came_meanwhile_back_through_the_region()
     {
-        var call = await StartCall("call-b", idle: TimeSpan.FromMilliseconds(100));
-        Watch(call);
+        var call = await StartWatchedCall("call-b", idle: TimeSpan.FromMilliseconds(100));
         var caller = CreateTestProbe();
         var webhook = CreateTestProbe();
 
@@ -124,26 +148,15 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
         await ExpectTerminatedAsync(call);
 
         // The successor answers them: the stopped actor neither ran nor failed them.
-        Assert.False(caller.HasMessages);
-        Assert.False(webhook.HasMessages);
+        AssertNoMessages(caller, webhook);
         Assert.Empty(_api.Requests);
     }
 
     [Fact]
     public async Task Handing_off_with_a_request_in_flight_finishes_it_fails_the_waiting_command_as_moved_and_hands_the_state_on()
     {
-        var call = await StartCall("call-c");
-        Watch(call);
-        var held = NewGate();
-        _api.Respond = _ => held.Task;
-        var first = CreateTestProbe();
-        var second = CreateTestProbe();
-
-        call.Tell(Play("call-c", "a"), first.Ref);
-        await first.ExpectMsgAsync<CommandReceived>();
-        await AwaitAssertAsync(() => Assert.Single(_api.Requests));
-        call.Tell(new PausePlay("call-c", "a"), second.Ref);
-        await second.ExpectMsgAsync<CommandReceived>();
+        var call = await StartWatchedCall("call-c");
+        var (held, first, second) = await PlayHeldThenAsync(call, "call-c", new PausePlay("call-c", "a"));
         call.Tell(HandOffCall.Instance);
         held.SetResult();
 
@@ -164,47 +177,23 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
         await ExpectTerminatedAsync(call);
 
         Assert.Single(_api.Requests);
-        Assert.False(first.HasMessages);
-        Assert.False(second.HasMessages);
+        AssertNoMessages(first, second);
     }
 
-    [Fact]
-    public async Task Handing_off_an_idle_actor_without_live_playbacks_sends_no_handoff_and_stops()
+    [Theory]
+    [InlineData("idle")] // its one playback stopped: nothing live to hand on
+    [InlineData("fresh")] // never played
+    [InlineData("without-successor")] // a live playback, but no other node can host the call
+    public async Task Handing_off_an_actor_with_nothing_live_or_no_successor_sends_no_handoff_and_stops(string situation)
     {
-        var call = await StartCall("call-d");
-        Watch(call);
-        var caller = CreateTestProbe();
-        call.Tell(Play("call-d", "a"), caller.Ref);
-        await Reply<CommandSucceeded>(caller);
-        call.Tell(new StopPlay("call-d", "a"), caller.Ref);
-        Assert.Equal(PlaybackState.Stopped, (await Reply<CommandSucceeded>(caller)).Playback.State);
-
-        call.Tell(HandOffCall.Instance);
-
-        await ExpectTerminatedAsync(call);
-        Assert.False(_region.HasMessages);
-    }
-
-    [Fact]
-    public async Task Handing_off_a_fresh_actor_sends_no_handoff_and_stops()
-    {
-        var call = await StartCall("call-d2");
-        Watch(call);
-
-        call.Tell(HandOffCall.Instance);
-
-        await ExpectTerminatedAsync(call);
-        Assert.False(_region.HasMessages);
-    }
-
-    [Fact]
-    public async Task Handing_off_when_no_other_node_can_host_the_call_sends_no_handoff_and_stops()
-    {
-        var call = await StartCall("call-d4", hasSuccessor: false);
-        Watch(call);
-        var caller = CreateTestProbe();
-        call.Tell(Play("call-d4", "a"), caller.Ref);
-        await Reply<CommandSucceeded>(caller);
+        var callId = "call-" + situation;
+        var call = await StartWatchedCall(callId, hasSuccessor: situation != "without-successor");
+        var caller = situation == "fresh" ? null : await PlayingAsync(call, callId);
+        if (caller is not null && situation == "idle")
+        {
+            call.Tell(new StopPlay(callId, "a"), caller.Ref);
+            Assert.Equal(PlaybackState.Stopped, (await Reply<CommandSucceeded>(caller)).Playback.State);
+        }
 
         call.Tell(HandOffCall.Instance);
 
@@ -215,11 +204,8 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Handing_off_a_ready_actor_with_a_paused_playback_sends_it_to_the_region()
     {
-        var call = await StartCall("call-d3");
-        Watch(call);
-        var caller = CreateTestProbe();
-        call.Tell(Play("call-d3", "a"), caller.Ref);
-        await Reply<CommandSucceeded>(caller);
+        var call = await StartWatchedCall("call-d3");
+        var caller = await PlayingAsync(call, "call-d3");
         call.Tell(new PausePlay("call-d3", "a"), caller.Ref);
         await Reply<CommandSucceeded>(caller);
 
@@ -253,8 +239,7 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task A_seeded_actor_handed_off_again_before_its_handoff_fails_waiting_commands_as_moved_and_stops()
     {
-        var call = await StartCall("call-e2", seed: [new PlaybackSnapshot("call-e2", "seen", PlaybackState.Playing, 0, null)]);
-        Watch(call);
+        var call = await StartWatchedCall("call-e2", seed: [new PlaybackSnapshot("call-e2", "seen", PlaybackState.Playing, 0, null)]);
         var caller = CreateTestProbe();
         var webhook = CreateTestProbe();
         var status = new PlayStatusReceived("call-e2", "seen", ReportedPlayState.Finished, null);
@@ -306,9 +291,7 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
     public async Task A_copy_of_a_command_from_the_same_sender_is_acknowledged_and_dropped()
     {
         var call = await StartCall("call-h");
-        var caller = CreateTestProbe();
-        call.Tell(Play("call-h", "a"), caller.Ref);
-        await Reply<CommandSucceeded>(caller);
+        var caller = await PlayingAsync(call, "call-h");
 
         var courier = CreateTestProbe();
         call.Tell(new PausePlay("call-h", "a"), courier.Ref);

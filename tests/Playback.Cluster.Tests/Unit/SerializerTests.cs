@@ -161,15 +161,8 @@ public sealed class SerializerTests(ITestOutputHelper output) : Akka.TestKit.Xun
 
         var back = Assert.IsType<CallingApiException>(Failure(error));
 
-        Assert.Equal(error.Message, back.Message);
-        Assert.Equal("call-1", back.CallId);
-        Assert.Equal("ctl-1", back.ControlId);
-        Assert.Equal(CallingApi.Commands.Volume, back.Command);
-        Assert.Equal(429, back.StatusCode);
-        Assert.Equal("slow down", back.ServerMessage);
-        Assert.Equal(error.Errors, back.Errors);
-        Assert.Equal("req-42", back.RequestId);
-        Assert.True(back.IsTransient);
+        AssertSameApiFailure(error, back);
+        Assert.Equal((429, "req-42", true), (back.StatusCode, back.RequestId, back.IsTransient));
         Assert.Equal(TimeSpan.FromSeconds(7.5), back.RetryAfter);
     }
 
@@ -195,14 +188,19 @@ public sealed class SerializerTests(ITestOutputHelper output) : Akka.TestKit.Xun
 
         var back = Assert.IsType<CallGoneException>(Failure(error));
 
-        Assert.Equal(error.Message, back.Message);
-        Assert.Equal("call-9", back.CallId);
-        Assert.Equal("ctl-9", back.ControlId);
-        Assert.Equal(CallingApi.Commands.Stop, back.Command);
-        Assert.Equal(404, back.StatusCode);
-        Assert.Equal("Not Found", back.ServerMessage);
-        Assert.Equal("req-1", back.RequestId);
+        AssertSameApiFailure(error, back);
+        Assert.Equal((404, "Not Found", "req-1"), (back.StatusCode, back.ServerMessage, back.RequestId));
         Assert.False(back.IsTransient);
+    }
+
+    /// <summary><paramref name="back"/> carries every field of the <paramref name="sent"/> calling API failure.</summary>
+    private static void AssertSameApiFailure(CallingApiException sent, CallingApiException back)
+    {
+        Assert.Equal(sent.Message, back.Message);
+        Assert.Equal((sent.CallId, sent.ControlId, sent.Command), (back.CallId, back.ControlId, back.Command));
+        Assert.Equal((sent.StatusCode, sent.ServerMessage, sent.RequestId), (back.StatusCode, back.ServerMessage, back.RequestId));
+        Assert.Equal(sent.Errors, back.Errors);
+        Assert.Equal((sent.IsTransient, sent.RetryAfter), (back.IsTransient, back.RetryAfter));
     }
 
     [Fact]

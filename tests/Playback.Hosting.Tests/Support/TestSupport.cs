@@ -1,9 +1,12 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Akka.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Playback.Emulator;
 
 namespace Playback.Hosting.Tests;
@@ -32,14 +35,61 @@ internal static class TestSupport
         return builder;
     }
 
-    /// <summary>A started host with <c>AddPlayback</c> on the emulator (no Akka.Hosting: Playback's own ActorSystem), logging to <paramref name="logs"/>.</summary>
-    public static async Task<IHost> StartPlaybackHostAsync(CallingEmulator emulator, CapturingLoggerProvider logs)
+    /// <summary>A started host with <c>AddPlayback</c> on the emulator (no Akka.Hosting: Playback's own ActorSystem), the options further set by <paramref name="configure"/>, logging to <paramref name="logs"/>.</summary>
+    public static Task<IHost> StartPlaybackHostAsync(CallingEmulator emulator, Action<PlaybackOptions>? configure = null, CapturingLoggerProvider? logs = null) =>
+        StartHostAsync(
+            services => services.AddPlayback(o =>
+            {
+                o.UseEmulator(emulator);
+                configure?.Invoke(o);
+            }),
+            logs);
+
+    /// <summary>A started host with the services <paramref name="register"/> adds, logging to <paramref name="logs"/>.</summary>
+    public static async Task<IHost> StartHostAsync(Action<IServiceCollection> register, CapturingLoggerProvider? logs = null)
     {
-        var builder = HostBuilder(logs);
-        builder.Services.AddPlayback(o => o.UseEmulator(emulator));
-        var host = builder.Build();
+        var host = BuildHost(register, logs);
         await host.StartAsync();
         return host;
+    }
+
+    /// <summary>A built, not started host with the services <paramref name="register"/> adds.</summary>
+    public static IHost BuildHost(Action<IServiceCollection> register, CapturingLoggerProvider? logs = null)
+    {
+        var builder = HostBuilder(logs);
+        register(builder.Services);
+        return builder.Build();
+    }
+
+    /// <summary>The options validation error the start of a host with the services <paramref name="register"/> adds fails with.</summary>
+    public static async Task<OptionsValidationException> StartupValidationErrorAsync(Action<IServiceCollection> register, CapturingLoggerProvider? logs = null)
+    {
+        using var host = BuildHost(register, logs);
+        return await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+    }
+
+    /// <summary>The <c>Playback</c> section of an in-memory configuration holding <paramref name="values"/> (keys without the <c>Playback:</c> prefix).</summary>
+    public static IConfigurationSection PlaybackSection(IEnumerable<KeyValuePair<string, string?>> values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create("Playback:" + v.Key, v.Value))).Build().GetSection("Playback");
+
+    /// <summary>Adds Playback on the emulator and Akka.Hosting's ActorSystem <c>calls</c> that runs it (<c>WithPlayback</c>).</summary>
+    public static IServiceCollection AddPlaybackOnAkka(this IServiceCollection services, CallingEmulator emulator)
+    {
+        services.AddPlayback(o => o.UseEmulator(emulator));
+        return services.AddAkka("calls", b => b.WithPlayback());
+    }
+
+    /// <summary>Settings for the emulator with untracked plays allowed.</summary>
+    public static PlaybackSettings EmulatorSettings(CallingEmulator emulator) =>
+        new() { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl, AllowUntrackedPlays = true };
+
+    /// <summary>Each of <paramref name="names"/> is named by at least one of <paramref name="texts"/>.</summary>
+    public static void AssertEachNamed(IEnumerable<string> texts, params string[] names)
+    {
+        foreach (var name in names)
+        {
+            Assert.Contains(texts, t => t.Contains(name, StringComparison.Ordinal));
+        }
     }
 
     public static Task<CallingEmulator> StartEmulatorAsync() => CallingEmulator.StartAsync(new EmulatorOptions { Speed = 20 });
