@@ -390,17 +390,6 @@ public class MediaValidationTests
     [Fact]
     public void A_full_set_of_valid_options_is_accepted()
     {
-        PlayValidation.ValidatePlay(OneItem, new PlayOptions
-        {
-            ControlId = "c-1",
-            Volume = -3.5,
-            Direction = PlayDirection.Both,
-            Loop = 0,
-            Language = "en-GB",
-            Voice = "Polly.Amy",
-            Gender = TtsGender.Female,
-            StatusUrl = new Uri("https://hooks.example.com/status"),
-            WhenBusy = PlayConflict.Replace,
-        });
+        PlayValidation.ValidatePlay(OneItem, SampleOptions.EveryOptionSet("c-1", PlayDirection.Both, loop: 0));
     }
 }

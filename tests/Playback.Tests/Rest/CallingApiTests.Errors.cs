@@ -39,11 +39,7 @@ public partial class CallingApiTests
     [InlineData(403, "Forbidden")]
     public async Task A_400_401_or_403_is_final_and_carries_the_server_message(int status, string error)
     {
-        using var http = new HttpTest();
-        http.RespondWith($$"""{"error":"{{error}}"}""", status);
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await PauseFailsAsync($$"""{"error":"{{error}}"}""", status);
 
         Assert.Equal(status, e.StatusCode);
         Assert.False(e.IsTransient);
@@ -103,11 +99,7 @@ public partial class CallingApiTests
     [InlineData(422, false)]
     public async Task Only_a_5xx_answer_may_have_been_applied(int status, bool maybe)
     {
-        using var http = new HttpTest();
-        http.RespondWith(string.Empty, status);
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAnyAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await Assert.ThrowsAnyAsync<CallingApiException>(() => PauseAnsweredWithAsync(string.Empty, status));
 
         Assert.Equal(maybe, e.MayHaveBeenApplied);
     }
@@ -131,11 +123,7 @@ public partial class CallingApiTests
     [Fact]
     public async Task A_429_without_retry_after_is_transient_with_no_wait()
     {
-        using var http = new HttpTest();
-        http.RespondWith("Too Many Requests", 429);
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await PauseFailsAsync("Too Many Requests", 429);
 
         Assert.True(e.IsTransient);
         Assert.Null(e.RetryAfter);
@@ -160,11 +148,7 @@ public partial class CallingApiTests
     [InlineData(504)]
     public async Task A_5xx_is_transient(int status)
     {
-        using var http = new HttpTest();
-        http.RespondWith("<html>oops</html>", status);
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await PauseFailsAsync("<html>oops</html>", status);
 
         Assert.Equal(status, e.StatusCode);
         Assert.True(e.IsTransient);
@@ -196,11 +180,7 @@ public partial class CallingApiTests
     [InlineData("request-id")]
     public async Task The_request_id_is_read_from_the_response_headers(string header)
     {
-        using var http = new HttpTest();
-        http.RespondWith("""{"error":"Forbidden"}""", 403, new Dictionary<string, string> { [header] = "req-42" });
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await PauseFailsAsync("""{"error":"Forbidden"}""", 403, new Dictionary<string, string> { [header] = "req-42" });
 
         Assert.Equal("req-42", e.RequestId);
         Assert.Contains("req-42", e.Message, StringComparison.Ordinal);
@@ -209,11 +189,7 @@ public partial class CallingApiTests
     [Fact]
     public async Task X_request_id_wins_over_the_other_request_id_headers()
     {
-        using var http = new HttpTest();
-        http.RespondWith(string.Empty, 500, new Dictionary<string, string> { ["request-id"] = "third", ["x-signalwire-request-id"] = "second", ["x-request-id"] = "first" });
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await PauseFailsAsync(string.Empty, 500, new Dictionary<string, string> { ["request-id"] = "third", ["x-signalwire-request-id"] = "second", ["x-request-id"] = "first" });
 
         Assert.Equal("first", e.RequestId);
     }
@@ -221,11 +197,7 @@ public partial class CallingApiTests
     [Fact]
     public async Task A_404_carries_the_request_id_too()
     {
-        using var http = new HttpTest();
-        http.RespondWith(string.Empty, 404, new Dictionary<string, string> { ["x-signalwire-request-id"] = "sw-9" });
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAnyAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await Assert.ThrowsAnyAsync<CallingApiException>(() => PauseAnsweredWithAsync(string.Empty, 404, new Dictionary<string, string> { ["x-signalwire-request-id"] = "sw-9" }));
 
         Assert.Equal("sw-9", e.RequestId);
     }

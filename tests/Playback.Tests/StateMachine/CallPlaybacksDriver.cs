@@ -146,6 +146,39 @@ internal static class Sm
         Assert.Equal(change, e.Change);
     }
 
+    /// <summary>Nothing sent, nothing published, and the state is the very one it was decided on.</summary>
+    public static void LeftUnchanged(this Transition t, CallPlaybacks before)
+    {
+        Assert.Empty(t.Requests());
+        Assert.Empty(t.Events());
+        Assert.Same(before, t.State);
+    }
+
+    /// <summary>Exactly these events were published, in this order.</summary>
+    public static void PublishedInOrder(this Transition t, params (string Id, PlaybackState? From, PlaybackState To)[] expected)
+    {
+        Assert.Equal(expected.Length, t.Events().Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            AssertEvent(t.Events()[i], expected[i].Id, expected[i].From, expected[i].To);
+        }
+    }
+
+    /// <summary>
+    /// Decides <paramref name="command"/> on <paramref name="before"/>; when it <paramref name="mustWait"/>, asserts that deciding it
+    /// throws (the caller must wait for the flight to end) and returns null.
+    /// </summary>
+    public static Transition? DecideUnlessItMustWait(this CallPlaybacks before, IPlaybackCommand command, bool mustWait)
+    {
+        if (mustWait)
+        {
+            Assert.Throws<InvalidOperationException>(() => before.Decide(command, Later));
+            return null;
+        }
+
+        return before.Decide(command, Later);
+    }
+
     public static void NoRequest(this Transition t)
     {
         Assert.Empty(t.Requests());

@@ -154,30 +154,18 @@ public sealed partial class CallPlaybacksTests
         t.NoRequest();
     }
 
-    [Fact]
-    public void Pause_while_paused_succeeds_without_a_request()
+    /// <summary>Pause while paused, resume while playing.</summary>
+    [Theory]
+    [InlineData(Cmd.Pause, PlaybackState.Paused)]
+    [InlineData(Cmd.Resume, PlaybackState.Playing)]
+    public void Pause_while_paused_and_resume_while_playing_succeed_without_a_request(Cmd cmd, PlaybackState state)
     {
-        var before = Paused("p");
+        var before = InActiveState(state, "p");
 
-        var t = before.Decide(Pause("p"), At(30));
+        var t = before.Decide(Command(cmd, "p"), At(30));
 
-        Assert.Equal(new PlaybackSnapshot(CallId, "p", PlaybackState.Paused, 0, null), t.SucceededWith());
-        Assert.Empty(t.Requests());
-        Assert.Empty(t.Events());
-        Assert.Same(before, t.State);
-    }
-
-    [Fact]
-    public void Resume_while_playing_succeeds_without_a_request()
-    {
-        var before = Playing("p");
-
-        var t = before.Decide(Resume("p"), At(30));
-
-        Assert.Equal(new PlaybackSnapshot(CallId, "p", PlaybackState.Playing, 0, null), t.SucceededWith());
-        Assert.Empty(t.Requests());
-        Assert.Empty(t.Events());
-        Assert.Same(before, t.State);
+        Assert.Equal(new PlaybackSnapshot(CallId, "p", state, 0, null), t.SucceededWith());
+        t.LeftUnchanged(before);
     }
 
     // ───────────────────────── Volume / Stop from Playing and Paused ─────────────────────────
