@@ -61,12 +61,6 @@ public class MediaValidationTests
     }
 
     [Fact]
-    public void Null_tts_text_is_rejected_naming_the_field()
-    {
-        RejectedPlay([new TtsMedia(null!)], null, "media[0].text");
-    }
-
-    [Fact]
     public void Tts_item_overrides_are_checked_with_the_item_index()
     {
         RejectedPlay([Media.Silence(1), new TtsMedia("Hi", Language: "english")], null, "media[1].language");
@@ -91,10 +85,13 @@ public class MediaValidationTests
         Rejected(() => Media.Audio(url), "url");
     }
 
-    [Fact]
-    public void Null_audio_url_is_rejected_naming_the_field()
+    [Theory]
+    [InlineData("tts text", "media[0].text")]
+    [InlineData("audio url", "media[0].url")]
+    public void A_null_tts_text_or_audio_url_is_rejected_naming_the_field(string which, string field)
     {
-        RejectedPlay([new AudioMedia(null!)], null, "media[0].url");
+        MediaItem item = which == "tts text" ? new TtsMedia(null!) : new AudioMedia(null!);
+        RejectedPlay([item], null, field);
     }
 
     [Fact]

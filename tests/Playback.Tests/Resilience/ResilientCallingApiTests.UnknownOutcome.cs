@@ -54,11 +54,11 @@ public sealed partial class ResilientCallingApiTests
         Assert.False(error.MayHaveBeenApplied);
     }
 
+    /// <summary>The transient 5xx statuses.</summary>
+    public static TheoryData<int> TransientServerErrors => [500, 502, 503, 504];
+
     [Theory]
-    [InlineData(500)]
-    [InlineData(502)]
-    [InlineData(503)]
-    [InlineData(504)]
+    [MemberData(nameof(TransientServerErrors))]
     public async Task A_retry_refused_after_a_5xx_is_maybe_applied(int status)
     {
         var api = Create();

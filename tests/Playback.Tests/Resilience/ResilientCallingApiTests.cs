@@ -121,12 +121,11 @@ public sealed partial class ResilientCallingApiTests : IDisposable
         Assert.Equal(1, api.Retries);
     }
 
+    /// <summary>Statuses the protocol calls final: never retried.</summary>
+    public static TheoryData<int> FinalStatuses => [400, 401, 403, 404, 422];
+
     [Theory]
-    [InlineData(400)]
-    [InlineData(401)]
-    [InlineData(403)]
-    [InlineData(404)]
-    [InlineData(422)]
+    [MemberData(nameof(FinalStatuses))]
     public async Task A_final_error_is_not_retried_and_surfaces_as_it_was_thrown(int status)
     {
         var api = Create();
