@@ -179,6 +179,23 @@ internal static class Sm
         return before.Decide(command, Later);
     }
 
+    /// <summary>A webhook accepted with no effect at all: <paramref name="id"/> stays <paramref name="state"/>.</summary>
+    public static void AcceptedWithoutEffect(this Transition t, string id, PlaybackState state)
+    {
+        Assert.Empty(t.Effects);
+        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        Assert.Equal(state, t.State.StateOf(id));
+    }
+
+    /// <summary>The command failed with exactly <paramref name="error"/>: nothing published or sent, <paramref name="id"/> stays <paramref name="state"/>.</summary>
+    public static void FailedKeeping(this Transition t, CallingApiException error, string id, PlaybackState state)
+    {
+        Assert.Empty(t.Events());
+        Assert.Same(error, t.FailedWith<CallingApiException>());
+        Assert.Equal(state, t.State.StateOf(id));
+        t.NoRequest();
+    }
+
     public static void NoRequest(this Transition t)
     {
         Assert.Empty(t.Requests());

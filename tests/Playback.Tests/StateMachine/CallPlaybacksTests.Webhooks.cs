@@ -65,9 +65,7 @@ public sealed partial class CallPlaybacksTests
     {
         var t = Playing("p").PlayStatus(Status("p", "playing", Later), Later);
 
-        Assert.Empty(t.Effects);
-        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
-        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+        t.AcceptedWithoutEffect("p", PlaybackState.Playing);
     }
 
     [Fact]
@@ -75,8 +73,7 @@ public sealed partial class CallPlaybacksTests
     {
         var t = Paused("p").PlayStatus(Status("p", "paused", Later), Later);
 
-        Assert.Empty(t.Effects);
-        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        t.AcceptedWithoutEffect("p", PlaybackState.Paused);
     }
 
     [Fact]
@@ -92,9 +89,7 @@ public sealed partial class CallPlaybacksTests
     {
         var t = Starting("p").PlayStatus(Status("p", "paused", Later), Later);
 
-        Assert.Empty(t.Effects);
-        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
-        Assert.Equal(PlaybackState.Starting, t.State.StateOf("p"));
+        t.AcceptedWithoutEffect("p", PlaybackState.Starting);
     }
 
     public static TheoryData<PlaybackState, Cmd, string> ContradictionsDuringAFlight => new()
@@ -254,9 +249,7 @@ public sealed partial class CallPlaybacksTests
     {
         var t = QueuedBehind("a", "p").PlayStatus(Status("p", state, Later), Later);
 
-        Assert.Empty(t.Effects);
-        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
-        Assert.Equal(PlaybackState.Queued, t.State.StateOf("p"));
+        t.AcceptedWithoutEffect("p", PlaybackState.Queued);
         Assert.Equal(new[] { "p" }, t.State.Queue);
     }
 

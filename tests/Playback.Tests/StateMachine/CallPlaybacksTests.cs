@@ -118,11 +118,8 @@ public sealed partial class CallPlaybacksTests
 
         var t = Playing("p").Decide(Pause("p"), At(15)).State.RequestFailed(error, At(16));
 
-        Assert.Empty(t.Events());
-        Assert.Same(error, t.FailedWith<CallingApiException>());
-        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+        t.FailedKeeping(error, "p", PlaybackState.Playing);
         Assert.Equal(PlayAckAt, t.State.Playbacks["p"].LastAckAt);
-        t.NoRequest();
     }
 
     [Fact]
@@ -148,10 +145,7 @@ public sealed partial class CallPlaybacksTests
 
         var t = Paused("p").Decide(Resume("p"), At(25)).State.RequestFailed(error, At(26));
 
-        Assert.Empty(t.Events());
-        Assert.Same(error, t.FailedWith<CallingApiException>());
-        Assert.Equal(PlaybackState.Paused, t.State.StateOf("p"));
-        t.NoRequest();
+        t.FailedKeeping(error, "p", PlaybackState.Paused);
     }
 
     /// <summary>Pause while paused, resume while playing.</summary>
