@@ -92,11 +92,11 @@ public partial class CallingApiTests
         Assert.Equal("Not Found", e.ServerMessage);
     }
 
+    /// <summary>A status and whether a request answered with it may still have been applied.</summary>
+    public static TheoryData<int, bool> MaybeApplied => new() { { 500, true }, { 503, true }, { 429, false }, { 422, false } };
+
     [Theory]
-    [InlineData(500, true)]
-    [InlineData(503, true)]
-    [InlineData(429, false)]
-    [InlineData(422, false)]
+    [MemberData(nameof(MaybeApplied))]
     public async Task Only_a_5xx_answer_may_have_been_applied(int status, bool maybe)
     {
         var e = await Assert.ThrowsAnyAsync<CallingApiException>(() => PauseAnsweredWithAsync(string.Empty, status));

@@ -129,6 +129,15 @@ internal static class Sm
         return request;
     }
 
+    /// <summary>The one request sent, <paramref name="command"/> for <paramref name="id"/>, with nothing published and no reply yet.</summary>
+    public static ApiRequest SentOnly(this Transition t, ApiCommand command, string id)
+    {
+        var request = t.Sent(command, id);
+        Assert.Empty(t.Events());
+        Assert.Empty(t.Replies());
+        return request;
+    }
+
     /// <summary>The one event published, which must be a state change of <paramref name="id"/> from <paramref name="from"/> to <paramref name="to"/>.</summary>
     public static PlaybackEvent Published(this Transition t, string id, PlaybackState? from, PlaybackState to)
     {

@@ -98,9 +98,7 @@ public sealed partial class CallPlaybacksTests
     {
         var sent = Playing("p").Decide(Pause("p"), At(15));
 
-        sent.Sent(ApiCommand.Pause, "p");
-        Assert.Empty(sent.Events());
-        Assert.Empty(sent.Replies());
+        sent.SentOnly(ApiCommand.Pause, "p");
         Assert.Equal(PlaybackState.Playing, sent.State.StateOf("p"));
 
         var acked = sent.State.RequestSucceeded(PauseAckAt);
@@ -127,9 +125,7 @@ public sealed partial class CallPlaybacksTests
     {
         var sent = Paused("p").Decide(Resume("p"), At(25));
 
-        sent.Sent(ApiCommand.Resume, "p");
-        Assert.Empty(sent.Events());
-        Assert.Empty(sent.Replies());
+        sent.SentOnly(ApiCommand.Resume, "p");
 
         var acked = sent.State.RequestSucceeded(At(26));
 
@@ -212,9 +208,7 @@ public sealed partial class CallPlaybacksTests
     {
         var sent = InActiveState(state, "p").Decide(Stop("p"), At(30));
 
-        sent.Sent(ApiCommand.Stop, "p");
-        Assert.Empty(sent.Events());
-        Assert.Empty(sent.Replies());
+        sent.SentOnly(ApiCommand.Stop, "p");
         Assert.True(sent.State.Playbacks["p"].StopSent);
 
         var acked = sent.State.RequestSucceeded(At(31));
