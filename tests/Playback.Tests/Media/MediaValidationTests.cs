@@ -17,6 +17,13 @@ public class MediaValidationTests
 
     private static void RejectedOptions(PlayOptions options, string field) => RejectedPlay(OneItem, options, field);
 
+    /// <summary>The value is refused both inside <paramref name="options"/> and by its own validator, naming <paramref name="field"/>.</summary>
+    private static void RejectedInOptionsAndDirectly(PlayOptions options, Action validateDirectly, string field)
+    {
+        RejectedOptions(options, field);
+        Rejected(validateDirectly, field);
+    }
+
     // ---- the list itself ----
 
     [Fact]
@@ -205,8 +212,7 @@ public class MediaValidationTests
     [MemberData(nameof(BadVolumes))]
     public void Volume_outside_minus_40_to_40_or_not_finite_is_rejected_naming_volume(double volume)
     {
-        RejectedOptions(new PlayOptions { Volume = volume }, "volume");
-        Rejected(() => PlayValidation.ValidateVolume(volume, "volume"), "volume");
+        RejectedInOptionsAndDirectly(new PlayOptions { Volume = volume }, () => PlayValidation.ValidateVolume(volume, "volume"), "volume");
     }
 
     [Theory]
@@ -354,8 +360,7 @@ public class MediaValidationTests
     [MemberData(nameof(BadControlIds))]
     public void Bad_control_id_is_rejected_naming_control_id(string controlId)
     {
-        RejectedOptions(new PlayOptions { ControlId = controlId }, "control_id");
-        Rejected(() => PlayValidation.ValidateControlId(controlId, "control_id"), "control_id");
+        RejectedInOptionsAndDirectly(new PlayOptions { ControlId = controlId }, () => PlayValidation.ValidateControlId(controlId, "control_id"), "control_id");
     }
 
     [Fact]

@@ -155,20 +155,16 @@ public partial class CallingApiTests
         Assert.Equal("<html>oops</html>", e.ServerMessage);
     }
 
+    /// <summary>Every status the protocol names, and whether it is transient.</summary>
+    public static TheoryData<int, bool> ProtocolStatuses => new()
+    {
+        { 400, false }, { 401, false }, { 403, false }, { 404, false }, { 409, false }, { 422, false },
+        { 408, true }, { 429, true },
+        { 500, true }, { 501, false }, { 502, true }, { 503, true }, { 504, true },
+    };
+
     [Theory]
-    [InlineData(400, false)]
-    [InlineData(401, false)]
-    [InlineData(403, false)]
-    [InlineData(404, false)]
-    [InlineData(409, false)]
-    [InlineData(422, false)]
-    [InlineData(408, true)]
-    [InlineData(429, true)]
-    [InlineData(500, true)]
-    [InlineData(501, false)]
-    [InlineData(502, true)]
-    [InlineData(503, true)]
-    [InlineData(504, true)]
+    [MemberData(nameof(ProtocolStatuses))]
     public void IsTransientStatus_matches_the_protocol(int status, bool transient)
     {
         Assert.Equal(transient, CallingApiException.IsTransientStatus(status));
