@@ -30,13 +30,8 @@ public sealed partial class ResilientCallingApiTests
     [MemberData(nameof(Refusals))]
     public async Task A_first_attempt_refused_is_a_plain_failure_not_maybe_applied(string refusal)
     {
-        var api = Create();
-        CallingApiException? thrown = null;
-        Answer(r => thrown = Refusal(r, refusal));
+        var (_, error) = await FailsAtOnceWithTheAnswerAsync(r => Refusal(r, refusal));
 
-        var error = await Assert.ThrowsAnyAsync<CallingApiException>(() => Play(api, "c").WaitAsync(TimerClock.Guard));
-
-        Assert.Same(thrown, error);
         Assert.False(error.MayHaveBeenApplied);
         Assert.Single(_inner.Requests);
     }
