@@ -6,6 +6,14 @@ public class PlaybackSettingsTests
 {
     private static PlaybackSettings Parse(string hocon) => PlaybackSettings.FromConfig(ConfigurationFactory.ParseString(hocon));
 
+    /// <summary>Parsing <paramref name="hocon"/> is refused with a problem that names <paramref name="named"/>; returns the refusal.</summary>
+    private static PlaybackConfigurationException RefusedNaming(string hocon, string named)
+    {
+        var e = Assert.Throws<PlaybackConfigurationException>(() => Parse(hocon));
+        Assert.Contains(e.Problems, p => p.Contains(named, StringComparison.Ordinal));
+        return e;
+    }
+
     [Fact]
     public void FromConfig_reads_every_key_of_the_playback_block()
     {
@@ -30,16 +38,13 @@ public class PlaybackSettingsTests
         Assert.False(new PlaybackSettings().AllowUntrackedPlays);
         Assert.False(Parse("playback.project-id = p").AllowUntrackedPlays);
         Assert.True(Parse("playback.allow-untracked-plays = on").AllowUntrackedPlays);
-        var e = Assert.Throws<PlaybackConfigurationException>(() => Parse("playback.allow-untracked-plays = sometimes"));
-        Assert.Contains(e.Problems, p => p.Contains("allow-untracked-plays", StringComparison.Ordinal));
+        RefusedNaming("playback.allow-untracked-plays = sometimes", "allow-untracked-plays");
     }
 
     [Fact]
     public void FromConfig_rejects_a_default_status_url_that_is_not_http()
     {
-        var e = Assert.Throws<PlaybackConfigurationException>(() => Parse("playback.default-status-url = \"ftp://calls.example.com/events\""));
-
-        Assert.Contains(e.Problems, p => p.Contains("playback.default-status-url", StringComparison.Ordinal));
+        RefusedNaming("playback.default-status-url = \"ftp://calls.example.com/events\"", "playback.default-status-url");
     }
 
     [Fact]
@@ -137,27 +142,25 @@ public class PlaybackSettingsTests
         Assert.Contains("webhook-signature-policy", e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Duration keys with values that are not durations.</summary>
+    public static TheoryData<string, string> BadDurations => new()
+    {
+        { "request-timeout", "soon" }, { "ask-timeout", "soon" }, { "idle-timeout", "soon" }, { "settle-retry-delay", "soon" },
+        { "request-timeout", "\"5 fortnights\"" }, { "idle-timeout", "\"\"" },
+    };
+
     [Theory]
-    [InlineData("request-timeout", "soon")]
-    [InlineData("ask-timeout", "soon")]
-    [InlineData("idle-timeout", "soon")]
-    [InlineData("settle-retry-delay", "soon")]
-    [InlineData("request-timeout", "\"5 fortnights\"")]
-    [InlineData("idle-timeout", "\"\"")]
+    [MemberData(nameof(BadDurations))]
     public void FromConfig_rejects_a_bad_duration_naming_the_key(string key, string value)
     {
-        var e = Assert.Throws<PlaybackConfigurationException>(() => Parse($"playback.{key} = {value}"));
-
-        Assert.Contains(e.Problems, p => p.Contains(key, StringComparison.Ordinal));
+        var e = RefusedNaming($"playback.{key} = {value}", key);
         Assert.Contains(key, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void FromConfig_rejects_a_relative_base_url_naming_the_key()
     {
-        var e = Assert.Throws<PlaybackConfigurationException>(() => Parse("playback.base-url = \"api/calls\""));
-
-        Assert.Contains(e.Problems, p => p.Contains("base-url", StringComparison.Ordinal));
+        RefusedNaming("playback.base-url = \"api/calls\"", "base-url");
     }
 
     [Fact]

@@ -10,6 +10,16 @@ public sealed class PassivationTests(ITestOutputHelper output)
 
     private TestScheduler Clock => (TestScheduler)Sys.Scheduler;
 
+    /// <summary>Plays on <paramref name="callId"/>, stops it, and lets the idle timeout pass until the call's actor is gone.</summary>
+    private async Task<PlaybackHandle> PlayStopAndPassivateAsync(PlaybackManager manager, string callId)
+    {
+        var handle = await Within10s(manager.PlayAsync(callId, Hello));
+        await handle.StopAsync();
+        Clock.Advance(TimeSpan.FromMinutes(3));
+        await AwaitAssertAsync(() => Assert.Equal(0, manager.Statistics.ActiveCalls));
+        return handle;
+    }
+
     [Fact]
     public async Task An_idle_call_actor_stops_after_the_idle_timeout_and_not_before()
     {
@@ -43,10 +53,7 @@ public sealed class PassivationTests(ITestOutputHelper output)
     public async Task A_command_after_passivation_starts_a_fresh_actor_that_answers()
     {
         await using var manager = CreateManager(Idle);
-        var handle = await Within10s(manager.PlayAsync("call-again", Hello));
-        await handle.StopAsync();
-        Clock.Advance(TimeSpan.FromMinutes(3));
-        await AwaitAssertAsync(() => Assert.Equal(0, manager.Statistics.ActiveCalls));
+        await PlayStopAndPassivateAsync(manager, "call-again");
 
         var next = await Within10s(manager.PlayAsync("call-again", Hello));
 
@@ -58,10 +65,7 @@ public sealed class PassivationTests(ITestOutputHelper output)
     public async Task Webhooks_do_not_keep_alive_or_recreate_a_passivated_call()
     {
         await using var manager = CreateManager(Idle);
-        var handle = await Within10s(manager.PlayAsync("call-w", Hello));
-        await handle.StopAsync();
-        Clock.Advance(TimeSpan.FromMinutes(3));
-        await AwaitAssertAsync(() => Assert.Equal(0, manager.Statistics.ActiveCalls));
+        var handle = await PlayStopAndPassivateAsync(manager, "call-w");
 
         var late = await manager.HandleWebhookAsync("https://app.example.com/hook", NoHeaders, PlayWebhook("call-w", handle.ControlId, "finished"));
 

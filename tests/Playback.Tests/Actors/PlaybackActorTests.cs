@@ -5,6 +5,22 @@ namespace Playback.Tests;
 
 public sealed class PlaybackActorTests(ITestOutputHelper output) : PlaybackSpec(output)
 {
+    /// <summary>Holds every request of the fake API until the test answers it.</summary>
+    private RequestGate GateRequests()
+    {
+        var gate = new RequestGate();
+        Api.Respond = gate.Respond;
+        return gate;
+    }
+
+    /// <summary>Plays <paramref name="controlId"/> on <paramref name="callId"/> and lets the gated play request succeed.</summary>
+    private async Task<PlaybackHandle> PlayAcknowledgedAsync(PlaybackManager manager, RequestGate gate, string callId, string controlId)
+    {
+        var play = manager.PlayAsync(callId, Hello, new PlayOptions { ControlId = controlId });
+        (await gate.NextAsync()).Done.SetResult();
+        return await Within10s(play);
+    }
+
     [Fact]
     public async Task Play_then_controls_reach_the_api_and_report_each_state()
     {
@@ -78,8 +94,7 @@ public sealed class PlaybackActorTests(ITestOutputHelper output) : PlaybackSpec(
     [Fact]
     public async Task Different_calls_run_their_requests_concurrently()
     {
-        var gate = new RequestGate();
-        Api.Respond = gate.Respond;
+        var gate = GateRequests();
         await using var manager = CreateManager();
 
         var a = manager.PlayAsync("call-a", Hello);
@@ -137,12 +152,9 @@ public sealed class PlaybackActorTests(ITestOutputHelper output) : PlaybackSpec(
     [Fact]
     public async Task A_404_on_a_play_ends_every_playback_and_fails_the_commands_waiting_behind_it()
     {
-        var gate = new RequestGate();
-        Api.Respond = gate.Respond;
+        var gate = GateRequests();
         await using var manager = CreateManager();
-        var first = manager.PlayAsync("call-gone", Hello, new PlayOptions { ControlId = "p1" });
-        (await gate.NextAsync()).Done.SetResult();
-        var handle = await Within10s(first);
+        var handle = await PlayAcknowledgedAsync(manager, gate, "call-gone", "p1");
         var queued = await Within10s(manager.PlayAsync("call-gone", Hello, new PlayOptions { ControlId = "p2" }));
         await manager.HandleWebhookAsync("https://app.example.com/hook", NoHeaders, PlayWebhook("call-gone", "p1", "finished"));
 
@@ -163,12 +175,9 @@ public sealed class PlaybackActorTests(ITestOutputHelper output) : PlaybackSpec(
     [Fact]
     public async Task A_404_on_a_pause_ends_that_playback_only_and_the_call_goes_on()
     {
-        var gate = new RequestGate();
-        Api.Respond = gate.Respond;
+        var gate = GateRequests();
         await using var manager = CreateManager();
-        var play = manager.PlayAsync("call-404", Hello, new PlayOptions { ControlId = "p1" });
-        (await gate.NextAsync()).Done.SetResult();
-        var handle = await Within10s(play);
+        var handle = await PlayAcknowledgedAsync(manager, gate, "call-404", "p1");
 
         var pause = manager.PauseAsync("call-404", "p1");
         var waiting = manager.StopAsync("call-404", "p1");
@@ -249,8 +258,7 @@ public sealed class PlaybackActorTests(ITestOutputHelper output) : PlaybackSpec(
     [Fact]
     public async Task Shutdown_gives_the_in_flight_and_the_waiting_commands_one_failure_each()
     {
-        var gate = new RequestGate();
-        Api.Respond = gate.Respond;
+        var gate = GateRequests();
         var manager = CreateManager();
         var play = manager.PlayAsync("call-s", Hello, new PlayOptions { ControlId = "s1" });
         await gate.NextAsync();

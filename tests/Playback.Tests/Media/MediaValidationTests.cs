@@ -17,6 +17,13 @@ public class MediaValidationTests
 
     private static void RejectedOptions(PlayOptions options, string field) => RejectedPlay(OneItem, options, field);
 
+    /// <summary>The value is refused both inside <paramref name="options"/> and by its own validator, naming <paramref name="field"/>.</summary>
+    private static void RejectedInOptionsAndDirectly(PlayOptions options, Action validateDirectly, string field)
+    {
+        RejectedOptions(options, field);
+        Rejected(validateDirectly, field);
+    }
+
     // ---- the list itself ----
 
     [Fact]
@@ -61,12 +68,6 @@ public class MediaValidationTests
     }
 
     [Fact]
-    public void Null_tts_text_is_rejected_naming_the_field()
-    {
-        RejectedPlay([new TtsMedia(null!)], null, "media[0].text");
-    }
-
-    [Fact]
     public void Tts_item_overrides_are_checked_with_the_item_index()
     {
         RejectedPlay([Media.Silence(1), new TtsMedia("Hi", Language: "english")], null, "media[1].language");
@@ -91,10 +92,13 @@ public class MediaValidationTests
         Rejected(() => Media.Audio(url), "url");
     }
 
-    [Fact]
-    public void Null_audio_url_is_rejected_naming_the_field()
+    [Theory]
+    [InlineData("tts text", "media[0].text")]
+    [InlineData("audio url", "media[0].url")]
+    public void A_null_tts_text_or_audio_url_is_rejected_naming_the_field(string which, string field)
     {
-        RejectedPlay([new AudioMedia(null!)], null, "media[0].url");
+        MediaItem item = which == "tts text" ? new TtsMedia(null!) : new AudioMedia(null!);
+        RejectedPlay([item], null, field);
     }
 
     [Fact]
@@ -208,8 +212,7 @@ public class MediaValidationTests
     [MemberData(nameof(BadVolumes))]
     public void Volume_outside_minus_40_to_40_or_not_finite_is_rejected_naming_volume(double volume)
     {
-        RejectedOptions(new PlayOptions { Volume = volume }, "volume");
-        Rejected(() => PlayValidation.ValidateVolume(volume, "volume"), "volume");
+        RejectedInOptionsAndDirectly(new PlayOptions { Volume = volume }, () => PlayValidation.ValidateVolume(volume, "volume"), "volume");
     }
 
     [Theory]
@@ -357,8 +360,7 @@ public class MediaValidationTests
     [MemberData(nameof(BadControlIds))]
     public void Bad_control_id_is_rejected_naming_control_id(string controlId)
     {
-        RejectedOptions(new PlayOptions { ControlId = controlId }, "control_id");
-        Rejected(() => PlayValidation.ValidateControlId(controlId, "control_id"), "control_id");
+        RejectedInOptionsAndDirectly(new PlayOptions { ControlId = controlId }, () => PlayValidation.ValidateControlId(controlId, "control_id"), "control_id");
     }
 
     [Fact]
@@ -390,17 +392,6 @@ public class MediaValidationTests
     [Fact]
     public void A_full_set_of_valid_options_is_accepted()
     {
-        PlayValidation.ValidatePlay(OneItem, new PlayOptions
-        {
-            ControlId = "c-1",
-            Volume = -3.5,
-            Direction = PlayDirection.Both,
-            Loop = 0,
-            Language = "en-GB",
-            Voice = "Polly.Amy",
-            Gender = TtsGender.Female,
-            StatusUrl = new Uri("https://hooks.example.com/status"),
-            WhenBusy = PlayConflict.Replace,
-        });
+        PlayValidation.ValidatePlay(OneItem, SampleOptions.EveryOptionSet("c-1", PlayDirection.Both, loop: 0));
     }
 }

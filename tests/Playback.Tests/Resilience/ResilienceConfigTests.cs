@@ -73,17 +73,9 @@ public sealed class ResilienceConfigTests(ITestOutputHelper output) : PlaybackSp
         Assert.Equal(
             new ResilienceSettings
             {
-                MaxRetries = 7,
-                BaseDelay = TimeSpan.FromMilliseconds(50),
-                MaxDelay = TimeSpan.FromSeconds(2),
-                CommandDeadline = TimeSpan.FromSeconds(20),
-                BreakerFailureRatio = 0.25,
-                BreakerMinimumThroughput = 9,
-                BreakerSamplingDuration = TimeSpan.FromSeconds(30),
-                BreakerDuration = TimeSpan.FromMilliseconds(1500),
-                RateLimit = 600,
-                RateLimitPeriod = TimeSpan.FromMinutes(1),
-                RateLimitQueue = 42,
+                MaxRetries = 7, BaseDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromSeconds(2), CommandDeadline = TimeSpan.FromSeconds(20),
+                BreakerFailureRatio = 0.25, BreakerMinimumThroughput = 9, BreakerSamplingDuration = TimeSpan.FromSeconds(30), BreakerDuration = TimeSpan.FromMilliseconds(1500),
+                RateLimit = 600, RateLimitPeriod = TimeSpan.FromMinutes(1), RateLimitQueue = 42,
             },
             settings.Resilience);
     }

@@ -121,21 +121,15 @@ public sealed partial class ResilientCallingApiTests : IDisposable
         Assert.Equal(1, api.Retries);
     }
 
+    /// <summary>Statuses the protocol calls final: never retried.</summary>
+    public static TheoryData<int> FinalStatuses => [400, 401, 403, 404, 422];
+
     [Theory]
-    [InlineData(400)]
-    [InlineData(401)]
-    [InlineData(403)]
-    [InlineData(404)]
-    [InlineData(422)]
+    [MemberData(nameof(FinalStatuses))]
     public async Task A_final_error_is_not_retried_and_surfaces_as_it_was_thrown(int status)
     {
-        var api = Create();
-        CallingApiException? thrown = null;
-        Answer(r => thrown = Status(r, status));
+        var (api, error) = await FailsAtOnceWithTheAnswerAsync(r => Status(r, status));
 
-        var error = await Assert.ThrowsAnyAsync<CallingApiException>(() => Play(api).WaitAsync(TimerClock.Guard));
-
-        Assert.Same(thrown, error);
         Assert.Equal(status, error.StatusCode);
         if (status == 404)
         {
@@ -211,6 +205,19 @@ public sealed partial class ResilientCallingApiTests : IDisposable
         api.PlayAsync(callId, controlId, Hello, new PlayOptions { ControlId = controlId }, cancellationToken);
 
     /// <summary>Answers the n-th request with the n-th function's exception (null = success); later requests succeed. Signals each arrival.</summary>
+    /// <summary>A play through a new API whose first attempt gets <paramref name="answer"/> fails with that very exception.</summary>
+    private async Task<(ResilientCallingApi Api, CallingApiException Error)> FailsAtOnceWithTheAnswerAsync(Func<FakeRequest, CallingApiException> answer)
+    {
+        var api = Create();
+        CallingApiException? thrown = null;
+        Answer(r => thrown = answer(r));
+
+        var error = await Assert.ThrowsAnyAsync<CallingApiException>(() => Play(api, "c").WaitAsync(TimerClock.Guard));
+
+        Assert.Same(thrown, error);
+        return (api, error);
+    }
+
     private void Answer(params Func<FakeRequest, Exception?>[] answers)
     {
         var n = -1;

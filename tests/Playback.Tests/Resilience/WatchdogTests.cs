@@ -113,11 +113,11 @@ public sealed class WatchdogRulesTests
 
     // ───────────────────────── Watchable ─────────────────────────
 
+    /// <summary>Why a playback cannot be watched: nothing reports its end, or it never ends.</summary>
+    public static TheoryData<string> NotWatchable => ["no status URL", "loop = 0 (endless)", "an endless ringtone", "an endless ringtone after other media"];
+
     [Theory]
-    [InlineData("no status URL")]
-    [InlineData("loop = 0 (endless)")]
-    [InlineData("an endless ringtone")]
-    [InlineData("an endless ringtone after other media")]
+    [MemberData(nameof(NotWatchable))]
     public void A_playback_that_is_not_watchable_never_arms_the_watchdog(string why)
     {
         var play = why switch
@@ -299,11 +299,7 @@ public sealed class WatchdogTests(ITestOutputHelper output)
         await AdvanceAsync(manager, "call-wd3", TimeSpan.FromMinutes(4));
         await Within10s(manager.HandleWebhookAsync(HookUrl, [], playing));
 
-        await AdvanceAsync(manager, "call-wd3", TimeSpan.FromMinutes(4));
-        Assert.Equal(PlaybackState.Playing, handle.Current);
-
-        Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
-        Assert.Equal(PlaybackState.Failed, (await Within10s(handle.Completion)).State);
+        await AssertPlayingFor4MinutesThenFailedAfter5Async(manager, "call-wd3", handle);
     }
 
     [Fact]
@@ -317,10 +313,7 @@ public sealed class WatchdogTests(ITestOutputHelper output)
         Assert.Equal(PlaybackState.Paused, handle.Current);
 
         await Within10s(handle.ResumeAsync());
-        await AdvanceAsync(manager, "call-wd4", TimeSpan.FromMinutes(4));
-        Assert.Equal(PlaybackState.Playing, handle.Current);
-        Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
-        Assert.Equal(PlaybackState.Failed, (await Within10s(handle.Completion)).State);
+        await AssertPlayingFor4MinutesThenFailedAfter5Async(manager, "call-wd4", handle);
     }
 
     [Fact]
@@ -370,6 +363,18 @@ public sealed class WatchdogTests(ITestOutputHelper output)
     }
 
     /// <summary>Moves virtual time after a barrier, then waits until the actor has handled whatever timers fired.</summary>
+    /// <summary>
+    /// With the 5-minute status timeout of <c>Watched</c>: still Playing 4 minutes on, Failed once just over a minute more has passed.
+    /// </summary>
+    private async Task AssertPlayingFor4MinutesThenFailedAfter5Async(PlaybackManager manager, string callId, PlaybackHandle handle)
+    {
+        await AdvanceAsync(manager, callId, TimeSpan.FromMinutes(4));
+        Assert.Equal(PlaybackState.Playing, handle.Current);
+
+        Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        Assert.Equal(PlaybackState.Failed, (await Within10s(handle.Completion)).State);
+    }
+
     private async Task AdvanceAsync(PlaybackManager manager, string callId, TimeSpan by)
     {
         await BarrierAsync(manager, callId);

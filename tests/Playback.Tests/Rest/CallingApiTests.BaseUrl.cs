@@ -13,47 +13,25 @@ public partial class CallingApiTests
     [InlineData("https://example.signalwire.com/")]
     public async Task A_space_name_or_host_resolves_to_the_https_signalwire_endpoint(string space)
     {
-        using var http = new HttpTest();
-        using var api = NewApi(Settings with { Space = space });
-
-        await PauseAsync(api);
-
-        http.ShouldHaveCalled(Endpoint).Times(1);
-        Assert.Equal(Endpoint, Assert.Single(http.CallLog).Request.Url.ToString());
+        Assert.Equal(Endpoint, await PauseUrlAsync(Settings with { Space = space }));
     }
 
     [Fact]
     public async Task A_loopback_http_base_url_overrides_the_space()
     {
-        using var http = new HttpTest();
-        using var api = NewApi(Settings with { BaseUrl = new Uri("http://127.0.0.1:5555") });
-
-        await PauseAsync(api);
-
-        Assert.Equal("http://127.0.0.1:5555/api/calling/calls", Assert.Single(http.CallLog).Request.Url.ToString());
-        http.ShouldNotHaveCalled(Endpoint);
+        Assert.Equal("http://127.0.0.1:5555/api/calling/calls", await PauseUrlAsync(Settings with { BaseUrl = new Uri("http://127.0.0.1:5555") }));
     }
 
     [Fact]
     public async Task A_localhost_http_base_url_is_allowed()
     {
-        using var http = new HttpTest();
-        using var api = NewApi(new PlaybackSettings { ProjectId = "proj", ApiToken = Token, BaseUrl = new Uri("http://localhost:8080/") });
-
-        await PauseAsync(api);
-
-        Assert.Equal("http://localhost:8080/api/calling/calls", Assert.Single(http.CallLog).Request.Url.ToString());
+        Assert.Equal("http://localhost:8080/api/calling/calls", await PauseUrlAsync(new PlaybackSettings { ProjectId = "proj", ApiToken = Token, BaseUrl = new Uri("http://localhost:8080/") }));
     }
 
     [Fact]
     public async Task An_https_base_url_on_any_host_is_accepted()
     {
-        using var http = new HttpTest();
-        using var api = NewApi(Settings with { BaseUrl = new Uri("https://api.example.com") });
-
-        await PauseAsync(api);
-
-        Assert.Equal("https://api.example.com/api/calling/calls", Assert.Single(http.CallLog).Request.Url.ToString());
+        Assert.Equal("https://api.example.com/api/calling/calls", await PauseUrlAsync(Settings with { BaseUrl = new Uri("https://api.example.com") }));
     }
 
     [Fact]

@@ -39,11 +39,7 @@ public partial class CallingApiTests
     [InlineData(403, "Forbidden")]
     public async Task A_400_401_or_403_is_final_and_carries_the_server_message(int status, string error)
     {
-        using var http = new HttpTest();
-        http.RespondWith($$"""{"error":"{{error}}"}""", status);
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await PauseFailsAsync($$"""{"error":"{{error}}"}""", status);
 
         Assert.Equal(status, e.StatusCode);
         Assert.False(e.IsTransient);
@@ -96,18 +92,14 @@ public partial class CallingApiTests
         Assert.Equal("Not Found", e.ServerMessage);
     }
 
+    /// <summary>A status and whether a request answered with it may still have been applied.</summary>
+    public static TheoryData<int, bool> MaybeApplied => new() { { 500, true }, { 503, true }, { 429, false }, { 422, false } };
+
     [Theory]
-    [InlineData(500, true)]
-    [InlineData(503, true)]
-    [InlineData(429, false)]
-    [InlineData(422, false)]
+    [MemberData(nameof(MaybeApplied))]
     public async Task Only_a_5xx_answer_may_have_been_applied(int status, bool maybe)
     {
-        using var http = new HttpTest();
-        http.RespondWith(string.Empty, status);
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAnyAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await Assert.ThrowsAnyAsync<CallingApiException>(() => PauseAnsweredWithAsync(string.Empty, status));
 
         Assert.Equal(maybe, e.MayHaveBeenApplied);
     }
@@ -131,11 +123,7 @@ public partial class CallingApiTests
     [Fact]
     public async Task A_429_without_retry_after_is_transient_with_no_wait()
     {
-        using var http = new HttpTest();
-        http.RespondWith("Too Many Requests", 429);
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await PauseFailsAsync("Too Many Requests", 429);
 
         Assert.True(e.IsTransient);
         Assert.Null(e.RetryAfter);
@@ -160,31 +148,23 @@ public partial class CallingApiTests
     [InlineData(504)]
     public async Task A_5xx_is_transient(int status)
     {
-        using var http = new HttpTest();
-        http.RespondWith("<html>oops</html>", status);
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await PauseFailsAsync("<html>oops</html>", status);
 
         Assert.Equal(status, e.StatusCode);
         Assert.True(e.IsTransient);
         Assert.Equal("<html>oops</html>", e.ServerMessage);
     }
 
+    /// <summary>Every status the protocol names, and whether it is transient.</summary>
+    public static TheoryData<int, bool> ProtocolStatuses => new()
+    {
+        { 400, false }, { 401, false }, { 403, false }, { 404, false }, { 409, false }, { 422, false },
+        { 408, true }, { 429, true },
+        { 500, true }, { 501, false }, { 502, true }, { 503, true }, { 504, true },
+    };
+
     [Theory]
-    [InlineData(400, false)]
-    [InlineData(401, false)]
-    [InlineData(403, false)]
-    [InlineData(404, false)]
-    [InlineData(409, false)]
-    [InlineData(422, false)]
-    [InlineData(408, true)]
-    [InlineData(429, true)]
-    [InlineData(500, true)]
-    [InlineData(501, false)]
-    [InlineData(502, true)]
-    [InlineData(503, true)]
-    [InlineData(504, true)]
+    [MemberData(nameof(ProtocolStatuses))]
     public void IsTransientStatus_matches_the_protocol(int status, bool transient)
     {
         Assert.Equal(transient, CallingApiException.IsTransientStatus(status));
@@ -196,11 +176,7 @@ public partial class CallingApiTests
     [InlineData("request-id")]
     public async Task The_request_id_is_read_from_the_response_headers(string header)
     {
-        using var http = new HttpTest();
-        http.RespondWith("""{"error":"Forbidden"}""", 403, new Dictionary<string, string> { [header] = "req-42" });
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await PauseFailsAsync("""{"error":"Forbidden"}""", 403, new Dictionary<string, string> { [header] = "req-42" });
 
         Assert.Equal("req-42", e.RequestId);
         Assert.Contains("req-42", e.Message, StringComparison.Ordinal);
@@ -209,11 +185,7 @@ public partial class CallingApiTests
     [Fact]
     public async Task X_request_id_wins_over_the_other_request_id_headers()
     {
-        using var http = new HttpTest();
-        http.RespondWith(string.Empty, 500, new Dictionary<string, string> { ["request-id"] = "third", ["x-signalwire-request-id"] = "second", ["x-request-id"] = "first" });
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await PauseFailsAsync(string.Empty, 500, new Dictionary<string, string> { ["request-id"] = "third", ["x-signalwire-request-id"] = "second", ["x-request-id"] = "first" });
 
         Assert.Equal("first", e.RequestId);
     }
@@ -221,11 +193,7 @@ public partial class CallingApiTests
     [Fact]
     public async Task A_404_carries_the_request_id_too()
     {
-        using var http = new HttpTest();
-        http.RespondWith(string.Empty, 404, new Dictionary<string, string> { ["x-signalwire-request-id"] = "sw-9" });
-        using var api = NewApi();
-
-        var e = await Assert.ThrowsAnyAsync<CallingApiException>(() => PauseAsync(api));
+        var e = await Assert.ThrowsAnyAsync<CallingApiException>(() => PauseAnsweredWithAsync(string.Empty, 404, new Dictionary<string, string> { ["x-signalwire-request-id"] = "sw-9" }));
 
         Assert.Equal("sw-9", e.RequestId);
     }

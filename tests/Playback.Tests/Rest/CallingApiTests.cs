@@ -18,15 +18,59 @@ public partial class CallingApiTests
 
     private static Task PauseAsync(CallingApi api, CancellationToken ct = default) => api.PauseAsync(CallId, ControlId, ct);
 
+    /// <summary>Sends through a fresh API and asserts that exactly one POST went to the endpoint with this body.</summary>
+    private static async Task AssertPostsAsync(Func<CallingApi, Task> send, string expected)
+    {
+        using var http = new HttpTest();
+        using var api = NewApi();
+
+        await send(api);
+
+        http.ShouldHaveCalled(Endpoint).WithVerb(HttpMethod.Post).WithRequestBody(expected).Times(1);
+        Assert.Equal(expected, Assert.Single(http.CallLog).RequestBody);
+    }
+
+    /// <summary>Pauses through a fresh API whose server answers with this body, status and headers; asserts the one call went out.</summary>
+    private static async Task PauseAnsweredWithAsync(string body, int status, object? headers = null)
+    {
+        using var http = new HttpTest();
+        http.RespondWith(body, status, headers);
+        using var api = NewApi();
+
+        await PauseAsync(api);
+
+        http.ShouldHaveCalled(Endpoint).Times(1);
+    }
+
+    /// <summary>The exact <see cref="CallingApiException"/> a pause fails with when the server answers like this.</summary>
+    private static Task<CallingApiException> PauseFailsAsync(string body, int status, object? headers = null) =>
+        Assert.ThrowsAsync<CallingApiException>(() => PauseAnsweredWithAsync(body, status, headers));
+
+    /// <summary>The URL of the one request a pause through an API with these settings sent.</summary>
+    private static async Task<string> PauseUrlAsync(PlaybackSettings settings)
+    {
+        using var http = new HttpTest();
+        using var api = NewApi(settings);
+
+        await PauseAsync(api);
+
+        return Assert.Single(http.CallLog).Request.Url.ToString();
+    }
+
     // ---- request bodies, one per command ----
 
     [Fact]
     public async Task Play_with_every_option_set_posts_the_exact_snake_case_body()
     {
-        using var http = new HttpTest();
-        using var api = NewApi();
+        const string Expected =
+            """{"id":"call-7f3a","command":"calling.play","params":{"control_id":"ctl-1","play":[""" +
+            """{"type":"tts","params":{"text":"Hi","language":"en-US","gender":"male","voice":"Polly.Joanna"}},""" +
+            """{"type":"silence","params":{"duration":1}},""" +
+            """{"type":"audio","params":{"url":"https://cdn.example.com/a.mp3"}},""" +
+            """{"type":"ringtone","params":{"name":"us","duration":2.5}}""" +
+            """],"volume":-3.5,"direction":"speak","loop":2,"language":"en-GB","voice":"Polly.Amy","gender":"female","status_url":"https://hooks.example.com/status"}}""";
 
-        await api.PlayAsync(
+        await AssertPostsAsync(api => api.PlayAsync(
             CallId,
             ControlId,
             [
@@ -35,42 +79,17 @@ public partial class CallingApiTests
                 Media.Audio("https://cdn.example.com/a.mp3"),
                 Media.Ringtone("us", 2.5),
             ],
-            new PlayOptions
-            {
-                ControlId = ControlId,
-                Volume = -3.5,
-                Direction = PlayDirection.Speak,
-                Loop = 2,
-                Language = "en-GB",
-                Voice = "Polly.Amy",
-                Gender = TtsGender.Female,
-                StatusUrl = new Uri("https://hooks.example.com/status"),
-                WhenBusy = PlayConflict.Replace,
-            },
-            CancellationToken.None);
-
-        const string expected =
-            """{"id":"call-7f3a","command":"calling.play","params":{"control_id":"ctl-1","play":[""" +
-            """{"type":"tts","params":{"text":"Hi","language":"en-US","gender":"male","voice":"Polly.Joanna"}},""" +
-            """{"type":"silence","params":{"duration":1}},""" +
-            """{"type":"audio","params":{"url":"https://cdn.example.com/a.mp3"}},""" +
-            """{"type":"ringtone","params":{"name":"us","duration":2.5}}""" +
-            """],"volume":-3.5,"direction":"speak","loop":2,"language":"en-GB","voice":"Polly.Amy","gender":"female","status_url":"https://hooks.example.com/status"}}""";
-        http.ShouldHaveCalled(Endpoint).WithVerb(HttpMethod.Post).WithRequestBody(expected).Times(1);
-        Assert.Equal(expected, Assert.Single(http.CallLog).RequestBody);
+            SampleOptions.EveryOptionSet(ControlId, PlayDirection.Speak, loop: 2),
+            CancellationToken.None),
+            Expected);
     }
 
     [Fact]
     public async Task Play_with_default_options_posts_only_control_id_and_play()
     {
-        using var http = new HttpTest();
-        using var api = NewApi();
-
-        await api.PlayAsync(CallId, ControlId, OneTts, PlayOptions.Default, CancellationToken.None);
-
         const string expected = """{"id":"call-7f3a","command":"calling.play","params":{"control_id":"ctl-1","play":[{"type":"tts","params":{"text":"Hi"}}]}}""";
-        http.ShouldHaveCalled(Endpoint).WithVerb(HttpMethod.Post).WithRequestBody(expected).Times(1);
-        Assert.Equal(expected, Assert.Single(http.CallLog).RequestBody);
+
+        await AssertPostsAsync(api => api.PlayAsync(CallId, ControlId, OneTts, PlayOptions.Default, CancellationToken.None), expected);
     }
 
     [Fact]
@@ -101,14 +120,9 @@ public partial class CallingApiTests
     [MemberData(nameof(ControlCommands))]
     public async Task Pause_resume_and_stop_post_only_the_control_id(string command, Func<ICallingApi, Task> send)
     {
-        using var http = new HttpTest();
-        using var api = NewApi();
-
-        await send(api);
-
         var expected = $$$"""{"id":"call-7f3a","command":"{{{command}}}","params":{"control_id":"ctl-1"}}""";
-        http.ShouldHaveCalled(Endpoint).WithVerb(HttpMethod.Post).WithRequestBody(expected).Times(1);
-        Assert.Equal(expected, Assert.Single(http.CallLog).RequestBody);
+
+        await AssertPostsAsync(send, expected);
     }
 
     [Theory]
@@ -118,14 +132,9 @@ public partial class CallingApiTests
     [InlineData(0.0, "0")]
     public async Task Volume_posts_the_control_id_and_the_absolute_level(double volume, string written)
     {
-        using var http = new HttpTest();
-        using var api = NewApi();
-
-        await api.SetVolumeAsync(CallId, ControlId, volume, CancellationToken.None);
-
         var expected = $$$"""{"id":"call-7f3a","command":"calling.play.volume","params":{"control_id":"ctl-1","volume":{{{written}}}}}""";
-        http.ShouldHaveCalled(Endpoint).WithVerb(HttpMethod.Post).WithRequestBody(expected).Times(1);
-        Assert.Equal(expected, Assert.Single(http.CallLog).RequestBody);
+
+        await AssertPostsAsync(api => api.SetVolumeAsync(CallId, ControlId, volume, CancellationToken.None), expected);
     }
 
     [Fact]
@@ -189,13 +198,7 @@ public partial class CallingApiTests
     [InlineData(204)]
     public async Task A_2xx_answer_with_an_empty_body_succeeds(int status)
     {
-        using var http = new HttpTest();
-        http.RespondWith(string.Empty, status);
-        using var api = NewApi();
-
-        await PauseAsync(api);
-
-        http.ShouldHaveCalled(Endpoint).Times(1);
+        await PauseAnsweredWithAsync(string.Empty, status);
     }
 
     [Fact]

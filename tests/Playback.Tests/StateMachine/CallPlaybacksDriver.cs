@@ -129,6 +129,15 @@ internal static class Sm
         return request;
     }
 
+    /// <summary>The one request sent, <paramref name="command"/> for <paramref name="id"/>, with nothing published and no reply yet.</summary>
+    public static ApiRequest SentOnly(this Transition t, ApiCommand command, string id)
+    {
+        var request = t.Sent(command, id);
+        Assert.Empty(t.Events());
+        Assert.Empty(t.Replies());
+        return request;
+    }
+
     /// <summary>The one event published, which must be a state change of <paramref name="id"/> from <paramref name="from"/> to <paramref name="to"/>.</summary>
     public static PlaybackEvent Published(this Transition t, string id, PlaybackState? from, PlaybackState to)
     {
@@ -144,6 +153,56 @@ internal static class Sm
         Assert.Equal(from, e.PreviousState);
         Assert.Equal(to, e.State);
         Assert.Equal(change, e.Change);
+    }
+
+    /// <summary>Nothing sent, nothing published, and the state is the very one it was decided on.</summary>
+    public static void LeftUnchanged(this Transition t, CallPlaybacks before)
+    {
+        Assert.Empty(t.Requests());
+        Assert.Empty(t.Events());
+        Assert.Same(before, t.State);
+    }
+
+    /// <summary>Exactly these events were published, in this order.</summary>
+    public static void PublishedInOrder(this Transition t, params (string Id, PlaybackState? From, PlaybackState To)[] expected)
+    {
+        Assert.Equal(expected.Length, t.Events().Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            AssertEvent(t.Events()[i], expected[i].Id, expected[i].From, expected[i].To);
+        }
+    }
+
+    /// <summary>
+    /// Decides <paramref name="command"/> on <paramref name="before"/>; when it <paramref name="mustWait"/>, asserts that deciding it
+    /// throws (the caller must wait for the flight to end) and returns null.
+    /// </summary>
+    public static Transition? DecideUnlessItMustWait(this CallPlaybacks before, IPlaybackCommand command, bool mustWait)
+    {
+        if (mustWait)
+        {
+            Assert.Throws<InvalidOperationException>(() => before.Decide(command, Later));
+            return null;
+        }
+
+        return before.Decide(command, Later);
+    }
+
+    /// <summary>A webhook accepted with no effect at all: <paramref name="id"/> stays <paramref name="state"/>.</summary>
+    public static void AcceptedWithoutEffect(this Transition t, string id, PlaybackState state)
+    {
+        Assert.Empty(t.Effects);
+        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        Assert.Equal(state, t.State.StateOf(id));
+    }
+
+    /// <summary>The command failed with exactly <paramref name="error"/>: nothing published or sent, <paramref name="id"/> stays <paramref name="state"/>.</summary>
+    public static void FailedKeeping(this Transition t, CallingApiException error, string id, PlaybackState state)
+    {
+        Assert.Empty(t.Events());
+        Assert.Same(error, t.FailedWith<CallingApiException>());
+        Assert.Equal(state, t.State.StateOf(id));
+        t.NoRequest();
     }
 
     public static void NoRequest(this Transition t)

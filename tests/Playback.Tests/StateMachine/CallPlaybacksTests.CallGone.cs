@@ -15,12 +15,11 @@ public sealed partial class CallPlaybacksTests
         _ => QueuedBehind("a", "q"),
     };
 
+    /// <summary>Play, pause, resume, volume and stop.</summary>
+    public static TheoryData<Cmd> EveryCmd => [.. Enum.GetValues<Cmd>()];
+
     [Theory]
-    [InlineData(Cmd.Play)]
-    [InlineData(Cmd.Pause)]
-    [InlineData(Cmd.Resume)]
-    [InlineData(Cmd.Volume)]
-    [InlineData(Cmd.Stop)]
+    [MemberData(nameof(EveryCmd))]
     public void A_command_failed_with_CallGoneException_fails_every_playback_ends_the_call_and_fails_the_command(Cmd cmd)
     {
         var sent = ReadyFor(cmd).Decide(Command(cmd, "a"), Later);
@@ -48,11 +47,7 @@ public sealed partial class CallPlaybacksTests
     }
 
     [Theory]
-    [InlineData(Cmd.Play)]
-    [InlineData(Cmd.Pause)]
-    [InlineData(Cmd.Resume)]
-    [InlineData(Cmd.Volume)]
-    [InlineData(Cmd.Stop)]
+    [MemberData(nameof(EveryCmd))]
     public void After_a_CallGoneException_every_command_fails_with_CallGoneException_without_a_request(Cmd cmd)
     {
         var before = QueuedBehind("a", "q").Decide(Pause("a"), Later).State.RequestFailed(NotFound("a"), Later).State;

@@ -67,13 +67,10 @@ public sealed partial class CallPlaybacksTests
         var before = Build(setup);
         var command = Command(cmd, "p");
 
-        if (expected == Outcome.MustWait)
+        if (before.DecideUnlessItMustWait(command, expected == Outcome.MustWait) is not { } t)
         {
-            Assert.Throws<InvalidOperationException>(() => before.Decide(command, Later));
             return;
         }
-
-        var t = before.Decide(command, Later);
 
         switch (expected)
         {
@@ -95,15 +92,11 @@ public sealed partial class CallPlaybacksTests
                 break;
             case Outcome.FailsAtOnce:
                 Assert.Equal("p", t.FailedWith<PlaybackStateException>().ControlId);
-                Assert.Empty(t.Requests());
-                Assert.Empty(t.Events());
-                Assert.Same(before, t.State);
+                t.LeftUnchanged(before);
                 break;
             case Outcome.FailsCallGone:
                 Assert.Equal("p", t.FailedWith<CallGoneException>().ControlId);
-                Assert.Empty(t.Requests());
-                Assert.Empty(t.Events());
-                Assert.Same(before, t.State);
+                t.LeftUnchanged(before);
                 break;
         }
 

@@ -7,6 +7,27 @@ public sealed partial class CallPlaybacksTests
 {
     // ───────────────────────── Webhooks ─────────────────────────
 
+    /// <summary>
+    /// Delivers a <paramref name="status"/> webhook for "p" while its request is in flight: accepted, no reply yet, the flight kept.
+    /// Then the request's 2xx (a second later) publishes nothing more, answers with <paramref name="acked"/> and sends nothing.
+    /// Returns the webhook's transition.
+    /// </summary>
+    private static Transition WebhookDuringTheFlightThenItsAck(CallPlaybacks inFlight, string status, DateTimeOffset at, PlaybackState acked)
+    {
+        var t = inFlight.PlayStatus(Status("p", status, at), at);
+
+        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        Assert.Empty(t.Replies());
+        Assert.NotNull(t.State.InFlight);
+
+        var ack = t.State.RequestSucceeded(at.AddSeconds(1));
+
+        Assert.Empty(ack.Events());
+        Assert.Equal(acked, ack.SucceededWith().State);
+        ack.NoRequest();
+        return t;
+    }
+
     [Fact]
     public void Finished_webhook_while_playing_makes_it_Finished()
     {
@@ -24,18 +45,9 @@ public sealed partial class CallPlaybacksTests
     {
         var inFlight = InActiveState(state, "p").Decide(Stop("p"), At(30)).State;
 
-        var finished = inFlight.PlayStatus(Status("p", "finished", At(31)), At(31));
+        var finished = WebhookDuringTheFlightThenItsAck(inFlight, "finished", At(31), PlaybackState.Stopped);
 
         Assert.Equal("stopped", finished.Published("p", state, PlaybackState.Stopped).Reason);
-        Assert.Equal(WebhookStatus.Accepted, finished.Webhook!.Status);
-        Assert.Empty(finished.Replies());
-        Assert.NotNull(finished.State.InFlight);
-
-        var acked = finished.State.RequestSucceeded(At(32));
-
-        Assert.Empty(acked.Events());
-        Assert.Equal(PlaybackState.Stopped, acked.SucceededWith().State);
-        acked.NoRequest();
     }
 
     [Fact]
@@ -53,9 +65,7 @@ public sealed partial class CallPlaybacksTests
     {
         var t = Playing("p").PlayStatus(Status("p", "playing", Later), Later);
 
-        Assert.Empty(t.Effects);
-        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
-        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+        t.AcceptedWithoutEffect("p", PlaybackState.Playing);
     }
 
     [Fact]
@@ -63,25 +73,15 @@ public sealed partial class CallPlaybacksTests
     {
         var t = Paused("p").PlayStatus(Status("p", "paused", Later), Later);
 
-        Assert.Empty(t.Effects);
-        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
+        t.AcceptedWithoutEffect("p", PlaybackState.Paused);
     }
 
     [Fact]
     public void Playing_webhook_while_starting_makes_it_Playing_and_the_plays_2xx_publishes_nothing_more()
     {
-        var early = Starting("p").PlayStatus(Status("p", "playing", At(2)), At(2));
+        var early = WebhookDuringTheFlightThenItsAck(Starting("p"), "playing", At(2), PlaybackState.Playing);
 
         early.Published("p", PlaybackState.Starting, PlaybackState.Playing);
-        Assert.Equal(WebhookStatus.Accepted, early.Webhook!.Status);
-        Assert.Empty(early.Replies());
-        Assert.NotNull(early.State.InFlight);
-
-        var acked = early.State.RequestSucceeded(At(3));
-
-        Assert.Empty(acked.Events());
-        Assert.Equal(PlaybackState.Playing, acked.SucceededWith().State);
-        acked.NoRequest();
     }
 
     [Fact]
@@ -89,9 +89,7 @@ public sealed partial class CallPlaybacksTests
     {
         var t = Starting("p").PlayStatus(Status("p", "paused", Later), Later);
 
-        Assert.Empty(t.Effects);
-        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
-        Assert.Equal(PlaybackState.Starting, t.State.StateOf("p"));
+        t.AcceptedWithoutEffect("p", PlaybackState.Starting);
     }
 
     public static TheoryData<PlaybackState, Cmd, string> ContradictionsDuringAFlight => new()
@@ -251,9 +249,7 @@ public sealed partial class CallPlaybacksTests
     {
         var t = QueuedBehind("a", "p").PlayStatus(Status("p", state, Later), Later);
 
-        Assert.Empty(t.Effects);
-        Assert.Equal(WebhookStatus.Accepted, t.Webhook!.Status);
-        Assert.Equal(PlaybackState.Queued, t.State.StateOf("p"));
+        t.AcceptedWithoutEffect("p", PlaybackState.Queued);
         Assert.Equal(new[] { "p" }, t.State.Queue);
     }
 

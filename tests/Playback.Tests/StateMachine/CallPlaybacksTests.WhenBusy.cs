@@ -55,9 +55,7 @@ public sealed partial class CallPlaybacksTests
         var t = QueuedBehind("a", "q").Decide(Stop("a"), Later).State.RequestSucceeded(Later.AddSeconds(1));
 
         Assert.Equal(new PlaybackSnapshot(CallId, "a", PlaybackState.Stopped, 0, "stopped"), t.SucceededWith());
-        Assert.Equal(2, t.Events().Length);
-        AssertEvent(t.Events()[0], "a", PlaybackState.Playing, PlaybackState.Stopped);
-        AssertEvent(t.Events()[1], "q", PlaybackState.Queued, PlaybackState.Starting);
+        t.PublishedInOrder(("a", PlaybackState.Playing, PlaybackState.Stopped), ("q", PlaybackState.Queued, PlaybackState.Starting));
         t.Sent(ApiCommand.Play, "q");
     }
 
@@ -69,9 +67,7 @@ public sealed partial class CallPlaybacksTests
         var t = s.RequestFailed(ApiError("q1"), Later.AddSeconds(1));
 
         Assert.Empty(t.Replies());
-        Assert.Equal(2, t.Events().Length);
-        AssertEvent(t.Events()[0], "q1", PlaybackState.Starting, PlaybackState.Failed);
-        AssertEvent(t.Events()[1], "q2", PlaybackState.Queued, PlaybackState.Starting);
+        t.PublishedInOrder(("q1", PlaybackState.Starting, PlaybackState.Failed), ("q2", PlaybackState.Queued, PlaybackState.Starting));
         t.Sent(ApiCommand.Play, "q2");
     }
 
@@ -86,9 +82,7 @@ public sealed partial class CallPlaybacksTests
         Assert.Equal("r", error.ControlId);
         Assert.Null(error.State);
         Assert.Contains("Reject", error.Message);
-        Assert.Empty(t.Events());
-        Assert.Empty(t.Requests());
-        Assert.Same(before, t.State);
+        t.LeftUnchanged(before);
         Assert.False(t.State.Playbacks.ContainsKey("r"));
     }
 

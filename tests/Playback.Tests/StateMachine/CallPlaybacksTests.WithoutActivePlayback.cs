@@ -79,9 +79,7 @@ public sealed partial class CallPlaybacksTests
         Assert.Equal(CallId, error.CallId);
         Assert.Equal("p", error.ControlId);
         Assert.Equal(setup == Setup.Unknown ? (PlaybackState?)null : Enum.Parse<PlaybackState>(setup.ToString()), error.State);
-        Assert.Empty(t.Requests());
-        Assert.Empty(t.Events());
-        Assert.Same(before, t.State);
+        t.LeftUnchanged(before);
     }
 
     [Theory]
@@ -112,9 +110,7 @@ public sealed partial class CallPlaybacksTests
         var error = t.FailedWith<PlaybackStateException>();
         Assert.Equal(PlaybackState.Queued, error.State);
         Assert.Contains("queued", error.Message);
-        Assert.Empty(t.Requests());
-        Assert.Empty(t.Events());
-        Assert.Same(before, t.State);
+        t.LeftUnchanged(before);
     }
 
     [Fact]
@@ -161,9 +157,7 @@ public sealed partial class CallPlaybacksTests
         var error = t.FailedWith<PlaybackStateException>();
         Assert.Equal(PlaybackState.Playing, error.State);
         Assert.Contains("already used", error.Message);
-        Assert.Empty(t.Requests());
-        Assert.Empty(t.Events());
-        Assert.Same(before, t.State);
+        t.LeftUnchanged(before);
     }
 
     [Theory]

@@ -98,9 +98,7 @@ public sealed partial class CallPlaybacksTests
     {
         var sent = Playing("p").Decide(Pause("p"), At(15));
 
-        sent.Sent(ApiCommand.Pause, "p");
-        Assert.Empty(sent.Events());
-        Assert.Empty(sent.Replies());
+        sent.SentOnly(ApiCommand.Pause, "p");
         Assert.Equal(PlaybackState.Playing, sent.State.StateOf("p"));
 
         var acked = sent.State.RequestSucceeded(PauseAckAt);
@@ -118,11 +116,8 @@ public sealed partial class CallPlaybacksTests
 
         var t = Playing("p").Decide(Pause("p"), At(15)).State.RequestFailed(error, At(16));
 
-        Assert.Empty(t.Events());
-        Assert.Same(error, t.FailedWith<CallingApiException>());
-        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+        t.FailedKeeping(error, "p", PlaybackState.Playing);
         Assert.Equal(PlayAckAt, t.State.Playbacks["p"].LastAckAt);
-        t.NoRequest();
     }
 
     [Fact]
@@ -130,9 +125,7 @@ public sealed partial class CallPlaybacksTests
     {
         var sent = Paused("p").Decide(Resume("p"), At(25));
 
-        sent.Sent(ApiCommand.Resume, "p");
-        Assert.Empty(sent.Events());
-        Assert.Empty(sent.Replies());
+        sent.SentOnly(ApiCommand.Resume, "p");
 
         var acked = sent.State.RequestSucceeded(At(26));
 
@@ -148,36 +141,21 @@ public sealed partial class CallPlaybacksTests
 
         var t = Paused("p").Decide(Resume("p"), At(25)).State.RequestFailed(error, At(26));
 
-        Assert.Empty(t.Events());
-        Assert.Same(error, t.FailedWith<CallingApiException>());
-        Assert.Equal(PlaybackState.Paused, t.State.StateOf("p"));
-        t.NoRequest();
+        t.FailedKeeping(error, "p", PlaybackState.Paused);
     }
 
-    [Fact]
-    public void Pause_while_paused_succeeds_without_a_request()
+    /// <summary>Pause while paused, resume while playing.</summary>
+    [Theory]
+    [InlineData(Cmd.Pause, PlaybackState.Paused)]
+    [InlineData(Cmd.Resume, PlaybackState.Playing)]
+    public void Pause_while_paused_and_resume_while_playing_succeed_without_a_request(Cmd cmd, PlaybackState state)
     {
-        var before = Paused("p");
+        var before = InActiveState(state, "p");
 
-        var t = before.Decide(Pause("p"), At(30));
+        var t = before.Decide(Command(cmd, "p"), At(30));
 
-        Assert.Equal(new PlaybackSnapshot(CallId, "p", PlaybackState.Paused, 0, null), t.SucceededWith());
-        Assert.Empty(t.Requests());
-        Assert.Empty(t.Events());
-        Assert.Same(before, t.State);
-    }
-
-    [Fact]
-    public void Resume_while_playing_succeeds_without_a_request()
-    {
-        var before = Playing("p");
-
-        var t = before.Decide(Resume("p"), At(30));
-
-        Assert.Equal(new PlaybackSnapshot(CallId, "p", PlaybackState.Playing, 0, null), t.SucceededWith());
-        Assert.Empty(t.Requests());
-        Assert.Empty(t.Events());
-        Assert.Same(before, t.State);
+        Assert.Equal(new PlaybackSnapshot(CallId, "p", state, 0, null), t.SucceededWith());
+        t.LeftUnchanged(before);
     }
 
     // ───────────────────────── Volume / Stop from Playing and Paused ─────────────────────────
@@ -230,9 +208,7 @@ public sealed partial class CallPlaybacksTests
     {
         var sent = InActiveState(state, "p").Decide(Stop("p"), At(30));
 
-        sent.Sent(ApiCommand.Stop, "p");
-        Assert.Empty(sent.Events());
-        Assert.Empty(sent.Replies());
+        sent.SentOnly(ApiCommand.Stop, "p");
         Assert.True(sent.State.Playbacks["p"].StopSent);
 
         var acked = sent.State.RequestSucceeded(At(31));

@@ -8,6 +8,15 @@ namespace Playback.Tests;
 
 public sealed class RxStreamTests(ITestOutputHelper output) : PlaybackSpec(output)
 {
+    /// <summary>Plays on <paramref name="callId"/>, pauses and stops it: four events (starting, playing, paused, stopped).</summary>
+    private async Task<PlaybackHandle> PlayPauseAndStopAsync(PlaybackManager manager, string callId)
+    {
+        var handle = await Within10s(manager.PlayAsync(callId, Hello));
+        await Within10s(handle.PauseAsync());
+        await Within10s(handle.StopAsync());
+        return handle;
+    }
+
     [Fact]
     public async Task Handle_states_replay_the_current_state_then_follow_and_complete_after_the_terminal_one()
     {
@@ -102,9 +111,7 @@ public sealed class RxStreamTests(ITestOutputHelper output) : PlaybackSpec(outpu
         var fast = new ConcurrentQueue<PlaybackEvent>();
         using var quick = manager.Events.Subscribe(fast.Enqueue);
 
-        var handle = await Within10s(manager.PlayAsync("call-slow", Hello));
-        await Within10s(handle.PauseAsync());
-        await Within10s(handle.StopAsync());
+        await PlayPauseAndStopAsync(manager, "call-slow");
 
         await AwaitAssertAsync(() => Assert.Equal(4, fast.Count));
         Assert.Equal(0, Volatile.Read(ref slowSaw));
@@ -125,9 +132,7 @@ public sealed class RxStreamTests(ITestOutputHelper output) : PlaybackSpec(outpu
         var good = new ConcurrentQueue<PlaybackEvent>();
         using var ok = manager.Events.Subscribe(good.Enqueue);
 
-        var handle = await Within10s(manager.PlayAsync("call-bad-sub", Hello));
-        await Within10s(handle.PauseAsync());
-        await Within10s(handle.StopAsync());
+        var handle = await PlayPauseAndStopAsync(manager, "call-bad-sub");
 
         await AwaitAssertAsync(() => Assert.Equal(4, good.Count));
 
