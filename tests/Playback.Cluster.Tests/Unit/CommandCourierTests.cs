@@ -4,8 +4,16 @@ using Xunit.Abstractions;
 
 namespace Playback.Cluster.Tests.Unit;
 
-public sealed class CommandCourierTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit("akka.loglevel = WARNING", output: output)
+/// <summary>The courier on Akka's TestScheduler: its resend, grace and give-up timers fire only when a test advances the clock.</summary>
+public sealed class CommandCourierTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(
+    """
+    akka.loglevel = WARNING
+    akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
+    """, output: output)
 {
+    /// <summary>How long a negative check waits in real time once virtual time has passed the moment that mattered.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
+
     private static readonly PausePlay Command = new("call-1", "ctl-1");
 
     private static CommandSucceeded Ok(PlaybackState state = PlaybackState.Paused) =>
@@ -27,8 +35,14 @@ public sealed class CommandCourierTests(ITestOutputHelper output) : Akka.TestKit
     {
         var started = Start(giveUpAfter);
         await started.Region.ExpectMsgAsync<PausePlay>();
+        await HandledAsync(started.Courier);
         return started;
     }
+
+    /// <summary>Returns once the courier has handled everything sent to it before (its timers are armed): Identify queues behind them.</summary>
+    private static Task HandledAsync(IActorRef courier) => courier.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(10));
+
+    private void Advance(TimeSpan by) => ((TestScheduler)Sys.Scheduler).Advance(by);
 
     /// <summary>A success answer from the region goes to the caller and ends the courier.</summary>
     private async Task AnswerOkAsync(IActorRef courier, TestProbe region, TestProbe replyTo)
@@ -38,12 +52,18 @@ public sealed class CommandCourierTests(ITestOutputHelper output) : Akka.TestKit
         await ExpectTerminatedAsync(courier);
     }
 
-    /// <summary>A call actor acknowledges the command and then stops without an answer.</summary>
-    private void AcknowledgeFromAnEntityThatStops(IActorRef courier)
+    /// <summary>A call actor acknowledges the command and then stops without an answer; returns once the courier has handled its Terminated.</summary>
+    private async Task AcknowledgeFromAnEntityThatStopsAsync(IActorRef courier)
     {
         var entity = CreateTestProbe("entity");
         courier.Tell(CommandReceived.Instance, entity.Ref);
+        await HandledAsync(courier);
+        Watch(entity.Ref);
         Sys.Stop(entity.Ref);
+        await ExpectTerminatedAsync(entity.Ref);
+
+        // The courier was told too; system messages come before the Identify queued behind it.
+        await HandledAsync(courier);
     }
 
     [Fact]
@@ -110,10 +130,15 @@ public sealed class CommandCourierTests(ITestOutputHelper output) : Akka.TestKit
         var (courier, region, replyTo) = await StartSentAsync();
 
         // Sharding delivers at most once (a region may route to a node that just crashed): no acknowledgment, send again.
-        Assert.Same(Command, await region.ExpectMsgAsync<PausePlay>(CommandCourier.ResendInterval * 3));
-        Assert.Same(Command, await region.ExpectMsgAsync<PausePlay>(CommandCourier.ResendInterval * 3));
+        await region.ExpectNoMsgAsync(Settle);
+        Advance(CommandCourier.ResendInterval);
+        Assert.Same(Command, await region.ExpectMsgAsync<PausePlay>());
+        Advance(CommandCourier.ResendInterval);
+        Assert.Same(Command, await region.ExpectMsgAsync<PausePlay>());
         courier.Tell(CommandReceived.Instance, region.Ref);
-        await region.ExpectNoMsgAsync(CommandCourier.ResendInterval * 2);
+        await HandledAsync(courier);
+        Advance(CommandCourier.ResendInterval * 2);
+        await region.ExpectNoMsgAsync(Settle);
 
         await AnswerOkAsync(courier, region, replyTo);
     }
@@ -123,9 +148,12 @@ public sealed class CommandCourierTests(ITestOutputHelper output) : Akka.TestKit
     {
         var (courier, _, replyTo) = await StartSentAsync();
 
-        AcknowledgeFromAnEntityThatStops(courier);
+        await AcknowledgeFromAnEntityThatStopsAsync(courier);
+        Advance(CommandCourier.AnswerGrace - TimeSpan.FromMilliseconds(1));
+        await replyTo.ExpectNoMsgAsync(Settle);
+        Advance(TimeSpan.FromMilliseconds(1));
 
-        var failed = await replyTo.ExpectMsgAsync<CommandFailed>(CommandCourier.AnswerGrace * 3);
+        var failed = await replyTo.ExpectMsgAsync<CommandFailed>();
         Assert.IsType<PlaybackNodeLostException>(failed.Error);
         await ExpectTerminatedAsync(courier);
     }
@@ -134,11 +162,11 @@ public sealed class CommandCourierTests(ITestOutputHelper output) : Akka.TestKit
     public async Task An_answer_that_comes_after_the_call_actor_stopped_is_passed_on()
     {
         var (courier, region, replyTo) = await StartSentAsync();
-        AcknowledgeFromAnEntityThatStops(courier);
-        await Task.Delay(100);
+        await AcknowledgeFromAnEntityThatStopsAsync(courier);
 
         await AnswerOkAsync(courier, region, replyTo);
-        await replyTo.ExpectNoMsgAsync(CommandCourier.AnswerGrace + TimeSpan.FromMilliseconds(500));
+        Advance(CommandCourier.AnswerGrace * 2);
+        await replyTo.ExpectNoMsgAsync(Settle);
     }
 
     [Fact]
@@ -146,8 +174,10 @@ public sealed class CommandCourierTests(ITestOutputHelper output) : Akka.TestKit
     {
         var (courier, region, replyTo) = await StartSentAsync();
         region.Reply(CommandReceived.Instance);
+        await HandledAsync(courier);
 
-        await region.ExpectNoMsgAsync(CommandCourier.ResendInterval * 2);
+        Advance(CommandCourier.ResendInterval * 2);
+        await region.ExpectNoMsgAsync(Settle);
 
         await AnswerOkAsync(courier, region, replyTo);
     }
@@ -168,9 +198,12 @@ public sealed class CommandCourierTests(ITestOutputHelper output) : Akka.TestKit
     [Fact]
     public async Task A_courier_that_gives_up_stops_without_a_reply()
     {
-        var (courier, _, replyTo) = await StartSentAsync(TimeSpan.FromMilliseconds(100));
+        var (courier, _, replyTo) = await StartSentAsync(TimeSpan.FromSeconds(30));
+        Advance(TimeSpan.FromSeconds(29));
+        await ExpectNoMsgAsync(Settle);
 
-        await ExpectTerminatedAsync(courier, TimeSpan.FromSeconds(10));
+        Advance(TimeSpan.FromSeconds(1));
+        await ExpectTerminatedAsync(courier);
 
         Assert.False(replyTo.HasMessages);
     }
