@@ -19,7 +19,7 @@ internal interface IPlaybackCommand : IWithCallId
     /// <summary>Which command it is, for the state machine.</summary>
     ApiCommand Kind { get; }
 
-    /// <summary>Its name on the wire, for errors.</summary>
+    /// <summary>Its name on the wire, for errors (<see cref="WireNames.Of(ApiCommand)"/> of <see cref="Kind"/>).</summary>
     string Name { get; }
 
     /// <summary>The command's activity (or the caller's), current on the actor while it starts the command's request; never serialized.</summary>
@@ -31,7 +31,7 @@ internal sealed record StartPlay(string CallId, string ControlId, ImmutableArray
 {
     public ApiCommand Kind => ApiCommand.Play;
 
-    public string Name => CallingApi.Commands.Play;
+    public string Name => WireNames.Of(Kind);
 
     [JsonIgnore]
     public Activity? Trace { get; init; }
@@ -42,7 +42,7 @@ internal sealed record PausePlay(string CallId, string ControlId) : IPlaybackCom
 {
     public ApiCommand Kind => ApiCommand.Pause;
 
-    public string Name => CallingApi.Commands.Pause;
+    public string Name => WireNames.Of(Kind);
 
     [JsonIgnore]
     public Activity? Trace { get; init; }
@@ -53,7 +53,7 @@ internal sealed record ResumePlay(string CallId, string ControlId) : IPlaybackCo
 {
     public ApiCommand Kind => ApiCommand.Resume;
 
-    public string Name => CallingApi.Commands.Resume;
+    public string Name => WireNames.Of(Kind);
 
     [JsonIgnore]
     public Activity? Trace { get; init; }
@@ -64,7 +64,7 @@ internal sealed record StopPlay(string CallId, string ControlId) : IPlaybackComm
 {
     public ApiCommand Kind => ApiCommand.Stop;
 
-    public string Name => CallingApi.Commands.Stop;
+    public string Name => WireNames.Of(Kind);
 
     [JsonIgnore]
     public Activity? Trace { get; init; }
@@ -75,7 +75,7 @@ internal sealed record ChangeVolume(string CallId, string ControlId, double Volu
 {
     public ApiCommand Kind => ApiCommand.Volume;
 
-    public string Name => CallingApi.Commands.Volume;
+    public string Name => WireNames.Of(Kind);
 
     [JsonIgnore]
     public Activity? Trace { get; init; }

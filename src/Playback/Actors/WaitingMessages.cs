@@ -29,17 +29,7 @@ internal sealed class WaitingMessages
     }
 
     /// <summary>The call will not run them (it is gone, or the actor stops): every waiting command gets <paramref name="reply"/>; the rest is dropped.</summary>
-    public void AnswerCommands(Func<IPlaybackCommand, CommandReply> reply)
-    {
-        while (_queue is { Count: > 0 })
-        {
-            var (message, sender) = _queue.Dequeue();
-            if (message is IPlaybackCommand command)
-            {
-                sender.Tell(reply(command));
-            }
-        }
-    }
+    public void AnswerCommands(Func<IPlaybackCommand, CommandReply> reply) => Drain(reply, target: null);
 
     /// <summary>The call moves (cluster): every waiting command gets <paramref name="reply"/>; everything else goes to <paramref name="target"/> with its sender.</summary>
     public void Release(Func<IPlaybackCommand, CommandReply> reply, IActorRef target) => Drain(reply, target);
@@ -47,7 +37,8 @@ internal sealed class WaitingMessages
     /// <summary>The actor passivates (cluster): everything goes to <paramref name="target"/> with its sender, to reach the successor.</summary>
     public void ForwardAll(IActorRef target) => Drain(null, target);
 
-    private void Drain(Func<IPlaybackCommand, CommandReply>? reply, IActorRef target)
+    /// <summary>Empties the buffer: commands get <paramref name="reply"/> (when given); everything else goes to <paramref name="target"/> (when given) or is dropped.</summary>
+    private void Drain(Func<IPlaybackCommand, CommandReply>? reply, IActorRef? target)
     {
         while (_queue is { Count: > 0 })
         {
@@ -58,7 +49,7 @@ internal sealed class WaitingMessages
             }
             else
             {
-                target.Tell(message, sender);
+                target?.Tell(message, sender);
             }
         }
     }
