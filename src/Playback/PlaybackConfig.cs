@@ -33,6 +33,7 @@ internal static class PlaybackConfig
                 SettleRetryDelay = ReadDuration(c, "settle-retry-delay"),
                 MaxConnections = ReadInt(c, "max-connections"),
                 Resilience = ReadResilience(c).ToSettings(),
+                Persistence = ReadPersistence(c),
             };
         }
         catch (ConfigurationException e)
@@ -43,6 +44,23 @@ internal static class PlaybackConfig
         {
             throw new PlaybackConfigurationException([e.Message]);
         }
+    }
+
+    /// <summary><c>playback.persistence</c>: off while its provider is empty.</summary>
+    private static PlaybackPersistenceSettings? ReadPersistence(Config c)
+    {
+        var p = c.GetConfig("persistence");
+        if (p is null || NullIfEmpty(p.GetString("provider", string.Empty)) is not { } provider)
+        {
+            return null;
+        }
+
+        return PlaybackPersistenceSettings.Parse(provider, NullIfEmpty(p.GetString("connection-string", string.Empty)), "playback.persistence.provider") with
+        {
+            SnapshotEvery = p.GetInt("snapshot-every", 100),
+            AutoInitialize = p.GetBoolean("auto-initialize", true),
+            RecoveryParallelism = p.GetInt("recovery-parallelism", 64),
+        };
     }
 
     public static Uri ParseUrl(string value, string key) =>

@@ -39,17 +39,22 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         Telemetry = PlaybackTelemetry.For(api, _counters, setup.LoggerFactory, settings.MeterFactory ?? setup.MeterFactory, _log);
         Hub = new PlaybackEventHub(setup.DeliveryScheduler, e => LogEvents.SubscriberFailed(Telemetry.Logger, e.GetType().Name, e.Message));
         system.Settings.InjectTopLevelFallback(PlaybackConfig.Reference);
+        Store = settings.Persistence is { } persistence ? new PlaybackStore(persistence) : null;
+        Store?.Register(system);
+
         var actorSettings = new PlaybackActorSettings(api, Hub, _counters, settings.IdleTimeout, settings.StatusTimeout, _shutdown.Token)
         {
             // Webhooks that prove an attempt landed stop ResilientCallingApi from retrying it (a given API shares one board).
             Evidence = api is ResilientCallingApi resilient ? resilient.Evidence ??= new LandedEvidence() : null,
             SettleRetryDelay = settings.SettleRetryDelay,
             Telemetry = Telemetry,
+            Persistence = settings.Persistence,
         };
         _registry = setup.StartRouter is null
             ? system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture))
             : setup.StartRouter(system, actorSettings);
         system.WhenTerminated.ContinueWith(_ => Shutdown(), TaskScheduler.Default);
+        Recovery = Store is null ? Task.CompletedTask : RecoverAsync(Store);
     }
 
     /// <summary>The settings in force.</summary>

@@ -80,6 +80,9 @@ public sealed record PlaybackSettings
     /// <summary>Retries, deadline, circuit breaker and rate limit of the Calling API client (<c>playback.resilience</c>).</summary>
     public ResilienceSettings Resilience { get; init; } = new();
 
+    /// <summary>Where call state is kept across restarts (README, "Surviving restarts"); null (the default) keeps it in memory only.</summary>
+    public PlaybackPersistenceSettings? Persistence { get; init; }
+
     /// <summary>Where each value was read from, for errors that name the key the user set (metadata: not part of equality).</summary>
     internal SettingOrigins Origins { get; init; } = SettingOrigins.None;
 
@@ -146,7 +149,7 @@ public sealed record PlaybackSettings
     public override string ToString() =>
         $"PlaybackSettings {{ ProjectId = {ProjectId}, ApiToken = {Mask(ApiToken)}, Space = {Space}, BaseUrl = {BaseUrl}, " +
         $"SigningKey = {Mask(SigningKey)}, DefaultStatusUrl = {DefaultStatusUrl}, AllowUntrackedPlays = {AllowUntrackedPlays}, SignaturePolicy = {EffectiveSignaturePolicy}, " +
-        $"RequestTimeout = {RequestTimeout}, AskTimeout = {AskTimeout}, IdleTimeout = {IdleTimeout}, MaxConnections = {MaxConnections}, StatusTimeout = {StatusTimeout}, SettleRetryDelay = {SettleRetryDelay}, Resilience = {Resilience} }}";
+        $"RequestTimeout = {RequestTimeout}, AskTimeout = {AskTimeout}, IdleTimeout = {IdleTimeout}, MaxConnections = {MaxConnections}, StatusTimeout = {StatusTimeout}, SettleRetryDelay = {SettleRetryDelay}, Resilience = {Resilience}, Persistence = {Persistence?.ToString() ?? "off"} }}";
 
     /// <summary>Every setting's name and current value (nested settings as one value), for <see cref="Origins"/>.</summary>
     internal IEnumerable<(string Setting, object? Value)> Values() =>
@@ -155,7 +158,7 @@ public sealed record PlaybackSettings
         (nameof(SigningKey), SigningKey), (nameof(DefaultStatusUrl), DefaultStatusUrl), (nameof(AllowUntrackedPlays), AllowUntrackedPlays),
         (nameof(SignaturePolicy), SignaturePolicy), (nameof(RequestTimeout), RequestTimeout), (nameof(AskTimeout), AskTimeout),
         (nameof(IdleTimeout), IdleTimeout), (nameof(MaxConnections), MaxConnections), (nameof(StatusTimeout), StatusTimeout),
-        (nameof(SettleRetryDelay), SettleRetryDelay), (nameof(Resilience), Resilience),
+        (nameof(SettleRetryDelay), SettleRetryDelay), (nameof(Resilience), Resilience), (nameof(Persistence), Persistence),
     ];
 
     internal void Validate(bool requireCredentials)
@@ -191,6 +194,7 @@ public sealed record PlaybackSettings
             problems.Add($"{Key(nameof(MaxConnections), MaxConnections)} must be 1 to 65535");
         }
 
+        Persistence?.Validate(problems);
         if (SettleRetryDelay <= TimeSpan.Zero)
         {
             problems.Add($"{Key(nameof(SettleRetryDelay), SettleRetryDelay)} must be positive");

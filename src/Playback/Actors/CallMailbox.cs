@@ -20,10 +20,13 @@ internal sealed class CallMailbox : MailboxType, IProducesMessageQueue<CallMailb
     public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new CallMessageQueue();
 
     /// <summary>Many producers, one consumer, under a lock that is held for a few instructions.</summary>
-    internal sealed class CallMessageQueue : IMessageQueue, IUnboundedMessageQueueSemantics
+    internal sealed class CallMessageQueue : IMessageQueue, IUnboundedDequeBasedMessageQueueSemantics
     {
         private readonly object _gate = new();
         private Queue<Envelope>? _queue;
+
+        // Messages put back in front (a persistent call's stash, unstashed after a write): taken before the queue.
+        private Stack<Envelope>? _front;
         private volatile int _count;
 
         public bool HasMessages => _count > 0;
@@ -35,7 +38,17 @@ internal sealed class CallMailbox : MailboxType, IProducesMessageQueue<CallMailb
             lock (_gate)
             {
                 (_queue ??= new Queue<Envelope>(4)).Enqueue(envelope);
-                _count = _queue.Count;
+                _count = _queue.Count + (_front?.Count ?? 0);
+            }
+        }
+
+        /// <summary>Puts a message back in front (the stash unstashes last first, so the front is a stack).</summary>
+        public void EnqueueFirst(Envelope envelope)
+        {
+            lock (_gate)
+            {
+                (_front ??= new Stack<Envelope>(4)).Push(envelope);
+                _count = (_queue?.Count ?? 0) + _front.Count;
             }
         }
 
@@ -49,6 +62,13 @@ internal sealed class CallMailbox : MailboxType, IProducesMessageQueue<CallMailb
 
             lock (_gate)
             {
+                if (_front is { Count: > 0 } front)
+                {
+                    envelope = front.Pop();
+                    _count = (_queue?.Count ?? 0) + front.Count;
+                    return true;
+                }
+
                 if (_queue is { Count: > 0 } queue)
                 {
                     envelope = queue.Dequeue();

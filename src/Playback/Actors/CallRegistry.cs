@@ -14,11 +14,18 @@ internal sealed class CallRegistry : ReceiveActor
     private readonly Dictionary<string, CallEntry> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _byActor = new();
     private long _created;
+    private HashSet<string>? _toRecover;
+    private List<(IWithCallId Message, IActorRef Sender)>? _heldUntilListed;
 
     public CallRegistry(PlaybackActorSettings settings)
     {
         _settings = settings;
+        // With a store, webhooks for calls this registry does not know wait until the store's live calls are listed.
+        _heldUntilListed = settings.Persistence is null ? null : [];
         Receive<IPlaybackCommand>(command => Route(command, create: true));
+        Receive<RecoverCall>(recover => Route(recover, create: true));
+        Receive<FindPlayback>(find => Route(find, create: false));
+        Receive<RecoverCalls>(OnRecoverCalls);
         Receive<PlayStatusReceived>(status => Route(status, create: false));
         Receive<CallStateReceived>(state => Route(state, create: false));
         Receive<Passivate>(OnPassivate);
@@ -33,6 +40,11 @@ internal sealed class CallRegistry : ReceiveActor
 
     protected override void PostStop()
     {
+        foreach (var (message, sender) in _heldUntilListed ?? [])
+        {
+            ReplyShutdown(message, sender);
+        }
+
         foreach (var entry in _calls.Values)
         {
             if (!entry.HasBuffer)
@@ -63,6 +75,23 @@ internal sealed class CallRegistry : ReceiveActor
             return;
         }
 
+        if (!create && _heldUntilListed is not null && message is not FindPlayback)
+        {
+            _heldUntilListed.Add((message, Sender));
+            return;
+        }
+
+        if (!create && _toRecover?.Remove(message.CallId) == true)
+        {
+            create = true;
+        }
+
+        if (!create && message is FindPlayback)
+        {
+            Sender.Tell(new FoundPlayback(null, false));
+            return;
+        }
+
         if (!create)
         {
             _settings.Counters.UnknownCall();
@@ -73,8 +102,26 @@ internal sealed class CallRegistry : ReceiveActor
         Start(message.CallId).Actor.Forward(message);
     }
 
+    private void OnRecoverCalls(RecoverCalls recover)
+    {
+        var held = _heldUntilListed ?? [];
+        _heldUntilListed = null;
+        _toRecover = new HashSet<string>(recover.CallIds.Where(id => !_calls.ContainsKey(id)), StringComparer.Ordinal);
+        foreach (var (message, sender) in held)
+        {
+            if (recover.Failed && !_calls.ContainsKey(message.CallId))
+            {
+                sender.Tell(WebhookResult.Rejected("the playback store is unavailable", WebhookRejection.Unavailable));
+                continue;
+            }
+
+            Self.Tell(message, sender);
+        }
+    }
+
     private CallEntry Start(string callId)
     {
+        _toRecover?.Remove(callId);
         var actor = Context.ActorOf(PlaybackActor.Props(callId, _settings), "call-" + (++_created).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Context.Watch(actor);
         var entry = new CallEntry(actor);

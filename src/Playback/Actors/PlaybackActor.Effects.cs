@@ -31,7 +31,7 @@ internal partial class PlaybackActor
         }
     }
 
-    private void Apply(Transition transition, IActorRef? webhookSender)
+    private void ApplyNow(Transition transition, IActorRef? webhookSender)
     {
         var wasBusy = State.InFlight is not null;
         State = transition.State;

@@ -10,7 +10,7 @@ namespace Playback;
 /// <see cref="CallPlaybacks"/>'s; this class does the I/O. Playback.Cluster derives its sharding entity from it, through
 /// the protected hooks below.
 /// </summary>
-internal partial class PlaybackActor : UntypedActor, IWithTimers
+internal partial class PlaybackActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     private const string IdleTimerKey = "idle";
 
@@ -56,7 +56,15 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers
     public static Props Props(string callId, PlaybackActorSettings settings) =>
         Akka.Actor.Props.Create(typeof(PlaybackActor), callId, settings).WithMailbox(MailboxId);
 
-    protected override void PreStart() => RestartIdleTimer();
+    protected override void PreStart()
+    {
+        if (Settings.Persistence is not null)
+        {
+            RecoverFromStore();
+        }
+
+        RestartIdleTimer();
+    }
 
     protected override void OnReceive(object message) => Ready(message);
 
@@ -71,6 +79,7 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers
         }
 
         var reason = State.GoneReason;
+        AnswerStashed(command => reason is not null ? CommandErrors.Gone(command, CallId, reason) : Unsent(command));
         Waiting.AnswerCommands(command => reason is not null ? CommandErrors.Gone(command, CallId, reason) : Unsent(command));
     }
 
@@ -118,7 +127,7 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers
             case IPlaybackCommand command:
                 _caller = sender;
                 TraceCommand(command);
-                Apply(State.Decide(command, Now), webhookSender: null);
+                Apply(State.Decide(command, Now), webhookSender: null, isCommand: true);
                 break;
             case SettleAgain settle:
                 Apply(State.SettleAgain(settle.ControlId, Now), webhookSender: null);
@@ -142,7 +151,7 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers
 
                 break;
             default:
-                if (!Webhook(message, sender) && !ReceiveReady(message))
+                if (!Webhook(message, sender) && !StoreMessage(message) && !ReceiveReady(message))
                 {
                     Unhandled(message);
                 }
@@ -159,13 +168,14 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers
                 ForgetEvidence();
                 Settings.Counters.RequestCompleted(done.Error);
                 var now = Now;
-                Apply(done.Error is null ? State.RequestSucceeded(now) : State.RequestFailed(CommandErrors.FromRequest(done.Error, CallId, State.InFlight!.Request), now), webhookSender: null);
+                var error = Resent(done.Error);
+                Apply(error is null ? State.RequestSucceeded(now) : State.RequestFailed(CommandErrors.FromRequest(error, CallId, State.InFlight!.Request), now), webhookSender: null);
                 break;
             case RequestCompleted:
             case IdleTick:
                 break;
             default:
-                if (!Webhook(message, Sender) && !ReceiveBusy(message))
+                if (!Webhook(message, Sender) && !StoreMessage(message) && !ReceiveBusy(message))
                 {
                     Waiting.Hold(message, Sender);
                 }
@@ -189,8 +199,14 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers
                 break;
             case IdleTick or StatusTimedOut or RequestCompleted or SettleAgain:
                 break;
+            case RecoverCall:
+                Sender.Tell(new CallReady(CallId, Live: false));
+                break;
+            case FindPlayback:
+                Sender.Tell(new FoundPlayback(null, false));
+                break;
             default:
-                if (!ReceiveGone(message))
+                if (!StoreMessage(message) && !ReceiveGone(message))
                 {
                     Unhandled(message);
                 }
@@ -211,6 +227,13 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers
                 return true;
             case CallStateReceived state:
                 Apply(State.CallState(state, Now), sender);
+                return true;
+            case RecoverCall:
+                sender.Tell(new CallReady(CallId, Live: !State.IsIdle));
+                return true;
+            case FindPlayback find:
+                var found = State.Playbacks.GetValueOrDefault(find.ControlId) is { } entry && !entry.State.IsTerminal() ? entry : null;
+                sender.Tell(new FoundPlayback(found is null ? null : State.Snapshot(found), found?.Options.StatusUrl is not null));
                 return true;
             case StatusTimedOut timedOut:
                 WatchdogFired(timedOut.ControlId);

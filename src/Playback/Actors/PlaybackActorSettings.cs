@@ -13,4 +13,7 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
 
     /// <summary>The manager's metrics, logger and traces; null in tests that build actors alone.</summary>
     public PlaybackTelemetry? Telemetry { get; init; }
+
+    /// <summary>The store the call actors write ahead to; null when persistence is off.</summary>
+    public PlaybackPersistenceSettings? Persistence { get; init; }
 }

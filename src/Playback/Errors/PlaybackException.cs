@@ -86,3 +86,21 @@ public sealed class PlaybackNodeLostException : PlaybackException
     {
     }
 }
+
+/// <summary>
+/// The playback store (<see cref="PlaybackSettings.Persistence"/>) failed: it could not be opened at start, or a command's
+/// intent could not be recorded, so the command was not sent. The message names the provider and the connection string
+/// without its password.
+/// </summary>
+public sealed class PlaybackStoreException : PlaybackException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What failed.</param>
+    /// <param name="inner">The database's error.</param>
+    /// <param name="callId">The call, when the failure concerns one.</param>
+    /// <param name="controlId">The playback, when the failure concerns one.</param>
+    public PlaybackStoreException(string message, Exception? inner = null, string? callId = null, string? controlId = null)
+        : base(message, callId, controlId, inner)
+    {
+    }
+}

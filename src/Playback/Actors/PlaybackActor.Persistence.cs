@@ -1,0 +1,260 @@
+using Akka.Actor;
+using Akka.Event;
+
+namespace Playback;
+
+/// <summary>
+/// Persistence (README, "Surviving restarts"): with a store, each change of the call's state is written by the call's
+/// <see cref="CallRecorder"/> before any of its effects run (write-ahead: nothing goes on the wire that a restart would
+/// forget), and the call starts from what the store has. Everything that arrives meanwhile waits in the stash, in order.
+/// </summary>
+internal partial class PlaybackActor
+{
+    private IActorRef? _recorder;
+    private UntypedReceive? _recording;
+    private UntypedReceive? _recovering;
+    private (Transition Transition, IActorRef? WebhookSender, bool IsCommand)? _pending;
+    private bool _storeStale;
+    private bool _storeHasEvents;
+    private bool _resent;
+    private int _recorders;
+
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>True while a change is being written or the call is being recovered: messages wait in the stash.</summary>
+    protected bool IsHolding => _pending is not null || _recovering is not null;
+
+    /// <summary>Starts from the store's state (PreStart, when persistence is on); everything waits until it is read.</summary>
+    protected void RecoverFromStore()
+    {
+        _recovering = Recovering;
+        EnsureRecorder();
+        Context.BecomeStacked(_recovering);
+    }
+
+    private void Apply(Transition transition, IActorRef? webhookSender, bool isCommand = false)
+    {
+        if (Settings.Persistence is null)
+        {
+            ApplyNow(transition, webhookSender);
+            return;
+        }
+
+        var change = _storeStale ? CallChange.Of(transition.State) : CallChange.Between(State, transition.State);
+        if (change.IsEmpty)
+        {
+            ApplyNow(transition, webhookSender);
+            return;
+        }
+
+        _pending = (transition, webhookSender, isCommand);
+        EnsureRecorder().Tell(new RecordChange(change, transition.State));
+        Context.BecomeStacked(_recording ??= Recording);
+    }
+
+    private void Recording(object message)
+    {
+        switch (message)
+        {
+            case ChangeRecorded:
+                _storeStale = false;
+                _storeHasEvents = true;
+                Recorded(apply: true);
+                break;
+            case RecordFailed failed:
+                WriteFailed(failed.Cause);
+                break;
+            case RecoveryFailed failed:
+                WriteFailed(failed.Cause);
+                break;
+            case Terminated t when t.ActorRef.Equals(_recorder):
+                WriteFailed(new InvalidOperationException("the call's journal stopped"));
+                break;
+            case CallRecovered:
+                // A recorder recreated after a failed write read the store; this actor's state is ahead of it.
+                break;
+            default:
+                Stash.Stash();
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The write failed. A caller's command is refused (nothing of it was sent, and the call is unchanged); any other input
+    /// is applied anyway, because what it reports has already happened, and the next write resyncs the whole state.
+    /// </summary>
+    private void WriteFailed(Exception cause)
+    {
+        DropRecorder();
+        LogStoreFailure(cause);
+        var pending = _pending!.Value;
+        if (pending.IsCommand)
+        {
+            _caller?.Tell(new CommandFailed(new PlaybackStoreException($"The command was not sent: its intent could not be written to the playback store ({cause.Message}).", cause, CallId)));
+            _caller = null;
+            Recorded(apply: false);
+            return;
+        }
+
+        Recorded(apply: true);
+    }
+
+    private void Recorded(bool apply)
+    {
+        var pending = _pending!.Value;
+        _pending = null;
+        Context.UnbecomeStacked();
+        if (apply)
+        {
+            ApplyNow(pending.Transition, pending.WebhookSender);
+        }
+        else
+        {
+            RestartIdleTimer();
+        }
+
+        PruneIfIdle();
+        Stash.UnstashAll();
+    }
+
+    private void Recovering(object message)
+    {
+        switch (message)
+        {
+            case CallRecovered recovered:
+                _recovering = null;
+                Context.UnbecomeStacked();
+                Restore(recovered.State);
+                Stash.UnstashAll();
+                break;
+            case RecoveryFailed failed:
+                RecoveryLost(failed.Cause);
+                break;
+            case Terminated t when t.ActorRef.Equals(_recorder):
+                _recorder = null;
+                RecoveryLost(new InvalidOperationException("the call's journal stopped"));
+                break;
+            default:
+                Stash.Stash();
+                break;
+        }
+    }
+
+    /// <summary>The store could not be read: what waits is answered (commands fail, webhooks get a 503 to be sent again) and the actor stops; the next message starts it again.</summary>
+    private void RecoveryLost(Exception cause)
+    {
+        LogStoreFailure(cause);
+        foreach (var envelope in Stash.ClearStash())
+        {
+            envelope.Sender.Tell(envelope.Message switch
+            {
+                IPlaybackCommand command => new CommandFailed(new PlaybackStoreException($"{command.Name} was not sent: call {CallId} could not be read from the playback store ({cause.Message}).", cause, CallId, command.ControlId)),
+                _ => WebhookResult.Rejected("the playback store is unavailable", WebhookRejection.Unavailable),
+            });
+        }
+
+        Context.Stop(Self);
+    }
+
+    /// <summary>Continues from the store's state: publishes each live playback once, re-arms its timers, and sends again the request that was on the wire (its outcome is unknown; any refusal then counts as "may have been applied", see truth under failure).</summary>
+    private void Restore(CallPlaybacks stored)
+    {
+        if (stored.Playbacks.IsEmpty && stored.InFlight is null)
+        {
+            return;
+        }
+
+        _storeHasEvents = true;
+        State = stored;
+        var now = Now;
+        foreach (var entry in State.Current)
+        {
+            Publish(new PlaybackEvent(CallId, entry.ControlId, entry.State, null, entry.Volume, entry.Reason, now, PlaybackChange.State));
+        }
+
+        ArmTimers();
+        if (State.InFlight is { } flight)
+        {
+            _resent = true;
+            Context.Become(_busy);
+            Send(flight.Request);
+        }
+
+        RestartIdleTimer();
+    }
+
+    /// <summary>Errors of a request sent again after recovery: an earlier attempt may have landed.</summary>
+    private Exception? Resent(Exception? error)
+    {
+        var resent = _resent;
+        _resent = false;
+        return resent && error is CallingApiException api ? api.AsMaybeApplied() : error;
+    }
+
+    private void PruneIfIdle()
+    {
+        if (_storeHasEvents && State.IsIdle && _recorder is not null)
+        {
+            _storeHasEvents = false;
+            _recorder.Tell(PruneCall.Instance);
+        }
+    }
+
+    /// <summary>Store messages outside a write or a recovery; true when handled.</summary>
+    private bool StoreMessage(object message)
+    {
+        switch (message)
+        {
+            case Terminated t when t.ActorRef.Equals(_recorder):
+                DropRecorder();
+                return true;
+            case CallRecovered or RecordFailed or RecoveryFailed or ChangeRecorded:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Forgets a recorder that failed (a new one is started for the next write, and that write resyncs the whole state).</summary>
+    private void DropRecorder()
+    {
+        _storeStale = true;
+        if (_recorder is { } old)
+        {
+            Context.Unwatch(old);
+            Context.Stop(old);
+            _recorder = null;
+        }
+    }
+
+    /// <summary>Answers what waits in the stash when the actor stops.</summary>
+    private void AnswerStashed(Func<IPlaybackCommand, CommandReply> reply)
+    {
+        foreach (var envelope in Stash.ClearStash())
+        {
+            switch (envelope.Message)
+            {
+                case IPlaybackCommand command:
+                    envelope.Sender.Tell(reply(command));
+                    break;
+                case PlayStatusReceived or CallStateReceived:
+                    envelope.Sender.Tell(WebhookResult.Rejected("Playback is shutting down", WebhookRejection.Unavailable));
+                    break;
+            }
+        }
+    }
+
+    private void LogStoreFailure(Exception cause) =>
+        Log.Error(cause, "Call {0}: the playback store failed ({1}); commands are refused until it writes again, other inputs are applied and resynced", CallId, cause.Message);
+
+    private IActorRef EnsureRecorder()
+    {
+        if (_recorder is null)
+        {
+            _recorder = Context.ActorOf(CallRecorder.Props(CallId, Settings.Persistence!.SnapshotEvery), "journal-" + (++_recorders).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Context.Watch(_recorder);
+        }
+
+        return _recorder;
+    }
+}

@@ -1,0 +1,126 @@
+using Akka.Actor;
+using Akka.Persistence;
+
+namespace Playback;
+
+/// <summary>Asks the recorder to write a change ahead of its effects; answered with <see cref="ChangeRecorded"/> or <see cref="RecordFailed"/>.</summary>
+internal sealed record RecordChange(CallChange Change, CallPlaybacks State);
+
+/// <summary>The call has nothing live: delete its journal and snapshots.</summary>
+internal sealed record PruneCall
+{
+    public static readonly PruneCall Instance = new();
+}
+
+internal sealed record ChangeRecorded
+{
+    public static readonly ChangeRecorded Instance = new();
+}
+
+internal sealed record RecordFailed(Exception Cause);
+
+/// <summary>The call's state as the store had it (empty when the call is new).</summary>
+internal sealed record CallRecovered(CallPlaybacks State);
+
+internal sealed record RecoveryFailed(Exception Cause);
+
+/// <summary>
+/// The journal of one call: a child of the call's actor (which stays a plain actor, so that a call costs nothing more
+/// when persistence is off). Recovers the call's state from its last snapshot and the changes after it, writes each change
+/// before the call actor runs its effects (write-ahead), snapshots every <see cref="PlaybackPersistenceSettings.SnapshotEvery"/>
+/// changes and deletes what the snapshot covers, and deletes everything once the call has nothing live.
+/// </summary>
+internal sealed class CallRecorder : UntypedPersistentActor
+{
+    private readonly string _callId;
+    private readonly int _snapshotEvery;
+    private CallPlaybacks _state;
+    private int _sinceSnapshot;
+
+    public CallRecorder(string callId, int snapshotEvery)
+    {
+        _callId = callId;
+        _snapshotEvery = snapshotEvery;
+        _state = new CallPlaybacks(callId);
+        JournalPluginId = PlaybackStore.JournalId;
+        SnapshotPluginId = PlaybackStore.SnapshotStoreId;
+    }
+
+    public override string PersistenceId => PlaybackPersistenceSettings.PersistenceIdPrefix + _callId;
+
+    public static Props Props(string callId, int snapshotEvery) => Akka.Actor.Props.Create(() => new CallRecorder(callId, snapshotEvery));
+
+    protected override void OnRecover(object message)
+    {
+        switch (message)
+        {
+            case SnapshotOffer { Snapshot: CallChange snapshot }:
+                _state = snapshot.ApplyTo(new CallPlaybacks(_callId));
+                break;
+            case CallChange change:
+                _state = change.ApplyTo(_state);
+                _sinceSnapshot++;
+                break;
+            case RecoveryCompleted:
+                Context.Parent.Tell(new CallRecovered(_state));
+                break;
+        }
+    }
+
+    protected override void OnCommand(object message)
+    {
+        switch (message)
+        {
+            case RecordChange record:
+                Persist(record.Change, _ =>
+                {
+                    _state = record.State;
+                    Context.Parent.Tell(ChangeRecorded.Instance);
+                    if (++_sinceSnapshot >= _snapshotEvery)
+                    {
+                        _sinceSnapshot = 0;
+                        SaveSnapshot(CallChange.Of(_state));
+                    }
+                });
+                break;
+            case PruneCall:
+                _sinceSnapshot = 0;
+                DeleteMessages(LastSequenceNr);
+                DeleteSnapshots(SnapshotSelectionCriteria.Latest);
+                break;
+            case SaveSnapshotSuccess saved:
+                // Keep the event the snapshot was taken at, so that the call stays listed as live (recovery lists calls by
+                // their events that are not deleted); everything before it is covered by the snapshot.
+                if (saved.Metadata.SequenceNr > 1)
+                {
+                    DeleteMessages(saved.Metadata.SequenceNr - 1);
+                    DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+                }
+                break;
+            case SaveSnapshotFailure or DeleteMessagesSuccess or DeleteMessagesFailure or DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
+                // A failed snapshot or delete costs space and recovery time, never correctness: the events are still there.
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        Context.Parent.Tell(new RecordFailed(cause));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        Context.Parent.Tell(new RecordFailed(cause));
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        Context.Parent.Tell(new RecoveryFailed(reason));
+        base.OnRecoveryFailure(reason, message);
+    }
+}

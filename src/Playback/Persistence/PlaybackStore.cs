@@ -1,0 +1,148 @@
+using System.Data.Common;
+using Akka.Configuration;
+using LinqToDB;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Playback;
+
+/// <summary>
+/// The SQL store behind <see cref="PlaybackPersistenceSettings"/>: the Akka.Persistence.Sql journal and snapshot store
+/// configuration, the check that it can be opened (a clear error at start, not a hang), and the one query recovery needs.
+/// </summary>
+internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
+{
+    public const string JournalId = "akka.persistence.journal.playback-sql";
+    public const string SnapshotStoreId = "akka.persistence.snapshot-store.playback-sql";
+
+    public PlaybackPersistenceSettings Settings { get; } = settings;
+
+    private string ProviderName => Settings.Provider == PlaybackPersistenceProvider.Sqlite ? LinqToDB.ProviderName.SQLiteMS : LinqToDB.ProviderName.PostgreSQL;
+
+    private string TableMapping => Settings.Provider == PlaybackPersistenceProvider.Sqlite ? "sqlite" : "postgresql";
+
+    private string JournalTable => Settings.Provider == PlaybackPersistenceProvider.Sqlite ? "event_journal" : "public.event_journal";
+
+    /// <summary>The plugins' HOCON (the serializer is registered by <see cref="Register"/>: bindings in HOCON are only read when the system starts).</summary>
+    public Config ToConfig()
+    {
+        var common = $"""
+            connection-string = "{Escape(Settings.ConnectionString)}"
+            provider-name = "{ProviderName}"
+            table-mapping = {TableMapping}
+            auto-initialize = {(Settings.AutoInitialize ? "on" : "off")}
+            """;
+        return ConfigurationFactory.ParseString($$"""
+            {{JournalId}} {
+              class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
+              plugin-id = "{{JournalId}}"
+              {{common}}
+            }
+            {{SnapshotStoreId}} {
+              class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
+              plugin-id = "{{SnapshotStoreId}}"
+              {{common}}
+            }
+            """);
+    }
+
+    /// <summary>Makes the system able to write the store: the plugins' configuration and the call-change serializer.</summary>
+    public void Register(Akka.Actor.ActorSystem system)
+    {
+        system.Settings.InjectTopLevelFallback(ToConfig());
+        var serializer = new CallStoreSerializer((Akka.Actor.ExtendedActorSystem)system);
+        system.Serialization.AddSerializer("playback-store", serializer);
+        system.Serialization.AddSerializationMap(typeof(CallChange), serializer);
+    }
+
+    /// <summary>
+    /// Opens the store once (SQLite: switches the file to WAL mode) and lists the calls that have journal events that were
+    /// not deleted, i.e. that had live playbacks when the last process stopped.
+    /// </summary>
+    /// <exception cref="PlaybackStoreException">The store cannot be opened or read (unreachable, corrupt, refused).</exception>
+    public async Task<IReadOnlyList<string>> OpenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = Connect();
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (Settings.Provider == PlaybackPersistenceProvider.Sqlite)
+            {
+                await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+            }
+
+            // A corrupt file or a wrong database fails here, not at the first command.
+            await ExecuteAsync(connection, "SELECT 1;", cancellationToken).ConfigureAwait(false);
+            if (!await JournalExistsAsync(connection, cancellationToken).ConfigureAwait(false))
+            {
+                return [];
+            }
+
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT DISTINCT persistence_id FROM {JournalTable} WHERE is_deleted = {False} AND persistence_id LIKE '{PlaybackPersistenceSettings.PersistenceIdPrefix}%'";
+            var ids = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ids.Add(reader.GetString(0)[PlaybackPersistenceSettings.PersistenceIdPrefix.Length..]);
+            }
+
+            return ids;
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException or ArgumentException)
+        {
+            throw Failed("could not be opened", e);
+        }
+    }
+
+    /// <summary>Physically removes the journal rows the journal only marked deleted (it keeps the last one of each call), so that finished calls leave nothing behind.</summary>
+    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = Connect();
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (!await JournalExistsAsync(connection, cancellationToken).ConfigureAwait(false))
+            {
+                return 0;
+            }
+
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"DELETE FROM {JournalTable} WHERE is_deleted = {True} AND persistence_id LIKE '{PlaybackPersistenceSettings.PersistenceIdPrefix}%'";
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
+        {
+            throw Failed("could not be purged", e);
+        }
+    }
+
+    public PlaybackStoreException Failed(string what, Exception inner) =>
+        new($"The playback store ({Settings.Provider}, {Settings.RedactedConnectionString()}) {what}: {inner.Message}", inner);
+
+    private string False => Settings.Provider == PlaybackPersistenceProvider.Sqlite ? "0" : "false";
+
+    private string True => Settings.Provider == PlaybackPersistenceProvider.Sqlite ? "1" : "true";
+
+    private DbConnection Connect() => Settings.Provider == PlaybackPersistenceProvider.Sqlite
+        ? new SqliteConnection(Settings.ConnectionString)
+        : new NpgsqlConnection(Settings.ConnectionString);
+
+    private async Task<bool> JournalExistsAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = Settings.Provider == PlaybackPersistenceProvider.Sqlite
+            ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'event_journal'"
+            : "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'event_journal'";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) > 0;
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+}

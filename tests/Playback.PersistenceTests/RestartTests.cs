@@ -1,0 +1,99 @@
+using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
+
+namespace Playback.PersistenceTests;
+
+/// <summary>A restarted service keeps control of its playbacks: SQLite, the emulator over real HTTP.</summary>
+public sealed class RestartTests : IAsyncLifetime
+{
+    private readonly SqliteStore _store = new();
+    private PersistenceStack _stack = null!;
+
+    public async Task InitializeAsync() => _stack = await PersistenceStack.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _stack.DisposeAsync();
+        _store.Dispose();
+    }
+
+    [Fact]
+    public async Task A_paused_playback_is_back_after_a_graceful_restart_and_can_be_stopped_by_id()
+    {
+        var call = _stack.Emulator.CreateCall();
+        var first = _stack.Start(_store.Settings);
+        await first.Recovery;
+        var handle = await first.PlayAsync(call, [Media.Ringtone("us", seconds: 600)]);
+        await handle.PauseAsync();
+        await _stack.StopAsync(first);
+
+        var second = _stack.Start(_store.Settings);
+        await second.Recovery;
+        Assert.Equal(1, second.RecoveredCalls);
+        var snapshot = Assert.Single(second.Snapshot(call));
+        Assert.Equal((handle.ControlId, PlaybackState.Paused), (snapshot.ControlId, snapshot.State));
+
+        var found = await second.FindAsync(call, handle.ControlId);
+        Assert.NotNull(found);
+        var stopped = await found.StopAsync();
+        Assert.Equal(PlaybackState.Stopped, stopped.State);
+        Assert.Contains(_stack.Emulator.Journal.Requests, r => r.Command == "calling.play.stop" && r.ControlId == handle.ControlId && r.Status == 200);
+        Assert.Null(await second.FindAsync(call, handle.ControlId));
+    }
+
+    [Fact]
+    public async Task Webhooks_that_arrive_after_the_restart_reach_the_recovered_playback()
+    {
+        var call = _stack.Emulator.CreateCall();
+        var first = _stack.Start(_store.Settings);
+        await first.Recovery;
+        // 40 s of audio at speed 20: it finishes about 2 s after the play, after the restart.
+        var handle = await first.PlayAsync(call, [Media.Ringtone("us", seconds: 40)]);
+        await _stack.StopAsync(first);
+
+        var second = _stack.Start(_store.Settings);
+        var finished = second.EventsFor(call).FirstAsync(e => e.State == PlaybackState.Finished).ToTask();
+        await second.Recovery;
+        Assert.Equal(PlaybackState.Playing, Assert.Single(second.Snapshot(call)).State);
+        var done = await finished.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(handle.ControlId, done.ControlId);
+        Assert.Empty(second.Snapshot(call));
+    }
+
+    [Fact]
+    public async Task A_finished_call_leaves_nothing_in_the_store()
+    {
+        var first = _stack.Start(_store.Settings);
+        await first.Recovery;
+        for (var i = 0; i < 5; i++)
+        {
+            var call = _stack.Emulator.CreateCall();
+            var handle = await first.PlayAsync(call, [Media.Ringtone("us", seconds: 600)]);
+            await handle.StopAsync();
+        }
+
+        await Eventually.TrueAsync(() => _store.Scalar("SELECT COUNT(*) FROM event_journal WHERE is_deleted = 0") == 0, "every call's events deleted");
+        Assert.Equal(0, _store.Scalar("SELECT COUNT(*) FROM snapshot"));
+
+        // The journal keeps the last (deleted) row of each call; the purge removes those, so finished calls leave 0 bytes.
+        await first.PurgeStoreAsync();
+        Assert.Equal(0, _store.Scalar("SELECT COUNT(*) FROM event_journal"));
+        await _stack.StopAsync(first);
+
+        var second = _stack.Start(_store.Settings);
+        await second.Recovery;
+        Assert.Equal(0, second.RecoveredCalls);
+    }
+
+    [Fact]
+    public async Task Persistence_off_recovers_nothing_and_recovery_completes_at_once()
+    {
+        var manager = _stack.Start(persistence: null);
+        Assert.True(manager.Recovery.IsCompletedSuccessfully);
+        var call = _stack.Emulator.CreateCall();
+        var handle = await manager.PlayAsync(call, [Media.Ringtone("us", seconds: 600)]);
+        Assert.NotNull(await manager.FindAsync(call, handle.ControlId));
+        Assert.Null(await manager.FindAsync(call, "not-a-playback"));
+        Assert.Null(await manager.FindAsync("not-a-call", handle.ControlId));
+    }
+}
