@@ -12,6 +12,7 @@ namespace Playback.PersistenceTests;
 public sealed class PersistenceStack : IAsyncDisposable
 {
     private readonly List<PlaybackManager> _managers = [];
+    private readonly List<Akka.Actor.ActorSystem> _systems = [];
     private PlaybackManager? _current;
 
     private PersistenceStack(CallingEmulator emulator, LoopbackWebApp relay)
@@ -26,6 +27,9 @@ public sealed class PersistenceStack : IAsyncDisposable
 
     public string WebhookUrl => Relay.BaseUrl + "/hook";
 
+    /// <summary>When set, the relay answers every webhook 503 without passing it on (a service that is down).</summary>
+    public bool Deaf { get; set; }
+
     /// <summary>Webhooks the relay answered while no manager was running (they are answered 503, as a stopped service would).</summary>
     public int Missed { get; private set; }
 
@@ -38,7 +42,7 @@ public sealed class PersistenceStack : IAsyncDisposable
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
             var manager = stack!._current;
-            if (manager is null || !manager.IsRunning)
+            if (manager is null || !manager.IsRunning || stack.Deaf)
             {
                 stack.Missed++;
                 return Results.StatusCode((int)HttpStatusCode.ServiceUnavailable);
@@ -68,7 +72,18 @@ public sealed class PersistenceStack : IAsyncDisposable
     public PlaybackManager Start(PlaybackPersistenceSettings? persistence, ICallingApi? api = null)
     {
         var settings = Settings(persistence);
-        var manager = api is null ? PlaybackManager.Create(settings) : PlaybackManager.Create(Akka.Actor.ActorSystem.Create("playback"), settings, api);
+        PlaybackManager manager;
+        if (api is null)
+        {
+            manager = PlaybackManager.Create(settings);
+        }
+        else
+        {
+            var system = Akka.Actor.ActorSystem.Create("playback");
+            _systems.Add(system);
+            manager = PlaybackManager.Create(system, settings, api);
+        }
+
         _managers.Add(manager);
         _current = manager;
         return manager;
@@ -90,6 +105,11 @@ public sealed class PersistenceStack : IAsyncDisposable
         foreach (var manager in _managers)
         {
             await manager.DisposeAsync();
+        }
+
+        foreach (var system in _systems)
+        {
+            await system.Terminate();
         }
 
         await Relay.DisposeAsync();
