@@ -114,6 +114,7 @@ public static class PlaybackCluster
         PlaybackActorSettings? entitySettings = null;
         ClusterEntityHooks? hooks = null;
         var id = Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var origins = new CallOrigins(Cluster.Get(system));
 
         IActorRef StartGateway(ActorSystem sys, PlaybackActorSettings actorSettings)
         {
@@ -126,9 +127,10 @@ public static class PlaybackCluster
                 e => mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(topic, e)),
                 actorSettings.Hub.Snapshot,
                 cluster.RestoreTimeout,
-                () => HasSuccessor(sys, cluster.Role));
+                () => HasSuccessor(sys, cluster.Role),
+                origins.PredecessorCrashed);
             var gateway = sys.ActorOf(CallGateway.Props(Region, settings.AskTimeout + TimeSpan.FromSeconds(5)), "playback-gateway-" + id);
-            sys.ActorOf(ClusterEventBridge.Props(actorSettings.Hub, topic, subscribed, gateway), "playback-events-" + id);
+            sys.ActorOf(ClusterEventBridge.Props(actorSettings.Hub, topic, subscribed, gateway, origins), "playback-events-" + id);
             return gateway;
         }
 

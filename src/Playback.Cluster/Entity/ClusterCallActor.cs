@@ -37,10 +37,12 @@ internal sealed class ClusterCallActor : PlaybackActor
         if (_cluster.Seed(CallId) is { Count: > 0 } seen)
         {
             // The events say this call had playbacks on another node: hold everything until its handoff arrives (or,
-            // when that node was lost, for the restore timeout) and start from what the events tell meanwhile.
+            // when that node was lost, for the restore timeout) and start from what the events tell meanwhile. When
+            // that node is known to have crashed (downed), no handoff can come: the wait ends at once.
             State = CallRestore.FromEvents(CallId, seen, out _seedLost);
             Context.Become(_restoring);
-            Timers.StartSingleTimer(RestoreTimerKey, RestoreTimedOut.Instance, _cluster.RestoreTimeout);
+            var crashed = _cluster.PredecessorCrashed?.Invoke(CallId) == true;
+            Timers.StartSingleTimer(RestoreTimerKey, RestoreTimedOut.Instance, crashed ? TimeSpan.Zero : _cluster.RestoreTimeout);
             return;
         }
 

@@ -48,10 +48,12 @@ internal sealed class RestoreTimedOut
 /// <param name="Seed">The call's playbacks that have not ended, as this node last heard of them (from the replicated events).</param>
 /// <param name="RestoreTimeout">How long a new entity that the events say had a predecessor waits for its handoff.</param>
 /// <param name="HasSuccessor">Whether another node could host the call after this one (no handoff is sent when none can: the region would hold it until its shutdown times out).</param>
+/// <param name="PredecessorCrashed">Whether the node that last published the call's events crashed (was downed): then no handoff can come and the restore does not wait for one. Null = never known.</param>
 internal sealed record ClusterEntityHooks(
     object PassivateRequest,
     Func<IActorRef> Region,
     Action<PlaybackEvent> Publish,
     Func<string, IReadOnlyList<PlaybackSnapshot>> Seed,
     TimeSpan RestoreTimeout,
-    Func<bool> HasSuccessor);
+    Func<bool> HasSuccessor,
+    Func<string, bool>? PredecessorCrashed = null);

@@ -2,11 +2,11 @@ using Akka.Actor;
 
 namespace Playback.Cluster.Tests;
 
-/// <summary>What the loopback clusters of these tests share: timing tuned for seconds, and the wait for event subscriptions.</summary>
+/// <summary>What the loopback clusters of these tests share: housekeeping, timing tuned for seconds, and the wait for event subscriptions.</summary>
 internal static class ClusterTestSupport
 {
-    /// <summary>Gossip, failure detection, downing and sharding tuned for seconds, not minutes (no provider or remoting: callers add them).</summary>
-    public const string Tuning = """
+    /// <summary>What every test node needs whatever its timings: quiet logs, a tear-down that does not exit the process or wait out a leave, no durable sharding state on disk.</summary>
+    public const string Housekeeping = """
         akka {
           loglevel = WARNING
           stdout-loglevel = WARNING
@@ -17,6 +17,13 @@ internal static class ClusterTestSupport
             phases.cluster-exiting.timeout = 2s
             phases.cluster-leave.timeout = 2s
           }
+          cluster.sharding.distributed-data.durable.keys = []
+        }
+        """;
+
+    /// <summary>Gossip, failure detection, downing and sharding tuned for seconds, not minutes (no provider or remoting: callers add them).</summary>
+    public const string Tuning = """
+        akka {
           cluster {
             gossip-interval = 200ms
             leader-actions-interval = 200ms
@@ -34,7 +41,6 @@ internal static class ClusterTestSupport
               updating-state-timeout = 2s
               coordinator-failure-backoff = 500ms
               rebalance-interval = 3600s
-              distributed-data.durable.keys = []
               distributed-data.gossip-interval = 200ms
               distributed-data.notify-subscribers-interval = 100ms
             }
@@ -42,7 +48,7 @@ internal static class ClusterTestSupport
             singleton-proxy.singleton-identification-interval = 200ms
           }
         }
-        """;
+        """ + Housekeeping;
 
     /// <summary>
     /// Waits until an event published on any node reaches every node's event hub. Subscriptions spread by gossip: an event

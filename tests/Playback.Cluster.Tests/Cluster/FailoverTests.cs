@@ -1,10 +1,12 @@
+using System.Diagnostics;
 using Akka.Actor;
+using Akka.Cluster;
 using Playback.Emulator;
 using Xunit.Abstractions;
 
 namespace Playback.Cluster.Tests;
 
-/// <summary>A node leaving gracefully and a node crashing, each on its own three-node loopback cluster.</summary>
+/// <summary>A node leaving gracefully and a node crashing, each on its own three-node loopback cluster; how long a crashed node's calls wait with the default timings.</summary>
 public sealed class FailoverTests(ITestOutputHelper output)
 {
     private const int Calls = 24;
@@ -12,7 +14,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
     [Fact]
     public async Task A_graceful_leave_hands_calls_off_with_every_reply_and_no_play_sent_twice()
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         await using var cluster = await StartClusterAsync(clock);
         var (a, b, c) = (cluster.Nodes[0], cluster.Nodes[1], cluster.Nodes[2]);
         var emulator = cluster.Emulator;
@@ -60,7 +62,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
     [Fact]
     public async Task A_crashed_node_fails_the_commands_it_held_instead_of_leaving_callers_waiting()
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         await using var cluster = await StartClusterAsync(clock, crashable: "c");
         var (a, b, c) = (cluster.Nodes[0], cluster.Nodes[1], cluster.Nodes[2]);
         var emulator = cluster.Emulator;
@@ -96,8 +98,73 @@ public sealed class FailoverTests(ITestOutputHelper output)
         output.WriteLine($"stopped on the survivors at {clock.Elapsed.TotalSeconds:F1} s");
     }
 
+    [Theory]
+    [InlineData("c", "a node without the shard coordinator")]
+    [InlineData("a", "the oldest node, which runs the shard coordinator")]
+    public async Task A_stop_for_a_call_on_a_crashed_node_reaches_the_emulator_with_the_default_timings(string crashed, string which)
+    {
+        // With the timings a user gets (failure detection, downing and sharding from hocon/cluster.conf over Akka's
+        // defaults), not the other tests' tuning. The wait is measured and written out; only the outcome is asserted.
+        var clock = Stopwatch.StartNew();
+        await using var cluster = await LoopbackCluster.StartAsync(3, crashed, defaultTimings: true);
+        output.WriteLine($"cluster up in {clock.Elapsed.TotalSeconds:F1} s; crashing {crashed}, {which}");
+        var dead = cluster.Nodes.Single(n => n.Name == crashed);
+        var survivors = cluster.Nodes.Where(n => n != dead).ToList();
+        var onDead = await cluster.CallsHostedOnAsync(await cluster.PlayOnManyCallsAsync(Calls, via: survivors[0]), dead);
+        Assert.NotEmpty(onDead);
+
+        // The crash: the ActorSystem stops without leaving the cluster (no coordinated shutdown, no handoff).
+        var deadAddress = Akka.Cluster.Cluster.Get(dead.System).SelfUniqueAddress;
+        var watcher = Akka.Cluster.Cluster.Get(survivors[1].System);
+        var killed = Stopwatch.StartNew();
+        var timeline = WatchMemberAsync(watcher, deadAddress, killed);
+        await dead.System.Terminate();
+        var terminated = killed.Elapsed;
+
+        // What the user did: stop the dead node's calls from a survivor right after the kill.
+        var stops = onDead.Select(async h =>
+        {
+            var outcome = await Outcomes.Of(async () => Assert.Equal(PlaybackState.Stopped, (await survivors[1].Playback.StopAsync(h.CallId, h.ControlId)).State));
+            return (Handle: h, Outcome: outcome, Waited: killed.Elapsed);
+        }).ToList();
+        var results = await Task.WhenAll(stops);
+        var (unreachable, downed, removed) = await timeline;
+
+        output.WriteLine($"{onDead.Count} of {Calls} calls lived on {crashed}; its ActorSystem took {terminated.TotalSeconds:F1} s to terminate");
+        output.WriteLine($"seen by {survivors[1].Name}, from the kill: unreachable {Seconds(unreachable)}, downed {Seconds(downed)}, removed {Seconds(removed)}");
+        output.WriteLine($"failover wait (kill to stop answered): first {results.Min(r => r.Waited).TotalSeconds:F1} s, last {results.Max(r => r.Waited).TotalSeconds:F1} s; {Outcomes.Summary(results.Select(r => r.Outcome))}");
+
+        // Each stop was answered from a survivor and reached the Calling API: the play is stopped at the emulator.
+        var stopsSent = cluster.Emulator.Journal.Requests.Where(r => r.Command == "calling.play.stop" && r.Status is >= 200 and < 300).Select(r => r.ControlId).ToHashSet();
+        Assert.All(results, r =>
+        {
+            Assert.Equal("ok", r.Outcome);
+            Assert.Contains(r.Handle.ControlId, stopsSent);
+            Assert.Equal("finished", cluster.Emulator.GetPlay(r.Handle.CallId, r.Handle.ControlId)?.State);
+        });
+    }
+
+    private static string Seconds(TimeSpan? t) => t is { } v ? $"{v.TotalSeconds:F1} s" : "not seen";
+
+    /// <summary>When a survivor saw the dead member unreachable, down and removed (polled; null = not seen within a minute).</summary>
+    private static async Task<(TimeSpan? Unreachable, TimeSpan? Downed, TimeSpan? Removed)> WatchMemberAsync(Akka.Cluster.Cluster survivor, UniqueAddress dead, Stopwatch clock)
+    {
+        TimeSpan? unreachable = null, downed = null, removed = null;
+        while (removed is null && clock.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            var state = survivor.State;
+            var member = state.Members.FirstOrDefault(m => m.UniqueAddress.Equals(dead));
+            unreachable ??= state.Unreachable.Any(m => m.UniqueAddress.Equals(dead)) ? clock.Elapsed : null;
+            downed ??= member is { Status: MemberStatus.Down } ? clock.Elapsed : null;
+            removed ??= member is null ? clock.Elapsed : null;
+            await Task.Delay(20);
+        }
+
+        return (unreachable, downed, removed);
+    }
+
     /// <summary>A three-node loopback cluster, its start time written to the output.</summary>
-    private async Task<LoopbackCluster> StartClusterAsync(System.Diagnostics.Stopwatch clock, string? crashable = null)
+    private async Task<LoopbackCluster> StartClusterAsync(Stopwatch clock, string? crashable = null)
     {
         var cluster = await LoopbackCluster.StartAsync(3, crashable: crashable);
         output.WriteLine($"cluster up in {clock.Elapsed.TotalSeconds:F1} s");
@@ -107,34 +174,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
     /// <summary>Plays on <see cref="Calls"/> calls via <paramref name="playedVia"/>; those hosted on <paramref name="hostedOn"/>, at least one.</summary>
     private static async Task<List<PlaybackHandle>> SomeCallsHostedOnAsync(LoopbackCluster cluster, ClusterNode playedVia, ClusterNode hostedOn)
     {
-        var hosted = await CallsHostedOnAsync(cluster, await PlayOnManyCallsAsync(cluster, playedVia), hostedOn);
+        var hosted = await cluster.CallsHostedOnAsync(await cluster.PlayOnManyCallsAsync(Calls, playedVia), hostedOn);
         Assert.NotEmpty(hosted);
         return hosted;
-    }
-
-    private static async Task<IReadOnlyList<PlaybackHandle>> PlayOnManyCallsAsync(LoopbackCluster cluster, ClusterNode via)
-    {
-        var calls = Enumerable.Range(0, Calls).Select(_ => cluster.Emulator.CreateCall()).ToList();
-        var handles = await Task.WhenAll(calls.Select(call => via.Playback.PlayAsync(call, Outcomes.Long(), new PlayOptions { StatusUrl = via.WebhookUrl })));
-        foreach (var node in cluster.Nodes)
-        {
-            await Outcomes.Eventually(() => handles.All(h => node.Playback.Snapshot(h.CallId).Any(s => s.State == PlaybackState.Playing)), $"node {node.Name} has every call's events");
-        }
-
-        return handles;
-    }
-
-    private static async Task<List<PlaybackHandle>> CallsHostedOnAsync(LoopbackCluster cluster, IEnumerable<PlaybackHandle> handles, ClusterNode node)
-    {
-        var result = new List<PlaybackHandle>();
-        foreach (var handle in handles)
-        {
-            if (await cluster.HostOfAsync(handle.CallId) == node)
-            {
-                result.Add(handle);
-            }
-        }
-
-        return result;
     }
 }

@@ -30,7 +30,18 @@ public sealed class LoopbackCluster : IAsyncDisposable
     /// <param name="crashable">The node whose ActorSystem terminates without leaving (a crash).</param>
     /// <param name="callsRole">When set, only nodes in <paramref name="withRole"/> host call actors; the others run a proxy.</param>
     /// <param name="withRole">Names of the nodes with <paramref name="callsRole"/>.</param>
-    public static async Task<LoopbackCluster> StartAsync(int size, string? crashable = null, string? callsRole = null, params string[] withRole)
+    public static Task<LoopbackCluster> StartAsync(int size, string? crashable = null, string? callsRole = null, params string[] withRole) =>
+        StartAsync(size, crashable, defaultTimings: false, callsRole, withRole);
+
+    /// <param name="size">Number of nodes (a, b, c …); a is the oldest (it runs the shard coordinator).</param>
+    /// <param name="crashable">The node whose ActorSystem terminates without leaving (a crash).</param>
+    /// <param name="defaultTimings">
+    /// True: failure detection, gossip, downing and sharding as a user gets them (hocon/cluster.conf over Akka's
+    /// defaults), for measuring them; false: the tests' tuning (<see cref="ClusterTestSupport.Tuning"/>).
+    /// </param>
+    /// <param name="callsRole">When set, only nodes in <paramref name="withRole"/> host call actors; the others run a proxy.</param>
+    /// <param name="withRole">Names of the nodes with <paramref name="callsRole"/>.</param>
+    public static async Task<LoopbackCluster> StartAsync(int size, string? crashable, bool defaultTimings, string? callsRole = null, params string[] withRole)
     {
         var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 10 });
         var nodes = new List<ClusterNode>();
@@ -38,7 +49,7 @@ public sealed class LoopbackCluster : IAsyncDisposable
         for (var i = 0; i < size; i++)
         {
             var name = ((char)('a' + i)).ToString();
-            var node = await ClusterNode.StartAsync(name, emulator, hardCrash: name == crashable, callsRole, hasRole: withRole.Contains(name));
+            var node = await ClusterNode.StartAsync(name, emulator, hardCrash: name == crashable, defaultTimings, callsRole, hasRole: withRole.Contains(name));
             seed ??= node.Address;
             await Akka.Cluster.Cluster.Get(node.System).JoinAsync(seed);
             nodes.Add(node);
@@ -108,6 +119,34 @@ public sealed class LoopbackCluster : IAsyncDisposable
         return null;
     }
 
+    /// <summary>Plays long media on <paramref name="count"/> new calls via <paramref name="via"/>; returns once every node has seen each play start.</summary>
+    public async Task<IReadOnlyList<PlaybackHandle>> PlayOnManyCallsAsync(int count, ClusterNode via)
+    {
+        var calls = Enumerable.Range(0, count).Select(_ => Emulator.CreateCall()).ToList();
+        var handles = await Task.WhenAll(calls.Select(call => via.Playback.PlayAsync(call, Outcomes.Long(), new PlayOptions { StatusUrl = via.WebhookUrl })));
+        foreach (var node in Nodes)
+        {
+            await Outcomes.Eventually(() => handles.All(h => node.Playback.Snapshot(h.CallId).Any(s => s.State == PlaybackState.Playing)), $"node {node.Name} has every call's events");
+        }
+
+        return handles;
+    }
+
+    /// <summary>Those of <paramref name="handles"/> whose call's actor runs on <paramref name="node"/> right now.</summary>
+    public async Task<List<PlaybackHandle>> CallsHostedOnAsync(IEnumerable<PlaybackHandle> handles, ClusterNode node)
+    {
+        var result = new List<PlaybackHandle>();
+        foreach (var handle in handles)
+        {
+            if (await HostOfAsync(handle.CallId) == node)
+            {
+                result.Add(handle);
+            }
+        }
+
+        return result;
+    }
+
     public async ValueTask DisposeAsync()
     {
         // All at once: a test's cluster has nothing left to hand over.
@@ -146,17 +185,18 @@ public sealed class ClusterNode : IAsyncDisposable
 
     private int _webhooks;
 
-    public static async Task<ClusterNode> StartAsync(string name, CallingEmulator emulator, bool hardCrash, string? callsRole = null, bool hasRole = false)
+    public static async Task<ClusterNode> StartAsync(string name, CallingEmulator emulator, bool hardCrash, bool defaultTimings, string? callsRole = null, bool hasRole = false)
     {
         var roles = callsRole is not null && hasRole ? $"akka.cluster.roles = [\"{callsRole}\"]\n" : string.Empty;
-        var config = ConfigurationFactory.ParseString(roles + ClusterConfig(hardCrash)).WithFallback(PlaybackClusterSettings.Reference);
+        var timings = defaultTimings ? ClusterTestSupport.Housekeeping : ClusterTestSupport.Tuning;
+        var config = ConfigurationFactory.ParseString(roles + ClusterConfig(hardCrash) + "\n" + timings).WithFallback(PlaybackClusterSettings.Reference);
         var system = ActorSystem.Create("calls", config);
         var settings = new PlaybackSettings
         {
             BaseUrl = emulator.BaseUrl,
             ProjectId = emulator.ProjectId,
             ApiToken = emulator.ApiToken,
-            AskTimeout = TimeSpan.FromSeconds(40),
+            AskTimeout = defaultTimings ? new PlaybackSettings().AskTimeout : TimeSpan.FromSeconds(40),
             RequestTimeout = TimeSpan.FromSeconds(10),
             IdleTimeout = TimeSpan.FromSeconds(3),
             AllowUntrackedPlays = true, // tests that need webhooks give their plays a status URL
@@ -187,7 +227,7 @@ public sealed class ClusterNode : IAsyncDisposable
         }
     }
 
-    /// <summary>A cluster node on a free loopback port with the shared tuning; a crashable node terminates without leaving.</summary>
+    /// <summary>A cluster node on a free loopback port; a crashable node terminates without leaving.</summary>
     private static string ClusterConfig(bool hardCrash) => $$"""
         akka {
           actor.provider = cluster
@@ -195,5 +235,5 @@ public sealed class ClusterNode : IAsyncDisposable
           coordinated-shutdown.run-by-actor-system-terminate = {{(hardCrash ? "off" : "on")}}
           cluster.run-coordinated-shutdown-when-down = {{(hardCrash ? "off" : "on")}}
         }
-        """ + ClusterTestSupport.Tuning;
+        """;
 }

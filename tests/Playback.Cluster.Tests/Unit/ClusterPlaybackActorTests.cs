@@ -25,10 +25,10 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
         _events = CreateTestProbe("events");
     }
 
-    private async Task<IActorRef> StartCall(string callId, IReadOnlyList<PlaybackSnapshot>? seed = null, TimeSpan? idle = null, TimeSpan? restore = null, bool hasSuccessor = true)
+    private async Task<IActorRef> StartCall(string callId, IReadOnlyList<PlaybackSnapshot>? seed = null, TimeSpan? idle = null, TimeSpan? restore = null, bool hasSuccessor = true, bool predecessorCrashed = false)
     {
         var settings = new PlaybackActorSettings(_api, new PlaybackEventHub(null, _ => { }), new PlaybackCounters(), idle ?? Long, TimeSpan.Zero, CancellationToken.None);
-        var hooks = new ClusterEntityHooks(_passivateRequest, () => _region.Ref, e => _events.Ref.Tell(e), _ => seed ?? [], restore ?? Long, () => hasSuccessor);
+        var hooks = new ClusterEntityHooks(_passivateRequest, () => _region.Ref, e => _events.Ref.Tell(e), _ => seed ?? [], restore ?? Long, () => hasSuccessor, _ => predecessorCrashed);
         var parent = Sys.ActorOf(ForwardingParent.Props(ClusterCallActor.Props(callId, settings, hooks), _parent.Ref));
         return await parent.Ask<IActorRef>(GetChild.Instance, TimeSpan.FromSeconds(5));
     }
@@ -285,6 +285,20 @@ public sealed class ClusterPlaybackActorTests : Akka.TestKit.Xunit2.TestKit
         // The queued one is gone for good.
         call.Tell(new StopPlay("call-f", "q"), caller.Ref);
         Assert.IsType<PlaybackStateException>((await Reply<CommandFailed>(caller)).Error);
+    }
+
+    [Fact]
+    public async Task A_seeded_actor_whose_predecessor_crashed_restores_from_the_events_without_waiting_for_a_handoff()
+    {
+        // The restore timeout is an hour: only knowing that the predecessor's node crashed lets the pause through.
+        var call = await StartCall("call-f2", seed: [new PlaybackSnapshot("call-f2", "p", PlaybackState.Playing, -2, null)], predecessorCrashed: true);
+        var caller = CreateTestProbe();
+
+        call.Tell(new PausePlay("call-f2", "p"), caller.Ref);
+
+        var paused = await Reply<CommandSucceeded>(caller);
+        Assert.Equal((PlaybackState.Paused, -2.0), (paused.Playback.State, paused.Playback.Volume));
+        Assert.Equal((CallingApi.Commands.Pause, "p"), (Assert.Single(_api.Requests).Command, _api.Requests[0].ControlId));
     }
 
     [Fact]
