@@ -3,15 +3,29 @@ using Playback.Emulator;
 namespace Playback.PersistenceTests;
 
 /// <summary>
-/// Write-ahead: a play whose intent was recorded is never lost by a crash, whether its request left or not; after the
+/// SQLite. Write-ahead: a play whose intent was recorded is never lost by a crash, whether its request left or not; after the
 /// restart Playback's state agrees with the server's, against two plausible servers (their conflict answers differ).
 /// </summary>
-public sealed class CrashTests : IAsyncLifetime
+public sealed class SqliteCrashTests : CrashTests
 {
-    private readonly SqliteStore _store = new();
-    private readonly List<PersistenceStack> _stacks = [];
+    protected override Task<TestStore> NewStoreAsync() => Task.FromResult<TestStore>(new SqliteStore());
+}
 
-    public Task InitializeAsync() => Task.CompletedTask;
+/// <inheritdoc/>
+public sealed class PostgresCrashTests(PostgresFixture postgres) : CrashTests, IClassFixture<PostgresFixture>
+{
+    protected override async Task<TestStore> NewStoreAsync() => new PostgresStore(await postgres.NewDatabaseAsync());
+}
+
+/// <summary>Write-ahead across a crash (see the derived classes for the stores).</summary>
+public abstract class CrashTests : IAsyncLifetime
+{
+    private readonly List<PersistenceStack> _stacks = [];
+    private TestStore _store = null!;
+
+    public async Task InitializeAsync() => _store = await NewStoreAsync();
+
+    protected abstract Task<TestStore> NewStoreAsync();
 
     public async Task DisposeAsync()
     {
@@ -20,7 +34,7 @@ public sealed class CrashTests : IAsyncLifetime
             await stack.DisposeAsync();
         }
 
-        _store.Dispose();
+        await _store.DisposeAsync();
     }
 
     [Theory]

@@ -3,19 +3,37 @@ using System.Reactive.Threading.Tasks;
 
 namespace Playback.PersistenceTests;
 
-/// <summary>A restarted service keeps control of its playbacks: SQLite, the emulator over real HTTP.</summary>
-public sealed class RestartTests : IAsyncLifetime
+/// <summary>A restarted service keeps control of its playbacks on SQLite.</summary>
+public sealed class SqliteRestartTests : RestartTests
 {
-    private readonly SqliteStore _store = new();
+    protected override Task<TestStore> NewStoreAsync() => Task.FromResult<TestStore>(new SqliteStore());
+}
+
+/// <summary>A restarted service keeps control of its playbacks on PostgreSQL (a throwaway server per class).</summary>
+public sealed class PostgresRestartTests(PostgresFixture postgres) : RestartTests, IClassFixture<PostgresFixture>
+{
+    protected override async Task<TestStore> NewStoreAsync() => new PostgresStore(await postgres.NewDatabaseAsync());
+}
+
+/// <summary>A restarted service keeps control of its playbacks: a real store, the emulator over real HTTP.</summary>
+public abstract class RestartTests : IAsyncLifetime
+{
+    private TestStore _store = null!;
     private PersistenceStack _stack = null!;
 
-    public async Task InitializeAsync() => _stack = await PersistenceStack.StartAsync();
+    public async Task InitializeAsync()
+    {
+        _store = await NewStoreAsync();
+        _stack = await PersistenceStack.StartAsync();
+    }
 
     public async Task DisposeAsync()
     {
         await _stack.DisposeAsync();
-        _store.Dispose();
+        await _store.DisposeAsync();
     }
+
+    protected abstract Task<TestStore> NewStoreAsync();
 
     [Fact]
     public async Task A_paused_playback_is_back_after_a_graceful_restart_and_can_be_stopped_by_id()
@@ -72,12 +90,12 @@ public sealed class RestartTests : IAsyncLifetime
             await handle.StopAsync();
         }
 
-        await Eventually.TrueAsync(() => _store.Scalar("SELECT COUNT(*) FROM event_journal WHERE is_deleted = 0") == 0, "every call's events deleted");
-        Assert.Equal(0, _store.Scalar("SELECT COUNT(*) FROM snapshot"));
+        await Eventually.AssertAsync(async () => Assert.Equal(0, await _store.ScalarAsync("SELECT COUNT(*) FROM event_journal WHERE NOT is_deleted")));
+        Assert.Equal(0, await _store.ScalarAsync("SELECT COUNT(*) FROM " + _store.SnapshotTable));
 
         // The journal keeps the last (deleted) row of each call; the purge removes those, so finished calls leave 0 bytes.
         await first.PurgeStoreAsync();
-        Assert.Equal(0, _store.Scalar("SELECT COUNT(*) FROM event_journal"));
+        Assert.Equal(0, await _store.ScalarAsync("SELECT COUNT(*) FROM event_journal"));
         await _stack.StopAsync(first);
 
         var second = _stack.Start(_store.Settings);

@@ -1,9 +1,34 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Playback.PersistenceTests;
 
-/// <summary>A SQLite store in a fresh temp directory, removed afterwards.</summary>
-public sealed class SqliteStore : IDisposable
+/// <summary>A real store for one test: SQLite in a temp file, or a fresh database on a throwaway PostgreSQL server.</summary>
+public abstract class TestStore : IAsyncDisposable
+{
+    public abstract PlaybackPersistenceSettings Settings { get; }
+
+    /// <summary>The snapshot table's name in this database (the plugins' table mappings differ).</summary>
+    public abstract string SnapshotTable { get; }
+
+    /// <summary>One number from the store (e.g. a count).</summary>
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = Connect();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public abstract ValueTask DisposeAsync();
+
+    protected abstract DbConnection Connect();
+}
+
+/// <summary>SQLite in a fresh temp directory, removed afterwards.</summary>
+public sealed class SqliteStore : TestStore
 {
     public SqliteStore()
     {
@@ -16,19 +41,11 @@ public sealed class SqliteStore : IDisposable
 
     public string ConnectionString => $"Data Source={File}";
 
-    public PlaybackPersistenceSettings Settings => PlaybackPersistenceSettings.Sqlite(ConnectionString);
+    public override PlaybackPersistenceSettings Settings => PlaybackPersistenceSettings.Sqlite(ConnectionString);
 
-    /// <summary>One number from the store (e.g. a count).</summary>
-    public long Scalar(string sql)
-    {
-        using var connection = new SqliteConnection(ConnectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    public override string SnapshotTable => "snapshot";
 
-    public void Dispose()
+    public override ValueTask DisposeAsync()
     {
         SqliteConnection.ClearAllPools();
         try
@@ -38,5 +55,25 @@ public sealed class SqliteStore : IDisposable
         catch (IOException)
         {
         }
+
+        return ValueTask.CompletedTask;
     }
+
+    protected override DbConnection Connect() => new SqliteConnection(ConnectionString);
+}
+
+/// <summary>A fresh database on the class's throwaway PostgreSQL server (<see cref="PostgresFixture"/>).</summary>
+public sealed class PostgresStore(string connectionString) : TestStore
+{
+    public override PlaybackPersistenceSettings Settings => PlaybackPersistenceSettings.PostgreSql(connectionString);
+
+    public override string SnapshotTable => "snapshot_store";
+
+    public override ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+
+    protected override DbConnection Connect() => new NpgsqlConnection(connectionString);
 }

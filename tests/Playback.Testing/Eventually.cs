@@ -10,14 +10,25 @@ public static class Eventually
     /// <param name="assertion">Throws while the condition does not hold.</param>
     /// <param name="patience">The longest wait (default <see cref="Patience"/>).</param>
     /// <returns>A task that completes once the assertion passed.</returns>
-    public static async Task AssertAsync(Action assertion, TimeSpan? patience = null)
+    public static Task AssertAsync(Action assertion, TimeSpan? patience = null) =>
+        AssertAsync(() =>
+        {
+            assertion();
+            return Task.CompletedTask;
+        }, patience);
+
+    /// <summary>Retries an asynchronous assertion until it passes; when the patience runs out its last failure is thrown.</summary>
+    /// <param name="assertion">Throws (or faults) while the condition does not hold.</param>
+    /// <param name="patience">The longest wait (default <see cref="Patience"/>).</param>
+    /// <returns>A task that completes once the assertion passed.</returns>
+    public static async Task AssertAsync(Func<Task> assertion, TimeSpan? patience = null)
     {
         var deadline = DateTime.UtcNow + (patience ?? Patience);
         while (true)
         {
             try
             {
-                assertion();
+                await assertion();
                 return;
             }
             catch (Exception) when (DateTime.UtcNow < deadline)
