@@ -1,0 +1,107 @@
+using System.Diagnostics;
+
+namespace Playback.PersistenceTests;
+
+/// <summary>The store at its edges: snapshots, a store that cannot be opened, and a process killed with SIGKILL.</summary>
+public sealed class StoreTests : IAsyncLifetime
+{
+    private readonly SqliteStore _store = new();
+    private PersistenceStack _stack = null!;
+
+    public async Task InitializeAsync() => _stack = await PersistenceStack.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _stack.DisposeAsync();
+        await _store.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_call_recovers_from_its_snapshot_and_the_events_after_it()
+    {
+        var settings = _store.Settings with { SnapshotEvery = 3 };
+        var call = _stack.Emulator.CreateCall();
+        var first = _stack.Start(settings);
+        await first.Recovery;
+        var handle = await first.PlayAsync(call, [Media.Ringtone("us", seconds: 600)]);
+        for (var i = 1; i <= 7; i++)
+        {
+            await handle.SetVolumeAsync(i);
+        }
+
+        await Eventually.AssertAsync(async () => Assert.True(await _store.ScalarAsync("SELECT COUNT(*) FROM snapshot") >= 1));
+        // The snapshot covers the events before it: they are deleted (only the ones after the last snapshot remain).
+        await Eventually.AssertAsync(async () => Assert.InRange(await _store.ScalarAsync("SELECT COUNT(*) FROM event_journal WHERE NOT is_deleted"), 1, 3));
+        await _stack.StopAsync(first);
+
+        var second = _stack.Start(settings);
+        await second.Recovery;
+        var snapshot = Assert.Single(second.Snapshot(call));
+        Assert.Equal((PlaybackState.Playing, 7.0), (snapshot.State, snapshot.Volume));
+    }
+
+    [Fact]
+    public async Task A_corrupt_sqlite_file_fails_recovery_with_a_clear_error_naming_the_store()
+    {
+        await File.WriteAllBytesAsync(_store.File, System.Text.Encoding.ASCII.GetBytes(new string('x', 8192)));
+        var manager = _stack.Start(_store.Settings);
+        var error = await Assert.ThrowsAsync<PlaybackStoreException>(() => manager.Recovery.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("Sqlite", error.Message, StringComparison.Ordinal);
+        Assert.Contains("could not be opened", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<PlaybackStoreException>(() => manager.FindAsync("call", "control"));
+    }
+
+    [Fact]
+    public async Task An_unreachable_postgresql_fails_recovery_with_a_clear_error_and_no_password()
+    {
+        using var socket = Loopback.BindSocket();
+        var port = ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
+        socket.Dispose();
+        var manager = _stack.Start(PlaybackPersistenceSettings.PostgreSql($"Host=127.0.0.1;Port={port};Username=playback;Password=s3cret-pw;Timeout=5"));
+        var error = await Assert.ThrowsAsync<PlaybackStoreException>(() => manager.Recovery.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("PostgreSql", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_playback_paused_by_a_process_killed_with_SIGKILL_is_stopped_by_id_from_a_new_process()
+    {
+        var call = _stack.Emulator.CreateCall();
+        var controlId = "killed-" + Guid.NewGuid().ToString("N");
+        var child = AppContext.BaseDirectory.Replace("Playback.PersistenceTests", "Playback.CrashChild", StringComparison.Ordinal);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(child, "Playback.CrashChild.dll"), _stack.Emulator.BaseUrl.ToString(), _stack.Emulator.ProjectId, _stack.WebhookUrl, _store.ConnectionString, call, controlId },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["PLAYBACK_TEST_TOKEN"] = _stack.Emulator.ApiToken, ["PLAYBACK_TEST_SIGNING_KEY"] = _stack.Emulator.SigningKey },
+        };
+        using var process = Process.Start(start)!;
+        try
+        {
+            // Akka's own log lines come first; the child's report is the line that starts with PAUSED.
+            string? line;
+            do
+            {
+                line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            while (line is not null && !line.StartsWith("PAUSED", StringComparison.Ordinal));
+
+            Assert.Equal($"PAUSED {controlId}", line);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true); // SIGKILL: no shutdown code runs
+            await process.WaitForExitAsync();
+        }
+
+        Assert.Equal("paused", _stack.Emulator.GetPlay(call, controlId)!.State);
+        var manager = _stack.Start(_store.Settings);
+        await manager.Recovery;
+        Assert.Equal(PlaybackState.Paused, Assert.Single(manager.Snapshot(call)).State);
+        var stopped = await manager.StopAsync(call, controlId);
+        Assert.Equal(PlaybackState.Stopped, stopped.State);
+        Assert.Contains(_stack.Emulator.Journal.Requests, r => r.Command == "calling.play.stop" && r.ControlId == controlId && r.Status == 200);
+        Assert.NotEqual("paused", _stack.Emulator.GetPlay(call, controlId)!.State);
+    }
+}
