@@ -34,7 +34,9 @@ internal sealed class ClusterCallActor : PlaybackActor
 
     protected override void PreStart()
     {
-        if (_cluster.Seed(CallId) is { Count: > 0 } seen)
+        // With a store, every node reads the call from it (the base recovers it): nothing is rebuilt from events, and
+        // a crashed node's queued playbacks survive.
+        if (Settings.Persistence is null && _cluster.Seed(CallId) is { Count: > 0 } seen)
         {
             // The events say this call had playbacks on another node: hold everything until its handoff arrives (or,
             // when that node was lost, for the restore timeout) and start from what the events tell meanwhile. When
@@ -52,7 +54,8 @@ internal sealed class ClusterCallActor : PlaybackActor
     /// <summary>Every command is acknowledged on arrival so that its sender can watch this actor's node.</summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
-        if (message is IPlaybackCommand command)
+        // While a change is written (persistence) the command waits in the stash; it is acknowledged when it comes out.
+        if (message is IPlaybackCommand command && !IsHolding)
         {
             Sender.Tell(CommandReceived.Instance);
             if (SeenBefore(Sender, command))

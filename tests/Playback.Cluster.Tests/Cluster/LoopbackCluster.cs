@@ -41,7 +41,17 @@ public sealed class LoopbackCluster : IAsyncDisposable
     /// </param>
     /// <param name="callsRole">When set, only nodes in <paramref name="withRole"/> host call actors; the others run a proxy.</param>
     /// <param name="withRole">Names of the nodes with <paramref name="callsRole"/>.</param>
-    public static async Task<LoopbackCluster> StartAsync(int size, string? crashable, bool defaultTimings, string? callsRole = null, params string[] withRole)
+    public static Task<LoopbackCluster> StartAsync(int size, string? crashable, bool defaultTimings, string? callsRole = null, params string[] withRole) =>
+        StartAsync(size, crashable, defaultTimings, persistence: null, callsRole, withRole);
+
+    /// <summary>A cluster whose nodes keep their calls in one store (persistence on).</summary>
+    /// <param name="size">Number of nodes.</param>
+    /// <param name="crashable">The node that can crash.</param>
+    /// <param name="persistence">The store every node uses.</param>
+    public static Task<LoopbackCluster> StartWithStoreAsync(int size, string crashable, PlaybackPersistenceSettings persistence) =>
+        StartAsync(size, crashable, defaultTimings: false, persistence, callsRole: null);
+
+    private static async Task<LoopbackCluster> StartAsync(int size, string? crashable, bool defaultTimings, PlaybackPersistenceSettings? persistence, string? callsRole, params string[] withRole)
     {
         var emulator = await CallingEmulator.StartAsync(new EmulatorOptions { Speed = 10 });
         var nodes = new List<ClusterNode>();
@@ -49,7 +59,7 @@ public sealed class LoopbackCluster : IAsyncDisposable
         for (var i = 0; i < size; i++)
         {
             var name = ((char)('a' + i)).ToString();
-            var node = await ClusterNode.StartAsync(name, emulator, hardCrash: name == crashable, defaultTimings, callsRole, hasRole: withRole.Contains(name));
+            var node = await ClusterNode.StartAsync(name, emulator, hardCrash: name == crashable, defaultTimings, callsRole, hasRole: withRole.Contains(name), persistence);
             seed ??= node.Address;
             await Akka.Cluster.Cluster.Get(node.System).JoinAsync(seed);
             nodes.Add(node);
@@ -185,7 +195,7 @@ public sealed class ClusterNode : IAsyncDisposable
 
     private int _webhooks;
 
-    public static async Task<ClusterNode> StartAsync(string name, CallingEmulator emulator, bool hardCrash, bool defaultTimings, string? callsRole = null, bool hasRole = false)
+    public static async Task<ClusterNode> StartAsync(string name, CallingEmulator emulator, bool hardCrash, bool defaultTimings, string? callsRole = null, bool hasRole = false, PlaybackPersistenceSettings? persistence = null)
     {
         var roles = callsRole is not null && hasRole ? $"akka.cluster.roles = [\"{callsRole}\"]\n" : string.Empty;
         var timings = defaultTimings ? ClusterTestSupport.Housekeeping : ClusterTestSupport.Tuning;
@@ -200,6 +210,7 @@ public sealed class ClusterNode : IAsyncDisposable
             RequestTimeout = TimeSpan.FromSeconds(10),
             IdleTimeout = TimeSpan.FromSeconds(3),
             AllowUntrackedPlays = true, // tests that need webhooks give their plays a status URL
+            Persistence = persistence,
         };
         var playback = await PlaybackCluster.StartAsync(system, settings, PlaybackClusterSettings.Default with { Role = callsRole });
 
