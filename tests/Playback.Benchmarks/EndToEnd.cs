@@ -52,6 +52,11 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
             await IngestionOverHttpAsync(bare);
         }
 
+        if (Run("persistence"))
+        {
+            await Persistence.RunAsync(Settings(bare.BaseUrl), LatencySamples, 10_000, report);
+        }
+
         if (Run("memory"))
         {
             await MemoryAsync();

@@ -10,7 +10,7 @@ using Playback.Benchmarks;
 
 // dotnet run -c Release --project tests/Playback.Benchmarks -- --quick   (whole suite, short; writes results/latest.md)
 // dotnet run -c Release --project tests/Playback.Benchmarks              (longer runs, more samples)
-// --skip-micro, or --only micro|latency|throughput|ingestion|memory, narrow it down.
+// --skip-micro, or --only micro|latency|throughput|ingestion|persistence|memory, narrow it down.
 var quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var sw = Stopwatch.StartNew();

@@ -47,8 +47,21 @@ internal partial class PlaybackActor
             return;
         }
 
+        // Write-ahead where it matters: a change that puts a request on the wire waits for its write. Any other change
+        // reports what has already happened (an answer, a webhook, a timer): it is written behind its effects, in order,
+        // and a crash before the write lands only means the request is sent again on recovery (truth under failure).
+        var ahead = transition.Effects.Any(e => e is SendRequest);
+        EnsureRecorder().Tell(new RecordChange(change, transition.State, Ack: ahead));
+        _storeStale = false;
+        _storeHasEvents = true;
+        if (!ahead)
+        {
+            ApplyNow(transition, webhookSender);
+            PruneIfIdle();
+            return;
+        }
+
         _pending = (transition, webhookSender, isCommand);
-        EnsureRecorder().Tell(new RecordChange(change, transition.State));
         Context.BecomeStacked(_recording ??= Recording);
     }
 
@@ -57,8 +70,6 @@ internal partial class PlaybackActor
         switch (message)
         {
             case ChangeRecorded:
-                _storeStale = false;
-                _storeHasEvents = true;
                 Recorded(apply: true);
                 break;
             case RecordFailed failed:
@@ -208,7 +219,12 @@ internal partial class PlaybackActor
             case Terminated t when t.ActorRef.Equals(_recorder):
                 DropRecorder();
                 return true;
-            case CallRecovered or RecordFailed or RecoveryFailed or ChangeRecorded:
+            case RecordFailed or RecoveryFailed:
+                // A write behind its effects failed: the next write resyncs the whole state through a new recorder.
+                LogStoreFailure(message is RecordFailed f ? f.Cause : ((RecoveryFailed)message).Cause);
+                DropRecorder();
+                return true;
+            case CallRecovered or ChangeRecorded:
                 return true;
             default:
                 return false;

@@ -3,8 +3,12 @@ using Akka.Persistence;
 
 namespace Playback;
 
-/// <summary>Asks the recorder to write a change ahead of its effects; answered with <see cref="ChangeRecorded"/> or <see cref="RecordFailed"/>.</summary>
-internal sealed record RecordChange(CallChange Change, CallPlaybacks State);
+/// <summary>
+/// Asks the recorder to write a change. <paramref name="Ack"/>: the change's effects wait for it (it puts a request on the
+/// wire), answered with <see cref="ChangeRecorded"/>; otherwise it is written behind its effects (it reports what has
+/// already happened). A failure is always answered with <see cref="RecordFailed"/>.
+/// </summary>
+internal sealed record RecordChange(CallChange Change, CallPlaybacks State, bool Ack);
 
 /// <summary>The call has nothing live: delete its journal and snapshots.</summary>
 internal sealed record PruneCall
@@ -62,6 +66,13 @@ internal sealed class CallRecorder : UntypedPersistentActor
                 _sinceSnapshot++;
                 break;
             case RecoveryCompleted:
+                if (LastSequenceNr > 0 && _state.IsIdle)
+                {
+                    // Written before a stop that came before its prune: nothing is live, so nothing is kept.
+                    DeleteMessages(LastSequenceNr);
+                    DeleteSnapshots(SnapshotSelectionCriteria.Latest);
+                }
+
                 Context.Parent.Tell(new CallRecovered(_state));
                 break;
         }
@@ -75,7 +86,11 @@ internal sealed class CallRecorder : UntypedPersistentActor
                 Persist(record.Change, _ =>
                 {
                     _state = record.State;
-                    Context.Parent.Tell(ChangeRecorded.Instance);
+                    if (record.Ack)
+                    {
+                        Context.Parent.Tell(ChangeRecorded.Instance);
+                    }
+
                     if (++_sinceSnapshot >= _snapshotEvery)
                     {
                         _sinceSnapshot = 0;

@@ -117,6 +117,21 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
         }
     }
 
+    /// <summary>Rows and payload bytes of Playback's journal and snapshots (benchmarks: what finished calls leave behind).</summary>
+    public async Task<(long Rows, long Bytes)> BytesLeftAsync()
+    {
+        await using var connection = Connect();
+        await connection.OpenAsync().ConfigureAwait(false);
+        var snapshots = Settings.Provider == PlaybackPersistenceProvider.Sqlite ? "snapshot" : "public.snapshot_store";
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            $"SELECT (SELECT COUNT(*) FROM {JournalTable}) + (SELECT COUNT(*) FROM {snapshots}), " +
+            $"(SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM {JournalTable}) + (SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM {snapshots})";
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        await reader.ReadAsync().ConfigureAwait(false);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
     public PlaybackStoreException Failed(string what, Exception inner) =>
         new($"The playback store ({Settings.Provider}, {Settings.RedactedConnectionString()}) {what}: {inner.Message}", inner);
 

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Playback.Testing;
+
+namespace Playback.Benchmarks;
+
+/// <summary>
+/// Persistence (README, "Surviving restarts"): command latency with the store on (SQLite, PostgreSQL) vs off on the same
+/// server, interleaved; recovery time of 10,000 calls; and what a finished call leaves in the store.
+/// </summary>
+internal static class Persistence
+{
+    public static async Task RunAsync(PlaybackSettings settings, int samples, int recoveryCalls, Report report)
+    {
+        var dir = Directory.CreateTempSubdirectory("playback-bench-store-").FullName;
+        try
+        {
+            await using var postgres = await PostgresServer.StartAsync("bench");
+            var sqlite = PlaybackPersistenceSettings.Sqlite($"Data Source={Path.Combine(dir, "latency.db")}");
+            var pg = PlaybackPersistenceSettings.PostgreSql(await postgres.CreateDatabaseAsync("latency"));
+            await LatencyAsync(settings, samples, ("sqlite", sqlite), ("postgresql", pg), report);
+            await RecoveryAsync("sqlite", PlaybackPersistenceSettings.Sqlite($"Data Source={Path.Combine(dir, "recovery.db")}"), recoveryCalls, report);
+            await RecoveryAsync("postgresql", PlaybackPersistenceSettings.PostgreSql(await postgres.CreateDatabaseAsync("recovery")), recoveryCalls, report);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task LatencyAsync(PlaybackSettings settings, int samples, (string Name, PlaybackPersistenceSettings Store) first, (string Name, PlaybackPersistenceSettings Store) second, Report report)
+    {
+        var managers = new[] { PlaybackManager.Create(settings), PlaybackManager.Create(settings with { Persistence = first.Store }), PlaybackManager.Create(settings with { Persistence = second.Store }) };
+        try
+        {
+            var handles = new List<PlaybackHandle>();
+            foreach (var manager in managers)
+            {
+                await manager.Recovery;
+                handles.Add(await manager.PlayAsync("call-persist-" + handles.Count, [Media.Ringtone("us")]));
+            }
+
+            for (var i = 0; i < 200; i++)
+            {
+                foreach (var handle in handles)
+                {
+                    await handle.SetVolumeAsync(i % 40);
+                }
+            }
+
+            var times = handles.Select(_ => new List<double>(samples)).ToArray();
+            for (var block = 0; block < samples; block += 100)
+            {
+                for (var m = 0; m < handles.Count; m++)
+                {
+                    for (var i = block; i < block + 100; i++)
+                    {
+                        var t = Stopwatch.GetTimestamp();
+                        await handles[m].SetVolumeAsync(i % 40);
+                        times[m].Add(Stopwatch.GetElapsedTime(t).TotalMicroseconds);
+                    }
+                }
+            }
+
+            var off = Latency.Of(times[0]);
+            foreach (var (name, latency) in new[] { (first.Name, Latency.Of(times[1])), (second.Name, Latency.Of(times[2])) })
+            {
+                report.Note(FormattableString.Invariant($"persistence p50 ratio ({name}): {latency.P50 / off.P50:0.00}   (off {off.P50:0} µs, {name} {latency.P50:0} µs; p99 {off.P99:0} / {latency.P99:0} µs)"));
+            }
+        }
+        finally
+        {
+            foreach (var manager in managers)
+            {
+                await manager.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Plays on many calls with the store on (a server that answers at once), restarts, and times <see cref="PlaybackManager.Recovery"/>; then stops them all and measures what is left.</summary>
+    private static async Task RecoveryAsync(string name, PlaybackPersistenceSettings store, int calls, Report report)
+    {
+        var settings = new PlaybackSettings { AllowUntrackedPlays = true, AskTimeout = TimeSpan.FromMinutes(5), Persistence = store };
+        using (var system = Akka.Actor.ActorSystem.Create("recovery-a", "akka.loglevel = ERROR"))
+        {
+            await using var before = PlaybackManager.Create(system, settings, new InstantApi());
+            await before.Recovery;
+            using var gate = new SemaphoreSlim(256);
+            await Task.WhenAll(Enumerable.Range(0, calls).Select(async i =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    await before.PlayAsync("rec-" + i.ToString(CultureInfo.InvariantCulture), [Media.Ringtone("us")], new PlayOptions { StatusUrl = new Uri("https://example.invalid/hook") });
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+            await system.Terminate();
+        }
+
+        using var after = Akka.Actor.ActorSystem.Create("recovery-b", "akka.loglevel = ERROR");
+        var sw = Stopwatch.StartNew();
+        await using var manager = PlaybackManager.Create(after, settings, new InstantApi());
+        await manager.Recovery;
+        var elapsed = sw.Elapsed;
+        report.Note(FormattableString.Invariant($"recovery of {calls:N0} calls ({name}): {elapsed.TotalSeconds:0.0} s, {manager.RecoveredCalls:N0} recovered ({calls / elapsed.TotalSeconds:N0} calls/s)"));
+
+        await Task.WhenAll(Enumerable.Range(0, calls).Select(i => manager.StopAsync("rec-" + i.ToString(CultureInfo.InvariantCulture), FindControlId(manager, i))));
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the last deletes are asynchronous
+        await manager.PurgeStoreAsync();
+        var left = await manager.Store!.BytesLeftAsync();
+        report.Note(FormattableString.Invariant($"store left after {calls:N0} finished calls ({name}): {left.Rows} rows, {left.Bytes} bytes ({(double)left.Bytes / calls:0.0} bytes per finished call)"));
+    }
+
+    private static string FindControlId(PlaybackManager manager, int i) =>
+        manager.Snapshot("rec-" + i.ToString(CultureInfo.InvariantCulture)).Single().ControlId;
+}
