@@ -10,6 +10,9 @@
 // key the webhook endpoint refuses to start. Three instances as one cluster on this machine, sharing one
 // standalone emulator: samples/CallControlService/run-cluster.sh.
 //
+// Restarts: live playbacks are kept in playback.db (SQLite) next to the app and are back after a restart;
+// --Playback:Persistence:Provider=off turns that off (README, "Surviving restarts").
+//
 // Observability: Playback's metrics (and ASP.NET Core's) in the Prometheus format on GET /metrics; with --traces, every
 // Playback activity (one per command and per webhook) is written to the console.
 using System.Text.Json;
@@ -62,6 +65,14 @@ if (clusterSection.Exists())
 }
 else
 {
+    // Surviving restarts (README): the calls' playbacks are kept in SQLite, playback.db next to the app, unless the
+    // Playback:Persistence section says otherwise (ConnectionString, Provider = postgresql; Provider = off turns it off).
+    // A cluster's nodes share one store: the cluster branch above uses persistence only when that section sets it.
+    builder.Services.Configure<PlaybackOptions>(o => o.Persistence = new PlaybackPersistenceOptions
+    {
+        Provider = "sqlite",
+        ConnectionString = $"Data Source={Path.Combine(AppContext.BaseDirectory, "playback.db")}",
+    });
     builder.Services.AddPlayback(playbackSection);
     builder.Services.PostConfigure<PlaybackOptions>(UseEmulator);
     builder.Services.AddAkka("call-control", akka => akka.WithPlayback());

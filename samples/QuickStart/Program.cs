@@ -8,6 +8,8 @@
 // Against a real SignalWire space: set SIGNALWIRE_PROJECT_ID, SIGNALWIRE_API_TOKEN, SIGNALWIRE_SPACE,
 // SIGNALWIRE_SIGNING_KEY (without it the webhook endpoint refuses to start), PLAYBACK_CALL_ID (a live, answered call) and PLAYBACK_PUBLIC_URL (a public https URL that
 // forwards to http://127.0.0.1:PLAYBACK_LISTEN_PORT, default 5000, e.g. a tunnel).
+//
+// Playbacks survive a restart: they are kept in playback.db next to the app (see "Surviving restarts" in the README).
 using System.Net;
 using System.Net.Sockets;
 using Playback;
@@ -46,6 +48,12 @@ builder.Services.AddPlayback(o =>
         o.SigningKey = emulator.SigningKey;           // the emulator signs its webhooks with it; a mapped endpoint needs a key
         o.UseEnvironmentFallback = false;
     }
+
+    // Surviving restarts (README): the calls' playbacks are kept in SQLite, playback.db next to the app. Configuration
+    // overrides it (Playback__Persistence__ConnectionString="Data Source=/var/lib/app/playback.db", or PostgreSQL with
+    // Playback__Persistence__Provider=postgresql); Playback__Persistence__Provider=off turns it off.
+    o.Persistence = new PlaybackPersistenceOptions { Provider = "sqlite", ConnectionString = $"Data Source={Path.Combine(AppContext.BaseDirectory, "playback.db")}" };
+    builder.Configuration.GetSection("Playback:Persistence").Bind(o.Persistence);
 });
 await using var app = builder.Build();
 app.MapPlaybackWebhooks("/signalwire/events");
@@ -56,6 +64,10 @@ try
 catch (Exception e) when (e is OptionsValidationException or PlaybackConfigurationException)
 {
     return ConfigurationError(e.Message);
+}
+catch (PlaybackStoreException e)
+{
+    return ConfigurationError($"the playback store cannot be opened ({e.Message}); fix Playback:Persistence:ConnectionString or set Playback__Persistence__Provider=off.");
 }
 catch (IOException e)
 {

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Playback.Hosting;
 
 /// <summary>
-/// The <c>playback</c> health check: Unhealthy when Playback is not running (disposed or its ActorSystem terminated),
-/// Degraded when the Calling API could not be reached by the last requests (timeouts, connection errors, 429/5xx),
+/// The <c>playback</c> health check: Unhealthy when Playback is not running (disposed or its ActorSystem terminated) or
+/// its store could not be read at start, Degraded while it recovers calls from the store and when the Calling API could not be reached by the last requests (timeouts, connection errors, 429/5xx),
 /// Healthy otherwise. Reads counters only; it sends nothing.
 /// </summary>
 public sealed class PlaybackHealthCheck : IHealthCheck
@@ -42,6 +42,16 @@ public sealed class PlaybackHealthCheck : IHealthCheck
         if (!manager.IsRunning)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("Playback is not running (disposed or its ActorSystem terminated).", data: data));
+        }
+
+        if (manager.Recovery.IsFaulted)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("Playback's store could not be read: " + manager.Recovery.Exception?.GetBaseException().Message, data: data));
+        }
+
+        if (!manager.Recovery.IsCompleted)
+        {
+            return Task.FromResult(HealthCheckResult.Degraded("Playback is recovering its calls from the store.", data: data));
         }
 
         if (stats.ConsecutiveTransientFailures >= DegradedAfterTransientFailures)

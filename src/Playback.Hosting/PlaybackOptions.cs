@@ -63,6 +63,9 @@ public sealed class PlaybackOptions
     /// <summary>Retries, deadline, circuit breaker and rate limit (section <c>Playback:Resilience</c>, e.g. <c>MaxRetries</c>, <c>CommandDeadline</c>, <c>RateLimit</c>); unset values keep their defaults.</summary>
     public ResilienceSettings? Resilience { get; set; }
 
+    /// <summary>Where call state is kept across restarts (section <c>Playback:Persistence</c>: <c>Provider</c> = sqlite | postgresql, <c>ConnectionString</c>, optional <c>SnapshotEvery</c>, <c>AutoInitialize</c>, <c>RecoveryParallelism</c>); null or no provider = off.</summary>
+    public PlaybackPersistenceOptions? Persistence { get; set; }
+
     /// <summary>Largest webhook body accepted; larger ones get 413.</summary>
     /// <value>The default is 64 KiB.</value>
     public long MaxWebhookBodyBytes { get; set; } = DefaultMaxWebhookBodyBytes;
@@ -75,7 +78,8 @@ public sealed class PlaybackOptions
     /// <returns>A description safe to log.</returns>
     public override string ToString() =>
         $"PlaybackOptions {{ ProjectId = {ProjectId}, ApiToken = {(string.IsNullOrEmpty(ApiToken) ? "(not set)" : "(set)")}, Space = {Space}, BaseUrl = {BaseUrl}, " +
-        $"SigningKey = {(string.IsNullOrEmpty(SigningKey) ? "(not set)" : "(set)")}, DefaultStatusUrl = {DefaultStatusUrl}, PublicBaseUrl = {PublicBaseUrl}, AllowUntrackedPlays = {AllowUntrackedPlays} }}";
+        $"SigningKey = {(string.IsNullOrEmpty(SigningKey) ? "(not set)" : "(set)")}, DefaultStatusUrl = {DefaultStatusUrl}, PublicBaseUrl = {PublicBaseUrl}, AllowUntrackedPlays = {AllowUntrackedPlays}, " +
+        $"Persistence = {Persistence?.ToString() ?? "(not set)"} }}";
 
     /// <summary>Builds the core settings: these options over the environment fallback over the defaults.</summary>
     /// <param name="webhookPath">The path mapped with <c>MapPlaybackWebhooks</c>, if any.</param>
@@ -102,6 +106,7 @@ public sealed class PlaybackOptions
             StatusTimeout = StatusTimeout ?? baseline.StatusTimeout,
             SettleRetryDelay = SettleRetryDelay ?? baseline.SettleRetryDelay,
             Resilience = Resilience ?? baseline.Resilience,
+            Persistence = Persistence?.ToSettings(problems) ?? baseline.Persistence,
         };
         if (problems.Count > 0)
         {
@@ -119,7 +124,7 @@ public sealed class PlaybackOptions
                 (nameof(RequestTimeout), RequestTimeout is not null), (nameof(AskTimeout), AskTimeout is not null),
                 (nameof(IdleTimeout), IdleTimeout is not null), (nameof(MaxConnections), MaxConnections is not null),
                 (nameof(StatusTimeout), StatusTimeout is not null), (nameof(SettleRetryDelay), SettleRetryDelay is not null),
-                (nameof(Resilience), Resilience is not null),
+                (nameof(Resilience), Resilience is not null), (nameof(Persistence), Persistence?.IsOn == true),
             }.Where(o => o.IsSet).Select(o => o.Setting));
         return settings with { Origins = settings.Origins.Read(SettingSource.Hosting, settings.Values().Where(v => fromOptions.Contains(v.Setting))) };
     }

@@ -13,6 +13,8 @@ public static class PlaybackServiceCollectionExtensions
     /// Registers <see cref="PlaybackManager"/> (a singleton), <see cref="PlaybackOptions"/> bound to a configuration
     /// section and validated at startup, and the <c>playback</c> health check. Once <c>MapPlaybackWebhooks</c> is mapped, the
     /// host does not start unless <c>Playback:SigningKey</c> is set or <c>Playback:SignaturePolicy</c> is explicitly <c>Off</c>.
+    /// With <c>Playback:Persistence</c> set, the host's start waits for <see cref="PlaybackManager.Recovery"/> and fails with
+    /// <see cref="PlaybackStoreException"/> when the store cannot be opened.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The section to bind, usually <c>configuration.GetSection("Playback")</c>.</param>
@@ -55,6 +57,7 @@ public static class PlaybackServiceCollectionExtensions
         PlaybackWebhookSecurity.Register(services);
         services.TryAddSingleton(sp => sp.GetRequiredService<Akka.Actor.ActorSystem>().GetPlayback()
             ?? throw new InvalidOperationException("No PlaybackManager has been started on the ActorSystem: add WithPlayback(settings) to AddAkka(...), or register Playback with AddPlayback(configuration)."));
+        services.AddPlaybackHostedService();
         if (!services.Any(d => d.ServiceType == typeof(HealthCheckMarker)))
         {
             services.AddSingleton<HealthCheckMarker>();
@@ -75,11 +78,7 @@ public static class PlaybackServiceCollectionExtensions
         PlaybackWebhookSecurity.Register(services);
         services.TryAddSingleton<PlaybackManagerProvider>();
         services.TryAddSingleton(sp => sp.GetRequiredService<PlaybackManagerProvider>().Manager);
-        if (!services.Any(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType == typeof(PlaybackHostedService)))
-        {
-            services.AddHostedService<PlaybackHostedService>();
-        }
-
+        services.AddPlaybackHostedService();
         if (!services.Any(d => d.ServiceType == typeof(HealthCheckMarker)))
         {
             services.AddSingleton<HealthCheckMarker>();
@@ -95,6 +94,15 @@ public static class PlaybackServiceCollectionExtensions
         }
 
         return services;
+    }
+
+    /// <summary>Registers <see cref="PlaybackHostedService"/> once: it creates the manager at start, waits for its recovery from the store, and disposes it.</summary>
+    private static void AddPlaybackHostedService(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType == typeof(PlaybackHostedService)))
+        {
+            services.AddHostedService<PlaybackHostedService>();
+        }
     }
 
     /// <summary>Marks that the playback health check is registered, so that it is registered once.</summary>

@@ -194,7 +194,11 @@ public sealed record PlaybackSettings
             problems.Add($"{Key(nameof(MaxConnections), MaxConnections)} must be 1 to 65535");
         }
 
-        Persistence?.Validate(problems);
+        if (Persistence is { } persistence)
+        {
+            problems.AddRange(Origins.Problems(nameof(Persistence), persistence, persistence.Validate));
+        }
+
         if (SettleRetryDelay <= TimeSpan.Zero)
         {
             problems.Add($"{Key(nameof(SettleRetryDelay), SettleRetryDelay)} must be positive");
@@ -211,9 +215,7 @@ public sealed record PlaybackSettings
         }
         else
         {
-            var resilience = new List<string>();
-            Resilience.Validate(resilience);
-            problems.AddRange(resilience.Select(problem => Origins.Rename(problem, Resilience)));
+            problems.AddRange(Origins.Problems(nameof(Resilience), Resilience, Resilience.Validate));
         }
 
         if (SignaturePolicy is WebhookSignaturePolicy.Required or WebhookSignaturePolicy.WhenPresent && string.IsNullOrEmpty(SigningKey))

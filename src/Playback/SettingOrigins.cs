@@ -90,11 +90,22 @@ internal sealed partial class SettingOrigins : IEquatable<SettingOrigins>
         };
     }
 
-    /// <summary>A problem worded by <see cref="ResilienceSettings"/> (<c>Resilience.MaxRetries must …</c>) with its names replaced by the keys the values came from.</summary>
-    public string Rename(string problem, ResilienceSettings current)
+    /// <summary>
+    /// A problem worded by a nested settings type (<c>Resilience.MaxRetries must …</c>, <c>Persistence.SnapshotEvery must …</c>)
+    /// with its names replaced by the keys the values came from (<c>Playback:Resilience:MaxRetries</c>, <c>playback.persistence.snapshot-every</c>).
+    /// </summary>
+    public string Rename(string problem, string setting, object current)
     {
-        var renamed = ResilienceName().Replace(problem, m => Key("Resilience." + m.Groups[1].Value, current));
-        return renamed.StartsWith("Resilience ", StringComparison.Ordinal) ? Key("Resilience", current) + renamed["Resilience".Length..] : renamed;
+        var renamed = NestedName().Replace(problem, m => m.Groups[1].Value == setting ? Key(setting + "." + m.Groups[2].Value, current) : m.Value);
+        return renamed.StartsWith(setting + " ", StringComparison.Ordinal) ? Key(setting, current) + renamed[setting.Length..] : renamed;
+    }
+
+    /// <summary>The problems <paramref name="validate"/> finds in the nested settings <paramref name="current"/>, each renamed (<see cref="Rename"/>).</summary>
+    public IEnumerable<string> Problems(string setting, object current, Action<List<string>> validate)
+    {
+        var problems = new List<string>();
+        validate(problems);
+        return problems.Select(problem => Rename(problem, setting, current));
     }
 
     public bool Equals(SettingOrigins? other) => other is not null;
@@ -103,8 +114,8 @@ internal sealed partial class SettingOrigins : IEquatable<SettingOrigins>
 
     public override int GetHashCode() => 0;
 
-    [GeneratedRegex(@"\bResilience\.([A-Za-z]+)", RegexOptions.CultureInvariant)]
-    private static partial Regex ResilienceName();
+    [GeneratedRegex(@"\b([A-Z][A-Za-z]+)\.([A-Za-z]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex NestedName();
 
     private static string Kebab(string name)
     {

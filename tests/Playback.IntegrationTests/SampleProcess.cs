@@ -2,7 +2,11 @@ using System.Diagnostics;
 
 namespace Playback.IntegrationTests;
 
-/// <summary>A sample built with the tests (<c>samples/{name}/bin/…/{name}.dll</c>), run as a process without the machine's SignalWire variables.</summary>
+/// <summary>
+/// A sample built with the tests (<c>samples/{name}/bin/…/{name}.dll</c>), run as a process without the machine's SignalWire
+/// variables and with its own playback store in a temp directory (removed afterwards): parallel runs never share the
+/// sample's default <c>playback.db</c>.
+/// </summary>
 internal sealed class SampleProcess : IAsyncDisposable
 {
     private static readonly string[] HiddenVariables =
@@ -12,14 +16,21 @@ internal sealed class SampleProcess : IAsyncDisposable
     private readonly Task<string> _output;
     private readonly Task<string> _errors;
 
-    private SampleProcess(Process process)
+    private SampleProcess(Process process, string storeDirectory)
     {
         _process = process;
+        StoreDirectory = storeDirectory;
         _output = process.StandardOutput.ReadToEndAsync();
         _errors = process.StandardError.ReadToEndAsync();
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The temp directory of this process's SQLite store (<c>playback.db</c>).</summary>
+    public string StoreDirectory { get; }
+
+    /// <summary>The configuration variable that points a sample's store elsewhere than its default <c>playback.db</c>.</summary>
+    public const string StoreVariable = "Playback__Persistence__ConnectionString";
 
     public int ExitCode => _process.ExitCode;
 
@@ -41,12 +52,15 @@ internal sealed class SampleProcess : IAsyncDisposable
             start.Environment.Remove(variable);
         }
 
+        var store = Path.Combine(Path.GetTempPath(), "playback-sample-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(store);
+        start.Environment[StoreVariable] = $"Data Source={Path.Combine(store, "playback.db")}";
         foreach (var (variable, value) in environment)
         {
             start.Environment[variable] = value;
         }
 
-        return new SampleProcess(Process.Start(start)!);
+        return new SampleProcess(Process.Start(start)!, store);
     }
 
     /// <summary>Waits for the process to exit; kills it (and fails) when it runs longer than <paramref name="patience"/>.</summary>
@@ -76,6 +90,14 @@ internal sealed class SampleProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        try
+        {
+            Directory.Delete(StoreDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp directory is harmless.
+        }
     }
 
     private static string BuildConfiguration() =>

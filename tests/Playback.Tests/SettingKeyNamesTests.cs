@@ -45,6 +45,21 @@ public class SettingKeyNamesTests
     }
 
     [Fact]
+    public void Bad_persistence_values_read_from_HOCON_name_their_HOCON_keys_and_in_code_their_properties()
+    {
+        var read = Parse("""
+            playback {
+              project-id = p, api-token = t, space = example
+              persistence { provider = sqlite, connection-string = "Data Source=x.db", snapshot-every = 0, recovery-parallelism = 0 }
+            }
+            """);
+
+        AssertEachStartsAProblem(Problems(read).Problems, "playback.persistence.snapshot-every must be at least 1", "playback.persistence.recovery-parallelism must be at least 1");
+        var changed = read with { Persistence = read.Persistence! with { SnapshotEvery = -1 } };
+        AssertEachStartsAProblem(Problems(changed).Problems, "Persistence.SnapshotEvery must be at least 1", "Persistence.RecoveryParallelism must be at least 1");
+    }
+
+    [Fact]
     public void A_bad_space_read_from_HOCON_names_playback_space()
     {
         var e = Problems(Parse("playback { project-id = p, api-token = t, space = \"not a space!\" }"));
