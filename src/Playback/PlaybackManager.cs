@@ -23,6 +23,9 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     private readonly PlaybackCounters _counters = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly ILoggingAdapter _log;
+
+    /// <summary>The path the replies of the local registry's commands are sent to (null: a router that may answer from another node, asked through Akka).</summary>
+    private readonly ActorPath? _replyPath;
     private int _disposed;
 
     private PlaybackManager(ManagerSetup setup, ICallingApi api, bool ownsApi)
@@ -53,6 +56,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         _registry = setup.StartRouter is null
             ? system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture))
             : setup.StartRouter(system, actorSettings);
+        _replyPath = setup.StartRouter is null ? ((ExtendedActorSystem)system).Provider.TempPath() : null;
         system.WhenTerminated.ContinueWith(_ => Shutdown(), TaskScheduler.Default);
         Recovery = Store is null ? Task.CompletedTask : RecoverAsync(Store);
     }
@@ -242,7 +246,10 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         CommandReply reply;
         try
         {
-            reply = await _registry.Ask<CommandReply>(command, Settings.AskTimeout, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
+            var token = linked?.Token ?? _shutdown.Token;
+            reply = await (_replyPath is null
+                ? _registry.Ask<CommandReply>(command, Settings.AskTimeout, token)
+                : CommandPromise.SendAsync(_registry, ((IInternalActorRef)_registry).Provider, _replyPath, command, Settings.AskTimeout, token)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
