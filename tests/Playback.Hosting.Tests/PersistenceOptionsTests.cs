@@ -7,14 +7,16 @@ using Playback.PersistenceTests;
 namespace Playback.Hosting.Tests;
 
 /// <summary><c>Playback:Persistence</c>: bound into <see cref="PlaybackSettings.Persistence"/>, named in errors, and awaited at host start.</summary>
-public sealed class PersistenceOptionsTests : IDisposable
+public sealed class PersistenceOptionsTests : IAsyncLifetime
 {
     /// <summary>Start must end (in success or failure), never hang: this bounds the wait, it measures nothing.</summary>
     private static readonly TimeSpan NoHang = TimeSpan.FromSeconds(60);
 
     private readonly SqliteStore _store = new();
 
-    public void Dispose() => _store.Dispose();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _store.DisposeAsync();
 
     [Fact]
     public void The_Persistence_section_is_bound_into_the_settings()
