@@ -206,6 +206,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
             return;
         }
 
+        await FlushStoreAsync().ConfigureAwait(false);
         try
         {
             await _registry.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);

@@ -25,6 +25,8 @@ internal sealed class CallRegistry : ReceiveActor
         Receive<IPlaybackCommand>(command => Route(command, create: true));
         Receive<RecoverCall>(recover => Route(recover, create: true));
         Receive<FindPlayback>(find => Route(find, create: false));
+        Receive<FlushCall>(flush => Route(flush, create: false));
+        Receive<ListCalls>(_ => Sender.Tell(new CallList(_calls.Keys.ToList())));
         Receive<RecoverCalls>(OnRecoverCalls);
         Receive<PlayStatusReceived>(status => Route(status, create: false));
         Receive<CallStateReceived>(state => Route(state, create: false));
@@ -75,7 +77,7 @@ internal sealed class CallRegistry : ReceiveActor
             return;
         }
 
-        if (!create && _heldUntilListed is not null && message is not FindPlayback)
+        if (!create && _heldUntilListed is not null && message is not (FindPlayback or FlushCall))
         {
             _heldUntilListed.Add((message, Sender));
             return;
@@ -86,9 +88,9 @@ internal sealed class CallRegistry : ReceiveActor
             create = true;
         }
 
-        if (!create && message is FindPlayback)
+        if (!create && message is FindPlayback or FlushCall)
         {
-            Sender.Tell(new FoundPlayback(null, false));
+            Sender.Tell(message is FlushCall ? StoreFlushed.Instance : new FoundPlayback(null, false));
             return;
         }
 

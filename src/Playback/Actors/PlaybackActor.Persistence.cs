@@ -47,10 +47,11 @@ internal partial class PlaybackActor
             return;
         }
 
-        // Write-ahead where it matters: a change that puts a request on the wire waits for its write. Any other change
-        // reports what has already happened (an answer, a webhook, a timer): it is written behind its effects, in order,
-        // and a crash before the write lands only means the request is sent again on recovery (truth under failure).
-        var ahead = transition.Effects.Any(e => e is SendRequest);
+        // Write-ahead where it matters: a caller's command (what it is told was accepted is never forgotten, e.g. a queued
+        // play) and any change that puts a request on the wire wait for their write. Any other change reports what has
+        // already happened (an answer, a webhook, a timer): it is written behind its effects, in order, and a crash before
+        // it lands only means the request is sent again on recovery (truth under failure).
+        var ahead = isCommand || transition.Effects.Any(e => e is SendRequest);
         EnsureRecorder().Tell(new RecordChange(change, transition.State, Ack: ahead));
         _storeStale = false;
         _storeHasEvents = true;
@@ -225,6 +226,18 @@ internal partial class PlaybackActor
                 DropRecorder();
                 return true;
             case CallRecovered or ChangeRecorded:
+                return true;
+            case FlushCall flush:
+                // The recorder answers after every write it was given: a graceful stop loses no change written behind.
+                if (_recorder is null)
+                {
+                    Sender.Tell(StoreFlushed.Instance);
+                }
+                else
+                {
+                    _recorder.Forward(flush);
+                }
+
                 return true;
             default:
                 return false;

@@ -11,9 +11,10 @@ internal static class CommandOutcome
     public const string Timeout = "timeout";
     public const string Canceled = "canceled";
     public const string Shutdown = "shutdown";
+    public const string StoreError = "store_error";
 
     /// <summary>Every outcome, in the order of the README.</summary>
-    public static readonly IReadOnlyList<string> All = [Success, Invalid, StateError, ApiError, CallGone, Timeout, Canceled, Shutdown];
+    public static readonly IReadOnlyList<string> All = [Success, Invalid, StateError, ApiError, CallGone, Timeout, Canceled, Shutdown, StoreError];
 
     /// <summary>
     /// The outcome of a command that ended with <paramref name="error"/> (null: success). Only the exception's type decides,
@@ -26,6 +27,7 @@ internal static class CommandOutcome
         null => Success,
         ArgumentException or PlaybackConfigurationException => Invalid,
         PlaybackStateException => StateError,
+        PlaybackStoreException => StoreError,
         CallGoneException => CallGone,
         CallingApiException => ApiError,
         TimeoutException => Timeout,

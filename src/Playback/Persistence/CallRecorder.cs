@@ -98,6 +98,10 @@ internal sealed class CallRecorder : UntypedPersistentActor
                     }
                 });
                 break;
+            case FlushCall:
+                // Commands wait while a write is pending (Persist), so this answer comes after every earlier write.
+                Sender.Tell(StoreFlushed.Instance);
+                break;
             case PruneCall:
                 _sinceSnapshot = 0;
                 DeleteMessages(LastSequenceNr);

@@ -14,3 +14,20 @@ internal sealed record FindPlayback(string CallId, string ControlId) : IWithCall
 
 /// <summary>The playback, or null when the call does not know it or it has ended; <paramref name="Tracked"/> when it reports by webhooks.</summary>
 internal sealed record FoundPlayback(PlaybackSnapshot? Playback, bool Tracked);
+
+/// <summary>Asks the registry for the calls it runs (before a graceful stop flushes their journals).</summary>
+internal sealed record ListCalls
+{
+    public static readonly ListCalls Instance = new();
+}
+
+/// <summary>The calls a registry runs.</summary>
+internal sealed record CallList(IReadOnlyList<string> CallIds);
+
+/// <summary>Answered with <see cref="StoreFlushed"/> once every change of the call given to its journal so far is written.</summary>
+internal sealed record FlushCall(string CallId) : IWithCallId;
+
+internal sealed record StoreFlushed
+{
+    public static readonly StoreFlushed Instance = new();
+}

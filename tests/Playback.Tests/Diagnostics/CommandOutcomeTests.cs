@@ -23,6 +23,7 @@ public sealed class CommandOutcomeTests
         { new PlaybackMovedException("moved twice", "call", "c"), "shutdown" },
         { new PlaybackNodeLostException("node lost", "call", "c"), "shutdown" },
         { new InvalidOperationException("unexpected reply"), "api_error" },
+        { new PlaybackStoreException("intent not written"), "store_error" },
     };
 
     [Theory]
@@ -45,7 +46,7 @@ public sealed class CommandOutcomeTests
     {
         var reached = Errors().Select(row => (string)row[1]).ToHashSet();
 
-        Assert.Equal(["success", "invalid", "state_error", "api_error", "call_gone", "timeout", "canceled", "shutdown"], CommandOutcome.All);
+        Assert.Equal(["success", "invalid", "state_error", "api_error", "call_gone", "timeout", "canceled", "shutdown", "store_error"], CommandOutcome.All);
         Assert.Equal(CommandOutcome.All.ToHashSet(), reached);
     }
 
