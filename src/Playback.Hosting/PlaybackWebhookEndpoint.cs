@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -15,7 +16,9 @@ public static class PlaybackWebhookEndpoint
     /// <summary>
     /// Maps <c>POST {pattern}</c>: reads the raw body (413 over <see cref="PlaybackOptions.MaxWebhookBodyBytes"/>), checks the
     /// signature against <see cref="PlaybackOptions.PublicBaseUrl"/> + path + query (never forwarded headers), and hands the
-    /// webhook to <see cref="PlaybackManager.HandleWebhookAsync"/>: 204 when accepted or ignored, 403 for a missing or wrong
+    /// webhook to its call's actor with <see cref="PlaybackManager.HandOffWebhook"/>, answering without waiting for the actor
+    /// (behind Playback.Cluster's gateway it waits, with <see cref="PlaybackManager.HandleWebhookAsync"/>, for the call's
+    /// entity to answer): 204 when handed off, accepted or ignored, 403 for a missing or wrong
     /// signature, 400 for a malformed body, 503 while Playback is unavailable and once the application is stopping (also when the
     /// host disposes its services under a request in flight): never a 500. Bad input never gets a 5xx. Secure by default:
     /// with the endpoint mapped, the host does not start (<see cref="Microsoft.Extensions.Options.OptionsValidationException"/>)
@@ -44,20 +47,35 @@ public static class PlaybackWebhookEndpoint
     }
 
     /// <summary>The URL SignalWire signed: the configured public base URL (or, without one, the request's own scheme and host) + path + query.</summary>
-    internal static string SignedUrl(HttpRequest request, PlaybackOptions options)
-    {
-        var pathAndQuery = request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
-        if (!string.IsNullOrWhiteSpace(options.PublicBaseUrl))
-        {
-            var publicBase = new Uri(options.PublicBaseUrl.Trim());
-            return publicBase.GetLeftPart(UriPartial.Authority) + publicBase.AbsolutePath.TrimEnd('/') + pathAndQuery;
-        }
+    internal static string SignedUrl(HttpRequest request, PlaybackOptions options) => SignedUrl(request, PublicPrefix(options));
 
-        return request.Scheme + "://" + request.Host.ToUriComponent() + pathAndQuery;
+    /// <summary>The URL SignalWire signed, given <see cref="PublicPrefix"/> (computed once per options).</summary>
+    internal static string SignedUrl(HttpRequest request, string? publicPrefix)
+    {
+        var path = request.PathBase.Add(request.Path).ToUriComponent();
+        var query = request.QueryString.ToUriComponent();
+        return publicPrefix is not null
+            ? string.Concat(publicPrefix, path, query)
+            : string.Concat(request.Scheme, "://", request.Host.ToUriComponent(), path + query);
     }
 
-    /// <summary>The body, or null when it is over <paramref name="limit"/> bytes.</summary>
-    internal static async Task<byte[]?> ReadLimitedAsync(HttpContext context, long limit)
+    /// <summary>The scheme, authority and base path of <see cref="PlaybackOptions.PublicBaseUrl"/> (no trailing slash), or null without one.</summary>
+    internal static string? PublicPrefix(PlaybackOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.PublicBaseUrl))
+        {
+            return null;
+        }
+
+        var publicBase = new Uri(options.PublicBaseUrl.Trim());
+        return publicBase.GetLeftPart(UriPartial.Authority) + publicBase.AbsolutePath.TrimEnd('/');
+    }
+
+    /// <summary>
+    /// The body in a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it), or null when it is over
+    /// <paramref name="limit"/> bytes.
+    /// </summary>
+    internal static async ValueTask<RentedBody?> ReadLimitedAsync(HttpContext context, long limit)
     {
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false })
@@ -67,26 +85,72 @@ public static class PlaybackWebhookEndpoint
             feature.MaxRequestBodySize = limit > (long.MaxValue - 65536) / 2 ? null : (2 * limit) + 65536;
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
+        var reader = context.Request.BodyReader;
+        var body = new RentedBody(ArrayPool<byte>.Shared.Rent((int)Math.Clamp(context.Request.ContentLength ?? 4096, 256, Math.Min(limit, 1 << 20))));
         try
         {
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+            while (true)
             {
-                if (buffer.Length + read > limit)
+                var read = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+                var buffer = read.Buffer;
+                if (body.Length + buffer.Length > limit)
                 {
+                    reader.AdvanceTo(buffer.End);
+                    body.Dispose();
                     return null;
                 }
 
-                buffer.Write(chunk, 0, read);
+                body.Append(buffer);
+                reader.AdvanceTo(buffer.End);
+                if (read.IsCompleted)
+                {
+                    return body;
+                }
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
+            body.Dispose();
             return null;
         }
+        catch
+        {
+            body.Dispose();
+            throw;
+        }
+    }
+}
 
-        return buffer.ToArray();
+/// <summary>A request body in a buffer rented from <see cref="ArrayPool{T}.Shared"/>; disposing returns the buffer.</summary>
+internal sealed class RentedBody(byte[] buffer) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    public int Length { get; private set; }
+
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
+
+    public void Append(in ReadOnlySequence<byte> data)
+    {
+        var needed = Length + (int)data.Length;
+        if (needed > _buffer!.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(needed);
+            _buffer.AsSpan(0, Length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+        }
+
+        data.CopyTo(_buffer.AsSpan(Length));
+        Length = needed;
+    }
+
+    public void Dispose()
+    {
+        if (_buffer is { } buffer)
+        {
+            _buffer = null;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

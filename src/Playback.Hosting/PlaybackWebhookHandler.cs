@@ -16,6 +16,8 @@ internal sealed class PlaybackWebhookHandler(IHostApplicationLifetime? lifetime,
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    private readonly Lazy<string?> _publicPrefix = new(() => PlaybackWebhookEndpoint.PublicPrefix(options.Value));
+
     public async Task HandleAsync(HttpContext context)
     {
         // The application is stopping: Playback is about to be disposed, so the webhook must go to another instance or come
@@ -49,16 +51,22 @@ internal sealed class PlaybackWebhookHandler(IHostApplicationLifetime? lifetime,
     private async Task HandleAsync(HttpContext context, PlaybackManager playback)
     {
         var limit = options.Value.MaxWebhookBodyBytes;
-        var body = context.Request.ContentLength > limit ? null : await PlaybackWebhookEndpoint.ReadLimitedAsync(context, limit).ConfigureAwait(false);
+        using var body = context.Request.ContentLength > limit ? null : await PlaybackWebhookEndpoint.ReadLimitedAsync(context, limit).ConfigureAwait(false);
         if (body is null)
         {
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
             return;
         }
 
-        var url = PlaybackWebhookEndpoint.SignedUrl(context.Request, options.Value);
-        var headers = context.Request.Headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()));
-        var result = await playback.HandleWebhookAsync(url, headers, body, context.RequestAborted).ConfigureAwait(false);
+        var url = PlaybackWebhookEndpoint.SignedUrl(context.Request, _publicPrefix.Value);
+        var headers = SignatureHeaders(context.Request.Headers);
+
+        // With the call actors in this process, the webhook is answered once it is checked, parsed and handed to its call's
+        // actor (which applies webhooks in the order they were handed off). Behind the cluster gateway, only the entity's
+        // answer tells that it arrived: wait for it, so that a webhook lost with a node gets 503 and is sent again.
+        var result = playback.HandsOffLocally
+            ? playback.HandOffWebhook(url, headers, body.Memory)
+            : await playback.HandleWebhookAsync(url, headers, body.Memory, context.RequestAborted).ConfigureAwait(false);
         if (result.Status == WebhookStatus.Rejected)
         {
             log.LogWarning("Webhook rejected ({Rejection}): {Reason}", result.Rejection, result.Reason);
@@ -80,5 +88,19 @@ internal sealed class PlaybackWebhookHandler(IHostApplicationLifetime? lifetime,
                 context.Response.StatusCode = StatusCodes.Status204NoContent;
                 break;
         }
+    }
+
+    /// <summary>The signature headers, the only ones the check reads (the names are looked up case-insensitively).</summary>
+    private static KeyValuePair<string, string>[] SignatureHeaders(IHeaderDictionary headers)
+    {
+        var sha256 = headers[WebhookSignature.Sha256Header];
+        var sha1 = headers[WebhookSignature.Sha1Header];
+        return (sha256.Count, sha1.Count) switch
+        {
+            (0, 0) => [],
+            (_, 0) => [new(WebhookSignature.Sha256Header, sha256.ToString())],
+            (0, _) => [new(WebhookSignature.Sha1Header, sha1.ToString())],
+            _ => [new(WebhookSignature.Sha256Header, sha256.ToString()), new(WebhookSignature.Sha1Header, sha1.ToString())],
+        };
     }
 }

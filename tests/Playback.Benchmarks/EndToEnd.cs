@@ -48,8 +48,7 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
 
         if (Run("ingestion"))
         {
-            await IngestionInProcessAsync(system);
-            await IngestionOverHttpAsync(bare);
+            await new WebhookIngestion(quick, report).RunAsync(system, bare);
         }
 
         if (Run("persistence"))
@@ -182,61 +181,6 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
         return calls * perCall / sw.Elapsed.TotalSeconds;
     }
 
-    private async Task IngestionInProcessAsync(ActorSystem system)
-    {
-        const int calls = 10_000;
-        var rounds = quick ? 10 : 40;
-        await using var manager = PlaybackManager.Create(system, new PlaybackSettings { SignaturePolicy = WebhookSignaturePolicy.Off, AskTimeout = TimeSpan.FromMinutes(5), AllowUntrackedPlays = true }, new InstantApi());
-        var handles = await Task.WhenAll(Enumerable.Range(0, calls).Select(i => manager.PlayAsync("in-" + i, [Media.Ringtone("us")])));
-        var bodies = Bodies(handles, rounds, "in-");
-        long published = 0;
-        using var subscription = manager.Events.Subscribe(_ => Interlocked.Increment(ref published));
-        var sw = Stopwatch.StartNew();
-        await FeedAsync(bodies, 32, body => manager.HandleWebhookAsync("https://x/hook", [], body));
-        var routed = sw.Elapsed;
-        while (Interlocked.Read(ref published) < bodies.Count && sw.Elapsed < TimeSpan.FromMinutes(1))
-        {
-            await Task.Delay(5);
-        }
-
-        report.Ingestion("in process: parse + route + transition + Rx publish (10,000 calls)", bodies.Count / sw.Elapsed.TotalSeconds, $"{bodies.Count:N0} events; routed in {routed.TotalSeconds:0.00} s, all delivered to a subscriber in {sw.Elapsed.TotalSeconds:0.00} s");
-    }
-
-    private async Task IngestionOverHttpAsync(BareServer bare)
-    {
-        const int calls = 2_000;
-        var rounds = quick ? 5 : 20;
-        const string key = "PSKbench";
-        await using var web = await LoopbackWebApp.StartAsync(
-            (builder, baseUrl) => builder.Services.AddPlayback(o =>
-            {
-                o.ProjectId = ProjectId;
-                o.ApiToken = Token;
-                o.BaseUrl = bare.BaseUrl.ToString();
-                o.SigningKey = key;
-                o.PublicBaseUrl = baseUrl;
-                o.UseEnvironmentFallback = false;
-            }),
-            app => app.MapPlaybackWebhooks("/signalwire/events"));
-        var publicBase = web.BaseUrl;
-        var manager = web.Services.GetRequiredService<PlaybackManager>();
-        var handles = await Task.WhenAll(Enumerable.Range(0, calls).Select(i => manager.PlayAsync("http-" + i, [Media.Ringtone("us")])));
-        var bodies = Bodies(handles, rounds, "http-");
-        var url = publicBase + "/signalwire/events";
-        var signed = bodies.Select(b => (Body: b, Signature: WebhookSignature.ComputeSha256(key, url, b))).ToList();
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 });
-
-        var sw = Stopwatch.StartNew();
-        await FeedAsync(signed, 64, s => Post(http, url, s.Body, s.Signature));
-        var playbackRate = signed.Count / sw.Elapsed.TotalSeconds;
-        sw.Restart();
-        await FeedAsync(signed, 64, s => Post(http, bare.BaseUrl + "hook", s.Body, s.Signature));
-        var bareRate = signed.Count / sw.Elapsed.TotalSeconds;
-        report.Ingestion("over HTTP: MapPlaybackWebhooks (signature + route + transition + publish)", playbackRate, $"{signed.Count:N0} signed webhooks, 64 connections");
-        report.Ingestion("over HTTP: bare Kestrel endpoint answering 204", bareRate, $"ratio {playbackRate / bareRate:0.00}");
-        await web.StopAsync();
-    }
-
     private async Task MemoryAsync()
     {
         var calls = 100_000;
@@ -281,47 +225,5 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
         }
 
         return GC.GetTotalMemory(forceFullCollection: true);
-    }
-
-    private static List<byte[]> Bodies(PlaybackHandle[] handles, int rounds, string prefix)
-    {
-        var start = DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds() / 1000.0;
-        var bodies = new List<byte[]>(handles.Length * rounds);
-        for (var r = 0; r < rounds; r++)
-        {
-            var state = r % 2 == 0 ? "paused" : "playing";
-            var ts = (start + r).ToString(CultureInfo.InvariantCulture);
-            foreach (var h in handles)
-            {
-                bodies.Add(Encoding.UTF8.GetBytes($$$"""{"event_type":"calling.call.play","timestamp":{{{ts}}},"params":{"call_id":"{{{h.CallId}}}","control_id":"{{{h.ControlId}}}","state":"{{{state}}}"}}"""));
-            }
-        }
-
-        return bodies;
-    }
-
-    private static async Task FeedAsync<T>(IReadOnlyList<T> items, int workers, Func<T, Task> send)
-    {
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < items.Count)
-            {
-                await send(items[i]);
-            }
-        }));
-    }
-
-    private static async Task Post(HttpClient http, string url, byte[] body, string signature)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        request.Headers.TryAddWithoutValidation(WebhookSignature.Sha256Header, signature);
-        using var response = await http.SendAsync(request);
-        if ((int)response.StatusCode >= 300)
-        {
-            throw new InvalidOperationException($"webhook answered {(int)response.StatusCode}");
-        }
     }
 }

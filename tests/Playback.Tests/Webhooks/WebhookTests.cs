@@ -5,8 +5,8 @@ namespace Playback.Tests;
 
 public sealed class WebhookTests(ITestOutputHelper output) : PlaybackSpec(output)
 {
-    private const string Key = "PSKtest1234567890abcdef";
-    private const string Url = "https://example.ngrok.io/webhook";
+    internal const string Key = "PSKtest1234567890abcdef";
+    internal const string Url = "https://example.ngrok.io/webhook";
     private static readonly byte[] VectorBody = Encoding.UTF8.GetBytes("""{"event":"call.state","params":{"call_id":"abc-123","state":"answered"}}""");
 
     private static readonly PlaybackSettings Signed = Settings with { SigningKey = Key };
