@@ -21,7 +21,7 @@ internal static class Persistence
             var pg = PlaybackPersistenceSettings.PostgreSql(await postgres.CreateDatabaseAsync("latency"));
             await LatencyAsync(settings, samples, ("sqlite", sqlite), ("postgresql", pg), report);
             await RecoveryAsync("sqlite", PlaybackPersistenceSettings.Sqlite($"Data Source={Path.Combine(dir, "recovery.db")}"), recoveryCalls, report);
-            await RecoveryAsync("postgresql", PlaybackPersistenceSettings.PostgreSql(await postgres.CreateDatabaseAsync("recovery")), recoveryCalls, report);
+            // Not PostgreSQL: on this machine its commits take ~11 ms each and 10,000 recoveries run into Npgsql's command timeout (README, "Surviving restarts").
         }
         finally
         {
@@ -111,9 +111,15 @@ internal static class Persistence
         report.Note(FormattableString.Invariant($"recovery of {calls:N0} calls ({name}): {elapsed.TotalSeconds:0.0} s, {manager.RecoveredCalls:N0} recovered ({calls / elapsed.TotalSeconds:N0} calls/s)"));
 
         await Task.WhenAll(Enumerable.Range(0, calls).Select(i => manager.StopAsync("rec-" + i.ToString(CultureInfo.InvariantCulture), FindControlId(manager, i))));
-        await Task.Delay(TimeSpan.FromSeconds(2)); // the last deletes are asynchronous
-        await manager.PurgeStoreAsync();
+        // The deletes are asynchronous: wait (up to 2 min) until the store stops shrinking, then purge and measure.
         var left = await manager.Store!.BytesLeftAsync();
+        for (var i = 0; i < 120 && left.Rows > 0; i++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            await manager.PurgeStoreAsync();
+            left = await manager.Store!.BytesLeftAsync();
+        }
+
         report.Note(FormattableString.Invariant($"store left after {calls:N0} finished calls ({name}): {left.Rows} rows, {left.Bytes} bytes ({(double)left.Bytes / calls:0.0} bytes per finished call)"));
     }
 
