@@ -1,12 +1,12 @@
 // A process that plays and pauses on a call with persistence on, says so, and waits to be killed (SIGKILL) by
 // Playback.PersistenceTests, which then recovers the playback from the same store in a new process.
-// Arguments: <emulator base url> <project id> <status url> <sqlite connection string> <call id> <control id>
+// Arguments: <emulator base url> <project id> <status url> <connection string> <call id> <control id> [sqlite|postgresql]
 // The API token and signing key come from PLAYBACK_TEST_TOKEN and PLAYBACK_TEST_SIGNING_KEY (never on a command line).
 using Playback;
 
-if (args.Length != 6)
+if (args.Length is not (6 or 7))
 {
-    Console.Error.WriteLine("usage: Playback.CrashChild <base url> <project id> <status url> <connection string> <call id> <control id>");
+    Console.Error.WriteLine("usage: Playback.CrashChild <base url> <project id> <status url> <connection string> <call id> <control id> [sqlite|postgresql]");
     return 2;
 }
 
@@ -17,7 +17,7 @@ var manager = PlaybackManager.Create(new PlaybackSettings
     ApiToken = Environment.GetEnvironmentVariable("PLAYBACK_TEST_TOKEN"),
     SigningKey = Environment.GetEnvironmentVariable("PLAYBACK_TEST_SIGNING_KEY"),
     DefaultStatusUrl = new Uri(args[2]),
-    Persistence = PlaybackPersistenceSettings.Sqlite(args[3]),
+    Persistence = PlaybackPersistenceSettings.Parse(args.Length == 7 ? args[6] : "sqlite", args[3]),
 });
 await manager.Recovery;
 var handle = await manager.PlayAsync(args[4], [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = args[5] });
