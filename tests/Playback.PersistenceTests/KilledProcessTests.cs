@@ -15,41 +15,25 @@ public sealed class PostgresKilledProcessTests(PostgresFixture postgres) : Kille
 }
 
 /// <summary>A child process plays and pauses with persistence on, is killed with SIGKILL, and a new process takes over from the same store.</summary>
-public abstract class KilledProcessTests : IAsyncLifetime
+public abstract class KilledProcessTests : StoreTestBase
 {
-    private TestStore _store = null!;
-    private PersistenceStack _stack = null!;
 
-    private string ConnectionString => _store.Settings.ConnectionString;
+    private string ConnectionString => Store.Settings.ConnectionString;
 
-    private string Provider => _store.Settings.Provider == PlaybackPersistenceProvider.Sqlite ? "sqlite" : "postgresql";
-
-    public async Task InitializeAsync()
-    {
-        _store = await NewStoreAsync();
-        _stack = await PersistenceStack.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _stack.DisposeAsync();
-        await _store.DisposeAsync();
-    }
-
-    protected abstract Task<TestStore> NewStoreAsync();
+    private string Provider => Store.Settings.Provider == PlaybackPersistenceProvider.Sqlite ? "sqlite" : "postgresql";
 
     [Fact]
     public async Task A_playback_paused_by_a_process_killed_with_SIGKILL_is_stopped_by_id_from_a_new_process()
     {
-        var call = _stack.Emulator.CreateCall();
+        var call = Stack.Emulator.CreateCall();
         var controlId = "killed-" + Guid.NewGuid().ToString("N");
         var child = AppContext.BaseDirectory.Replace("Playback.PersistenceTests", "Playback.CrashChild", StringComparison.Ordinal);
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(child, "Playback.CrashChild.dll"), _stack.Emulator.BaseUrl.ToString(), _stack.Emulator.ProjectId, _stack.WebhookUrl, ConnectionString, call, controlId, Provider },
+            ArgumentList = { Path.Combine(child, "Playback.CrashChild.dll"), Stack.Emulator.BaseUrl.ToString(), Stack.Emulator.ProjectId, Stack.WebhookUrl, ConnectionString, call, controlId, Provider },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            Environment = { ["PLAYBACK_TEST_TOKEN"] = _stack.Emulator.ApiToken, ["PLAYBACK_TEST_SIGNING_KEY"] = _stack.Emulator.SigningKey },
+            Environment = { ["PLAYBACK_TEST_TOKEN"] = Stack.Emulator.ApiToken, ["PLAYBACK_TEST_SIGNING_KEY"] = Stack.Emulator.SigningKey },
         };
         using var process = Process.Start(start)!;
         try
@@ -70,13 +54,13 @@ public abstract class KilledProcessTests : IAsyncLifetime
             await process.WaitForExitAsync();
         }
 
-        Assert.Equal("paused", _stack.Emulator.GetPlay(call, controlId)!.State);
-        var manager = _stack.Start(_store.Settings);
+        Assert.Equal("paused", Stack.Emulator.GetPlay(call, controlId)!.State);
+        var manager = Stack.Start(Store.Settings);
         await manager.Recovery;
         Assert.Equal(PlaybackState.Paused, Assert.Single(manager.Snapshot(call)).State);
         var stopped = await manager.StopAsync(call, controlId);
         Assert.Equal(PlaybackState.Stopped, stopped.State);
-        Assert.Contains(_stack.Emulator.Journal.Requests, r => r.Command == "calling.play.stop" && r.ControlId == controlId && r.Status == 200);
-        Assert.NotEqual("paused", _stack.Emulator.GetPlay(call, controlId)!.State);
+        Assert.Contains(Stack.Emulator.Journal.Requests, r => r.Command == "calling.play.stop" && r.ControlId == controlId && r.Status == 200);
+        Assert.NotEqual("paused", Stack.Emulator.GetPlay(call, controlId)!.State);
     }
 }

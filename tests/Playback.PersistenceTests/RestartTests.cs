@@ -16,36 +16,20 @@ public sealed class PostgresRestartTests(PostgresFixture postgres) : RestartTest
 }
 
 /// <summary>A restarted service keeps control of its playbacks: a real store, the emulator over real HTTP.</summary>
-public abstract class RestartTests : IAsyncLifetime
+public abstract class RestartTests : StoreTestBase
 {
-    private TestStore _store = null!;
-    private PersistenceStack _stack = null!;
-
-    public async Task InitializeAsync()
-    {
-        _store = await NewStoreAsync();
-        _stack = await PersistenceStack.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _stack.DisposeAsync();
-        await _store.DisposeAsync();
-    }
-
-    protected abstract Task<TestStore> NewStoreAsync();
 
     [Fact]
     public async Task A_paused_playback_is_back_after_a_graceful_restart_and_can_be_stopped_by_id()
     {
-        var call = _stack.Emulator.CreateCall();
-        var first = _stack.Start(_store.Settings);
+        var call = Stack.Emulator.CreateCall();
+        var first = Stack.Start(Store.Settings);
         await first.Recovery;
         var handle = await first.PlayAsync(call, [Media.Ringtone("us", seconds: 600)]);
         await handle.PauseAsync();
-        await _stack.StopAsync(first);
+        await Stack.StopAsync(first);
 
-        var second = _stack.Start(_store.Settings);
+        var second = Stack.Start(Store.Settings);
         await second.Recovery;
         Assert.Equal(1, second.RecoveredCalls);
         var snapshot = Assert.Single(second.Snapshot(call));
@@ -55,21 +39,21 @@ public abstract class RestartTests : IAsyncLifetime
         Assert.NotNull(found);
         var stopped = await found.StopAsync();
         Assert.Equal(PlaybackState.Stopped, stopped.State);
-        Assert.Contains(_stack.Emulator.Journal.Requests, r => r.Command == "calling.play.stop" && r.ControlId == handle.ControlId && r.Status == 200);
+        Assert.Contains(Stack.Emulator.Journal.Requests, r => r.Command == "calling.play.stop" && r.ControlId == handle.ControlId && r.Status == 200);
         Assert.Null(await second.FindAsync(call, handle.ControlId));
     }
 
     [Fact]
     public async Task Webhooks_that_arrive_after_the_restart_reach_the_recovered_playback()
     {
-        var call = _stack.Emulator.CreateCall();
-        var first = _stack.Start(_store.Settings);
+        var call = Stack.Emulator.CreateCall();
+        var first = Stack.Start(Store.Settings);
         await first.Recovery;
         // 40 s of audio at speed 20: it finishes about 2 s after the play, after the restart.
         var handle = await first.PlayAsync(call, [Media.Ringtone("us", seconds: 40)]);
-        await _stack.StopAsync(first);
+        await Stack.StopAsync(first);
 
-        var second = _stack.Start(_store.Settings);
+        var second = Stack.Start(Store.Settings);
         var finished = second.EventsFor(call).FirstAsync(e => e.State == PlaybackState.Finished).ToTask();
         await second.Recovery;
         Assert.Equal(PlaybackState.Playing, Assert.Single(second.Snapshot(call)).State);
@@ -81,28 +65,28 @@ public abstract class RestartTests : IAsyncLifetime
     [Fact]
     public async Task A_finished_call_leaves_nothing_in_the_store()
     {
-        var first = _stack.Start(_store.Settings);
+        var first = Stack.Start(Store.Settings);
         await first.Recovery;
         for (var i = 0; i < 5; i++)
         {
-            var call = _stack.Emulator.CreateCall();
+            var call = Stack.Emulator.CreateCall();
             var handle = await first.PlayAsync(call, [Media.Ringtone("us", seconds: 600)]);
             await handle.StopAsync();
         }
 
-        await Eventually.AssertAsync(async () => Assert.Equal(0, await _store.ScalarAsync("SELECT COUNT(*) FROM event_journal WHERE NOT is_deleted")));
-        Assert.Equal(0, await _store.ScalarAsync("SELECT COUNT(*) FROM " + _store.SnapshotTable));
+        await Eventually.AssertAsync(async () => Assert.Equal(0, await Store.ScalarAsync("SELECT COUNT(*) FROM event_journal WHERE NOT is_deleted")));
+        Assert.Equal(0, await Store.ScalarAsync("SELECT COUNT(*) FROM " + Store.SnapshotTable));
 
         // The journal keeps the last (deleted) row of each call; the purge removes those, so finished calls leave 0 bytes.
         // (A stop's own webhook may still add a change after the stop: the store converges to empty.)
         await Eventually.AssertAsync(async () =>
         {
             await first.PurgeStoreAsync();
-            Assert.Equal(0, await _store.ScalarAsync("SELECT COUNT(*) FROM event_journal"));
+            Assert.Equal(0, await Store.ScalarAsync("SELECT COUNT(*) FROM event_journal"));
         });
-        await _stack.StopAsync(first);
+        await Stack.StopAsync(first);
 
-        var second = _stack.Start(_store.Settings);
+        var second = Stack.Start(Store.Settings);
         await second.Recovery;
         Assert.Equal(0, second.RecoveredCalls);
     }
@@ -110,9 +94,9 @@ public abstract class RestartTests : IAsyncLifetime
     [Fact]
     public async Task Persistence_off_recovers_nothing_and_recovery_completes_at_once()
     {
-        var manager = _stack.Start(persistence: null);
+        var manager = Stack.Start(persistence: null);
         Assert.True(manager.Recovery.IsCompletedSuccessfully);
-        var call = _stack.Emulator.CreateCall();
+        var call = Stack.Emulator.CreateCall();
         var handle = await manager.PlayAsync(call, [Media.Ringtone("us", seconds: 600)]);
         Assert.NotNull(await manager.FindAsync(call, handle.ControlId));
         Assert.Null(await manager.FindAsync(call, "not-a-playback"));
