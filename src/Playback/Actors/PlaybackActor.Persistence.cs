@@ -205,10 +205,11 @@ internal partial class PlaybackActor
 
     private void PruneIfIdle()
     {
-        if (_storeHasEvents && State.IsIdle && _recorder is not null)
+        // Also after a failed write (the recorder was dropped): a new one reads the call and deletes what it finds.
+        if ((_storeHasEvents || _storeStale) && State.IsIdle && Settings.Persistence is not null)
         {
             _storeHasEvents = false;
-            _recorder.Tell(PruneCall.Instance);
+            EnsureRecorder().Tell(PruneCall.Instance);
         }
     }
 
