@@ -73,10 +73,7 @@ internal partial class PlaybackActor
             case ChangeRecorded:
                 Recorded(apply: true);
                 break;
-            case RecordFailed failed:
-                WriteFailed(failed.Cause);
-                break;
-            case RecoveryFailed failed:
+            case StoreFailed failed:
                 WriteFailed(failed.Cause);
                 break;
             case Terminated t when t.ActorRef.Equals(_recorder):
@@ -139,7 +136,7 @@ internal partial class PlaybackActor
                 Restore(recovered.State);
                 Stash.UnstashAll();
                 break;
-            case RecoveryFailed failed:
+            case StoreFailed failed:
                 RecoveryLost(failed.Cause);
                 break;
             case Terminated t when t.ActorRef.Equals(_recorder):
@@ -156,15 +153,9 @@ internal partial class PlaybackActor
     private void RecoveryLost(Exception cause)
     {
         LogStoreFailure(cause);
-        foreach (var envelope in Stash.ClearStash())
-        {
-            envelope.Sender.Tell(envelope.Message switch
-            {
-                IPlaybackCommand command => new CommandFailed(new PlaybackStoreException($"{command.Name} was not sent: call {CallId} could not be read from the playback store ({cause.Message}).", cause, CallId, command.ControlId)),
-                _ => WebhookResult.Rejected("the playback store is unavailable", WebhookRejection.Unavailable),
-            });
-        }
-
+        AnswerStashed(
+            command => new CommandFailed(new PlaybackStoreException($"{command.Name} was not sent: call {CallId} could not be read from the playback store ({cause.Message}).", cause, CallId, command.ControlId)),
+            "the playback store is unavailable");
         Context.Stop(Self);
     }
 
@@ -221,9 +212,9 @@ internal partial class PlaybackActor
             case Terminated t when t.ActorRef.Equals(_recorder):
                 DropRecorder();
                 return true;
-            case RecordFailed or RecoveryFailed:
+            case StoreFailed failed:
                 // A write behind its effects failed: the next write resyncs the whole state through a new recorder.
-                LogStoreFailure(message is RecordFailed f ? f.Cause : ((RecoveryFailed)message).Cause);
+                LogStoreFailure(failed.Cause);
                 DropRecorder();
                 return true;
             case CallRecovered or ChangeRecorded:
@@ -257,8 +248,8 @@ internal partial class PlaybackActor
         }
     }
 
-    /// <summary>Answers what waits in the stash when the actor stops.</summary>
-    private void AnswerStashed(Func<IPlaybackCommand, CommandReply> reply)
+    /// <summary>Answers what waits in the stash when the actor stops: commands with <paramref name="reply"/>, webhooks with a 503 (sent again later).</summary>
+    private void AnswerStashed(Func<IPlaybackCommand, CommandReply> reply, string webhookReason = "Playback is shutting down")
     {
         foreach (var envelope in Stash.ClearStash())
         {
@@ -268,7 +259,7 @@ internal partial class PlaybackActor
                     envelope.Sender.Tell(reply(command));
                     break;
                 case PlayStatusReceived or CallStateReceived:
-                    envelope.Sender.Tell(WebhookResult.Rejected("Playback is shutting down", WebhookRejection.Unavailable));
+                    envelope.Sender.Tell(WebhookResult.Rejected(webhookReason, WebhookRejection.Unavailable));
                     break;
             }
         }

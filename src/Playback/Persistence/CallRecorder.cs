@@ -6,7 +6,7 @@ namespace Playback;
 /// <summary>
 /// Asks the recorder to write a change. <paramref name="Ack"/>: the change's effects wait for it (it puts a request on the
 /// wire), answered with <see cref="ChangeRecorded"/>; otherwise it is written behind its effects (it reports what has
-/// already happened). A failure is always answered with <see cref="RecordFailed"/>.
+/// already happened). A failure is always answered with <see cref="StoreFailed"/>.
 /// </summary>
 internal sealed record RecordChange(CallChange Change, CallPlaybacks State, bool Ack);
 
@@ -21,12 +21,12 @@ internal sealed record ChangeRecorded
     public static readonly ChangeRecorded Instance = new();
 }
 
-internal sealed record RecordFailed(Exception Cause);
+/// <summary>The journal could not write or read the call (the recorder stops after it).</summary>
+internal sealed record StoreFailed(Exception Cause);
 
 /// <summary>The call's state as the store had it (empty when the call is new).</summary>
 internal sealed record CallRecovered(CallPlaybacks State);
 
-internal sealed record RecoveryFailed(Exception Cause);
 
 /// <summary>
 /// The journal of one call: a child of the call's actor (which stays a plain actor, so that a call costs nothing more
@@ -127,19 +127,19 @@ internal sealed class CallRecorder : UntypedPersistentActor
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        Context.Parent.Tell(new RecordFailed(cause));
+        Context.Parent.Tell(new StoreFailed(cause));
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
-        Context.Parent.Tell(new RecordFailed(cause));
+        Context.Parent.Tell(new StoreFailed(cause));
         base.OnPersistRejected(cause, @event, sequenceNr);
     }
 
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
-        Context.Parent.Tell(new RecoveryFailed(reason));
+        Context.Parent.Tell(new StoreFailed(reason));
         base.OnRecoveryFailure(reason, message);
     }
 }
