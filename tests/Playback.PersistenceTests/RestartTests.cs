@@ -74,7 +74,14 @@ public abstract class RestartTests : StoreTestBase
             await handle.StopAsync();
         }
 
-        await Eventually.AssertAsync(async () => Assert.Equal(0, await Store.ScalarAsync("SELECT COUNT(*) FROM event_journal WHERE NOT is_deleted")), TimeSpan.FromSeconds(60));
+        await Eventually.AssertAsync(
+            async () =>
+            {
+                if (await Store.ScalarAsync("SELECT COUNT(*) FROM event_journal WHERE NOT is_deleted") != 0)
+                {
+                    Assert.Fail("Rows left: " + string.Join(" | ", await Store.RowsAsync("SELECT * FROM event_journal ORDER BY ordering")));
+                }
+            });
         Assert.Equal(0, await Store.ScalarAsync("SELECT COUNT(*) FROM " + Store.SnapshotTable));
 
         // The journal keeps the last (deleted) row of each call; the purge removes those, so finished calls leave 0 bytes.

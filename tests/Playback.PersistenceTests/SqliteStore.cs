@@ -22,6 +22,25 @@ public abstract class TestStore : IAsyncDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Rows of a query, each as its columns joined by spaces (diagnostics in failure messages).</summary>
+    public async Task<IReadOnlyList<string>> RowsAsync(string sql)
+    {
+        await using var connection = Connect();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            var values = new object[reader.FieldCount];
+            reader.GetValues(values);
+            rows.Add(string.Join(' ', values.Select(v => v is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        return rows;
+    }
+
     public abstract ValueTask DisposeAsync();
 
     protected abstract DbConnection Connect();

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Akka.Persistence;
 
 namespace Playback;
@@ -41,6 +42,14 @@ internal sealed class CallRecorder : UntypedPersistentActor
     private CallPlaybacks _state;
     private int _sinceSnapshot;
 
+    // One delete of each kind at a time: two deletes of the same call's rows at once can deadlock in the database
+    // (PostgreSQL answered 40P01), and the loser's rows would stay. A delete asked for meanwhile waits and is merged.
+    private long _deletingTo;
+    private long _deleteWanted;
+    private int _deleteAttempts;
+    private long _deletingSnapshotsTo;
+    private long _snapshotDeleteWanted;
+
     public CallRecorder(string callId, int snapshotEvery)
     {
         _callId = callId;
@@ -69,8 +78,8 @@ internal sealed class CallRecorder : UntypedPersistentActor
                 if (LastSequenceNr > 0 && _state.IsIdle)
                 {
                     // Written before a stop that came before its prune: nothing is live, so nothing is kept.
-                    DeleteMessages(LastSequenceNr);
-                    DeleteSnapshots(SnapshotSelectionCriteria.Latest);
+                    DeleteEventsTo(LastSequenceNr);
+                    DeleteSnapshotsTo(long.MaxValue);
                 }
 
                 Context.Parent.Tell(new CallRecovered(_state));
@@ -104,24 +113,94 @@ internal sealed class CallRecorder : UntypedPersistentActor
                 break;
             case PruneCall:
                 _sinceSnapshot = 0;
-                DeleteMessages(LastSequenceNr);
-                DeleteSnapshots(SnapshotSelectionCriteria.Latest);
+                DeleteEventsTo(LastSequenceNr);
+                DeleteSnapshotsTo(long.MaxValue);
                 break;
             case SaveSnapshotSuccess saved:
                 // Keep the event the snapshot was taken at, so that the call stays listed as live (recovery lists calls by
                 // their events that are not deleted); everything before it is covered by the snapshot.
                 if (saved.Metadata.SequenceNr > 1)
                 {
-                    DeleteMessages(saved.Metadata.SequenceNr - 1);
-                    DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+                    DeleteEventsTo(saved.Metadata.SequenceNr - 1);
+                    DeleteSnapshotsTo(saved.Metadata.SequenceNr - 1);
                 }
                 break;
-            case SaveSnapshotFailure or DeleteMessagesSuccess or DeleteMessagesFailure or DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
-                // A failed snapshot or delete costs space and recovery time, never correctness: the events are still there.
+            case DeleteMessagesSuccess:
+                _deleteAttempts = 0;
+                EventsDeleted();
+                break;
+            case DeleteMessagesFailure failed:
+                // A failed delete costs space and recovery time, never correctness: the events are still there. It is tried
+                // again (a deadlock or a timeout usually passes); after that, the next start deletes what an idle call left.
+                if (++_deleteAttempts < MaxDeleteAttempts)
+                {
+                    _deleteWanted = Math.Max(_deleteWanted, failed.ToSequenceNr);
+                }
+                else
+                {
+                    _deleteAttempts = 0;
+                    Context.GetLogger().Warning("Call {0}: the playback store could not delete its changes up to {1} ({2}); the next start deletes them", _callId, failed.ToSequenceNr, failed.Cause.Message);
+                }
+
+                EventsDeleted();
+                break;
+            case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
+                SnapshotsDeleted();
+                break;
+            case SaveSnapshotFailure:
+                // The events are still there: recovery reads them instead.
                 break;
             default:
                 Unhandled(message);
                 break;
+        }
+    }
+
+    private const int MaxDeleteAttempts = 3;
+
+    private void DeleteEventsTo(long toSequenceNr)
+    {
+        if (_deletingTo > 0)
+        {
+            _deleteWanted = Math.Max(_deleteWanted, toSequenceNr);
+            return;
+        }
+
+        _deletingTo = toSequenceNr;
+        DeleteMessages(toSequenceNr);
+    }
+
+    private void EventsDeleted()
+    {
+        _deletingTo = 0;
+        var wanted = _deleteWanted;
+        _deleteWanted = 0;
+        if (wanted > 0)
+        {
+            DeleteEventsTo(wanted);
+        }
+    }
+
+    private void DeleteSnapshotsTo(long toSequenceNr)
+    {
+        if (_deletingSnapshotsTo > 0)
+        {
+            _snapshotDeleteWanted = Math.Max(_snapshotDeleteWanted, toSequenceNr);
+            return;
+        }
+
+        _deletingSnapshotsTo = toSequenceNr;
+        DeleteSnapshots(new SnapshotSelectionCriteria(toSequenceNr));
+    }
+
+    private void SnapshotsDeleted()
+    {
+        _deletingSnapshotsTo = 0;
+        var wanted = _snapshotDeleteWanted;
+        _snapshotDeleteWanted = 0;
+        if (wanted > 0)
+        {
+            DeleteSnapshotsTo(wanted);
         }
     }
 
