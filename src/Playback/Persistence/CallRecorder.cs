@@ -44,11 +44,9 @@ internal sealed class CallRecorder : UntypedPersistentActor
 
     // One delete of each kind at a time: two deletes of the same call's rows at once can deadlock in the database
     // (PostgreSQL answered 40P01), and the loser's rows would stay. A delete asked for meanwhile waits and is merged.
-    private long _deletingTo;
-    private long _deleteWanted;
+    private readonly OneAtATime _eventDeletes;
+    private readonly OneAtATime _snapshotDeletes;
     private int _deleteAttempts;
-    private long _deletingSnapshotsTo;
-    private long _snapshotDeleteWanted;
 
     public CallRecorder(string callId, int snapshotEvery)
     {
@@ -57,6 +55,8 @@ internal sealed class CallRecorder : UntypedPersistentActor
         _state = new CallPlaybacks(callId);
         JournalPluginId = PlaybackStore.JournalId;
         SnapshotPluginId = PlaybackStore.SnapshotStoreId;
+        _eventDeletes = new OneAtATime(DeleteMessages);
+        _snapshotDeletes = new OneAtATime(to => DeleteSnapshots(new SnapshotSelectionCriteria(to)));
     }
 
     public override string PersistenceId => PlaybackPersistenceSettings.PersistenceIdPrefix + _callId;
@@ -78,8 +78,8 @@ internal sealed class CallRecorder : UntypedPersistentActor
                 if (LastSequenceNr > 0 && _state.IsIdle)
                 {
                     // Written before a stop that came before its prune: nothing is live, so nothing is kept.
-                    DeleteEventsTo(LastSequenceNr);
-                    DeleteSnapshotsTo(long.MaxValue);
+                    _eventDeletes.Request(LastSequenceNr);
+                    _snapshotDeletes.Request(long.MaxValue);
                 }
 
                 Context.Parent.Tell(new CallRecovered(_state));
@@ -113,28 +113,28 @@ internal sealed class CallRecorder : UntypedPersistentActor
                 break;
             case PruneCall:
                 _sinceSnapshot = 0;
-                DeleteEventsTo(LastSequenceNr);
-                DeleteSnapshotsTo(long.MaxValue);
+                _eventDeletes.Request(LastSequenceNr);
+                _snapshotDeletes.Request(long.MaxValue);
                 break;
             case SaveSnapshotSuccess saved:
                 // Keep the event the snapshot was taken at, so that the call stays listed as live (recovery lists calls by
                 // their events that are not deleted); everything before it is covered by the snapshot.
                 if (saved.Metadata.SequenceNr > 1)
                 {
-                    DeleteEventsTo(saved.Metadata.SequenceNr - 1);
-                    DeleteSnapshotsTo(saved.Metadata.SequenceNr - 1);
+                    _eventDeletes.Request(saved.Metadata.SequenceNr - 1);
+                    _snapshotDeletes.Request(saved.Metadata.SequenceNr - 1);
                 }
                 break;
             case DeleteMessagesSuccess:
                 _deleteAttempts = 0;
-                EventsDeleted();
+                _eventDeletes.Done();
                 break;
             case DeleteMessagesFailure failed:
                 // A failed delete costs space and recovery time, never correctness: the events are still there. It is tried
                 // again (a deadlock or a timeout usually passes); after that, the next start deletes what an idle call left.
                 if (++_deleteAttempts < MaxDeleteAttempts)
                 {
-                    _deleteWanted = Math.Max(_deleteWanted, failed.ToSequenceNr);
+                    _eventDeletes.Request(failed.ToSequenceNr);
                 }
                 else
                 {
@@ -142,10 +142,10 @@ internal sealed class CallRecorder : UntypedPersistentActor
                     Context.GetLogger().Warning("Call {0}: the playback store could not delete its changes up to {1} ({2}); the next start deletes them", _callId, failed.ToSequenceNr, failed.Cause.Message);
                 }
 
-                EventsDeleted();
+                _eventDeletes.Done();
                 break;
             case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
-                SnapshotsDeleted();
+                _snapshotDeletes.Done();
                 break;
             case SaveSnapshotFailure:
                 // The events are still there: recovery reads them instead.
@@ -158,49 +158,33 @@ internal sealed class CallRecorder : UntypedPersistentActor
 
     private const int MaxDeleteAttempts = 3;
 
-    private void DeleteEventsTo(long toSequenceNr)
+    /// <summary>Runs one delete at a time; one asked for meanwhile waits, merged with the others (the highest sequence number wins).</summary>
+    private sealed class OneAtATime(Action<long> delete)
     {
-        if (_deletingTo > 0)
+        private long _running;
+        private long _wanted;
+
+        public void Request(long toSequenceNr)
         {
-            _deleteWanted = Math.Max(_deleteWanted, toSequenceNr);
-            return;
+            if (_running > 0)
+            {
+                _wanted = Math.Max(_wanted, toSequenceNr);
+                return;
+            }
+
+            _running = toSequenceNr;
+            delete(toSequenceNr);
         }
 
-        _deletingTo = toSequenceNr;
-        DeleteMessages(toSequenceNr);
-    }
-
-    private void EventsDeleted()
-    {
-        _deletingTo = 0;
-        var wanted = _deleteWanted;
-        _deleteWanted = 0;
-        if (wanted > 0)
+        public void Done()
         {
-            DeleteEventsTo(wanted);
-        }
-    }
-
-    private void DeleteSnapshotsTo(long toSequenceNr)
-    {
-        if (_deletingSnapshotsTo > 0)
-        {
-            _snapshotDeleteWanted = Math.Max(_snapshotDeleteWanted, toSequenceNr);
-            return;
-        }
-
-        _deletingSnapshotsTo = toSequenceNr;
-        DeleteSnapshots(new SnapshotSelectionCriteria(toSequenceNr));
-    }
-
-    private void SnapshotsDeleted()
-    {
-        _deletingSnapshotsTo = 0;
-        var wanted = _snapshotDeleteWanted;
-        _snapshotDeleteWanted = 0;
-        if (wanted > 0)
-        {
-            DeleteSnapshotsTo(wanted);
+            _running = 0;
+            var wanted = _wanted;
+            _wanted = 0;
+            if (wanted > 0)
+            {
+                Request(wanted);
+            }
         }
     }
 
