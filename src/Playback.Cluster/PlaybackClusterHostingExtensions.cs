@@ -85,6 +85,10 @@ public static class PlaybackClusterHostingExtensions
         var hostsCalls = clusterSettings.Role is null || cluster.Roles.Contains(clusterSettings.Role);
         PlaybackManager? manager = null;
         PlaybackAkkaHostingExtensions.Remember(builder, settings);
+        if (SqliteDurability.SetupFor(settings.Persistence) is { } store)
+        {
+            builder.AddSetup(store);
+        }
 
         builder
             .WithLoggerBridge()

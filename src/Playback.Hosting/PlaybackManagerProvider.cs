@@ -77,7 +77,7 @@ internal sealed class PlaybackManagerProvider(IServiceProvider services, IOption
         var setup = BootstrapSetup.Create()
             .WithConfig(Akka.Configuration.ConfigurationFactory.ParseString("akka.loggers = [\"Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting\"]"))
             .And(new LoggerFactorySetup(loggerFactory));
-        var owned = ActorSystem.Create("playback", setup);
+        var owned = ActorSystem.Create("playback", PlaybackManager.SystemSetup(setup, settings));
         log.LogInformation("Playback starts on its own ActorSystem: {Settings}", settings.ToString());
         return PlaybackManager.Create(new ManagerSetup(owned, OwnsSystem: true, settings) { LoggerFactory = loggerFactory, MeterFactory = meters });
     }

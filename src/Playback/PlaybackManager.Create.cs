@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Actor.Setup;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using IScheduler = System.Reactive.Concurrency.IScheduler;
@@ -40,7 +41,7 @@ public sealed partial class PlaybackManager
 
         // Validated before the ActorSystem exists, so that a bad setting leaves nothing running.
         settings.Validate();
-        return Create(new ManagerSetup(ActorSystem.Create("playback", PlaybackConfig.Reference), OwnsSystem: true, settings));
+        return Create(new ManagerSetup(ActorSystem.Create("playback", SystemSetup(ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(PlaybackConfig.Reference)), settings)), OwnsSystem: true, settings));
     }
 
     /// <summary>
@@ -56,8 +57,12 @@ public sealed partial class PlaybackManager
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         settings.Validate();
-        return Create(new ManagerSetup(ActorSystem.Create("playback", LoggerFactoryAkkaSetup.For(loggerFactory)), OwnsSystem: true, settings) { LoggerFactory = loggerFactory });
+        return Create(new ManagerSetup(ActorSystem.Create("playback", SystemSetup(LoggerFactoryAkkaSetup.For(loggerFactory), settings)), OwnsSystem: true, settings) { LoggerFactory = loggerFactory });
     }
+
+    /// <summary>What a system of Playback's own needs from its start (the SQLite store's connection setup).</summary>
+    internal static ActorSystemSetup SystemSetup(ActorSystemSetup setup, PlaybackSettings settings) =>
+        SqliteDurability.SetupFor(settings.Persistence) is { } store ? setup.And(store) : setup;
 
     /// <summary>Creates a manager inside an existing ActorSystem with the HTTP Calling API client.</summary>
     /// <param name="system">The ActorSystem to run the call actors in; disposing the manager stops only its own actors.</param>

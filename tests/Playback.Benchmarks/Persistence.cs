@@ -20,6 +20,8 @@ internal static class Persistence
             var sqlite = PlaybackPersistenceSettings.Sqlite($"Data Source={Path.Combine(dir, "latency.db")}");
             var pg = PlaybackPersistenceSettings.PostgreSql(await postgres.CreateDatabaseAsync("latency"));
             await LatencyAsync(settings, samples, ("sqlite", sqlite), ("postgresql", pg), report);
+            await RawCommitAsync("sqlite", new SqliteConnection($"Data Source={Path.Combine(dir, "raw.db")}"), "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", "CREATE TABLE raw_commit (id INTEGER PRIMARY KEY, payload BLOB)", report);
+            await RawCommitAsync("postgresql", new Npgsql.NpgsqlConnection(await postgres.CreateDatabaseAsync("raw")), null, "CREATE TABLE raw_commit (id SERIAL PRIMARY KEY, payload BYTEA)", report);
             await RecoveryAsync("sqlite", PlaybackPersistenceSettings.Sqlite($"Data Source={Path.Combine(dir, "recovery.db")}"), recoveryCalls, report);
             // Not PostgreSQL: on this machine its commits take ~11 ms each and 10,000 recoveries run into Npgsql's command timeout (README, "Surviving restarts").
         }
@@ -76,6 +78,48 @@ internal static class Persistence
             {
                 await manager.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// What the database itself costs: one small row inserted and committed per round, on one open connection, with the
+    /// journal's durability (SQLite: WAL, synchronous = NORMAL; PostgreSQL: its defaults). The store cannot be faster than this.
+    /// </summary>
+    private static async Task RawCommitAsync(string name, System.Data.Common.DbConnection connection, string? setup, string create, Report report)
+    {
+        await using (connection)
+        {
+            await connection.OpenAsync();
+            foreach (var sql in new[] { setup, create }.OfType<string>())
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                await command.ExecuteNonQueryAsync();
+            }
+
+            var payload = new byte[400];
+            var times = new List<double>(300);
+            for (var i = 0; i < 300; i++)
+            {
+                var t = Stopwatch.GetTimestamp();
+                await using (var transaction = await connection.BeginTransactionAsync())
+                {
+                    await using var insert = connection.CreateCommand();
+                    insert.Transaction = transaction;
+                    insert.CommandText = "INSERT INTO raw_commit (payload) VALUES (@p)";
+                    var parameter = insert.CreateParameter();
+                    parameter.ParameterName = "@p";
+                    parameter.Value = payload;
+                    insert.Parameters.Add(parameter);
+                    await insert.ExecuteNonQueryAsync();
+                    await transaction.CommitAsync();
+                }
+
+                times.Add(Stopwatch.GetElapsedTime(t).TotalMicroseconds);
+            }
+
+            var latency = Latency.Of(times.Skip(50).ToList());
+            report.Note(FormattableString.Invariant($"raw commit ({name}): p50 {latency.P50:0} µs, p99 {latency.P99:0} µs   (one row per transaction, the driver alone: the floor under any store)"));
         }
     }
 

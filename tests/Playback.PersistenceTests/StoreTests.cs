@@ -30,6 +30,10 @@ public sealed class StoreTests : IAsyncLifetime
         await Eventually.AssertAsync(async () => Assert.True(await _store.ScalarAsync("SELECT COUNT(*) FROM snapshot") >= 1));
         // The snapshot covers the events before it: they are deleted (only the ones after the last snapshot remain).
         await Eventually.AssertAsync(async () => Assert.InRange(await _store.ScalarAsync("SELECT COUNT(*) FROM event_journal WHERE NOT is_deleted"), 1, 3));
+        // Written by Playback's own serializer (compact JSON without .NET type names), events and snapshots alike.
+        var rows = await _store.RowsAsync("SELECT serializer_id, payload FROM event_journal UNION ALL SELECT serializer_id, payload FROM snapshot");
+        Assert.All(rows, row => Assert.StartsWith("4711 {", row, StringComparison.Ordinal));
+        Assert.All(rows, row => Assert.DoesNotContain("$type", row, StringComparison.Ordinal));
         await _stack.StopAsync(first);
 
         var second = _stack.Start(settings);
@@ -59,5 +63,20 @@ public sealed class StoreTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<PlaybackStoreException>(() => manager.Recovery.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("PostgreSql", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret-pw", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_journal_opens_sqlite_connections_with_synchronous_normal_and_leaves_postgresql_as_it_is()
+    {
+        Assert.IsType<Akka.Persistence.Sql.Config.DataOptionsSetup>(SqliteDurability.SetupFor(_store.Settings));
+        Assert.Null(SqliteDurability.SetupFor(PlaybackPersistenceSettings.PostgreSql("Host=127.0.0.1")));
+        Assert.Null(SqliteDurability.SetupFor(null));
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(_store.Settings.ConnectionString);
+        await connection.OpenAsync();
+        await new SqliteDurability().ConnectionOpenedAsync(default, connection, CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA synchronous;";
+        Assert.Equal(1L, await command.ExecuteScalarAsync()); // NORMAL (SQLite's default is FULL, 2)
     }
 }

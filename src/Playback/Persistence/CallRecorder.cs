@@ -92,7 +92,10 @@ internal sealed class CallRecorder : UntypedPersistentActor
         switch (message)
         {
             case RecordChange record:
-                Persist(record.Change, _ =>
+                // PersistAsync, not Persist: changes that arrive while a write is in flight go to the journal together as
+                // the next write (one transaction: group commit), instead of one write each after the other. Their
+                // handlers still run in order, each once its change is stored.
+                PersistAsync(record.Change, _ =>
                 {
                     _state = record.State;
                     if (record.Ack)
@@ -107,14 +110,19 @@ internal sealed class CallRecorder : UntypedPersistentActor
                     }
                 });
                 break;
-            case FlushCall:
-                // Commands wait while a write is pending (Persist), so this answer comes after every earlier write.
-                Sender.Tell(StoreFlushed.Instance);
+            case FlushCall flush:
+                // Answered after every change given before it is stored.
+                var flushedBy = Sender;
+                DeferAsync(flush, _ => flushedBy.Tell(StoreFlushed.Instance));
                 break;
-            case PruneCall:
-                _sinceSnapshot = 0;
-                _eventDeletes.Request(LastSequenceNr);
-                _snapshotDeletes.Request(long.MaxValue);
+            case PruneCall prune:
+                // After every change given before it is stored, so that the delete covers them all.
+                DeferAsync(prune, _ =>
+                {
+                    _sinceSnapshot = 0;
+                    _eventDeletes.Request(LastSequenceNr);
+                    _snapshotDeletes.Request(long.MaxValue);
+                });
                 break;
             case SaveSnapshotSuccess saved:
                 // Keep the event the snapshot was taken at, so that the call stays listed as live (recovery lists calls by

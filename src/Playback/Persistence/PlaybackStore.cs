@@ -15,6 +15,9 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
     public const string JournalId = "akka.persistence.journal.playback-sql";
     public const string SnapshotStoreId = "akka.persistence.snapshot-store.playback-sql";
 
+    /// <summary>The name <see cref="CallStoreSerializer"/> is registered under, and the plugins' default serializer.</summary>
+    private const string SerializerName = "playback-store";
+
     public PlaybackPersistenceSettings Settings { get; } = settings;
 
     private string ProviderName => Settings.Provider == PlaybackPersistenceProvider.Sqlite ? LinqToDB.ProviderName.SQLiteMS : LinqToDB.ProviderName.PostgreSQL;
@@ -23,7 +26,11 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
 
     private string JournalTable => Settings.Provider == PlaybackPersistenceProvider.Sqlite ? "event_journal" : "public.event_journal";
 
-    /// <summary>The plugins' HOCON (the serializer is registered by <see cref="Register"/>: bindings in HOCON are only read when the system starts).</summary>
+    /// <summary>
+    /// The plugins' HOCON and the call-change serializer's binding. The binding must be configuration, not
+    /// <c>Serialization.AddSerializer</c>: every later <c>InjectTopLevelFallback</c> (Akka.Persistence's own, when its
+    /// extension starts) rebuilds the system's serialization from configuration and forgets serializers added in code.
+    /// </summary>
     public Config ToConfig()
     {
         var common = $"""
@@ -31,8 +38,15 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
             provider-name = "{ProviderName}"
             table-mapping = {TableMapping}
             auto-initialize = {(Settings.AutoInitialize ? "on" : "off")}
+            serializer = {SerializerName}
             """;
+        var serializer = typeof(CallStoreSerializer);
         return ConfigurationFactory.ParseString($$"""
+            akka.actor {
+              serializers.{{SerializerName}} = "{{serializer.FullName}}, {{serializer.Assembly.GetName().Name}}"
+              serialization-bindings { "{{typeof(CallChange).FullName}}, {{typeof(CallChange).Assembly.GetName().Name}}" = {{SerializerName}} }
+              serialization-identifiers { "{{serializer.FullName}}, {{serializer.Assembly.GetName().Name}}" = {{CallStoreSerializer.Id}} }
+            }
             {{JournalId}} {
               class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
               plugin-id = "{{JournalId}}"
@@ -46,14 +60,8 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
             """);
     }
 
-    /// <summary>Makes the system able to write the store: the plugins' configuration and the call-change serializer.</summary>
-    public void Register(Akka.Actor.ActorSystem system)
-    {
-        system.Settings.InjectTopLevelFallback(ToConfig());
-        var serializer = new CallStoreSerializer((Akka.Actor.ExtendedActorSystem)system);
-        system.Serialization.AddSerializer("playback-store", serializer);
-        system.Serialization.AddSerializationMap(typeof(CallChange), serializer);
-    }
+    /// <summary>Makes the system able to write the store: the plugins' configuration and the call-change serializer (injecting configuration reloads the system's serialization).</summary>
+    public void Register(Akka.Actor.ActorSystem system) => system.Settings.InjectTopLevelFallback(ToConfig());
 
     /// <summary>
     /// Opens the store once (SQLite: switches the file to WAL mode) and lists the calls that have journal events that were
