@@ -17,8 +17,14 @@ internal static class PlaybackActivities
     /// <summary>Listened to exactly when HttpClient's own source is: activity listeners pick sources by name.</summary>
     private static readonly ActivitySource HttpClientTracing = new("System.Net.Http");
 
-    /// <summary>The command activity a request started on an actor thread belongs to, when it is not <see cref="Activity.Current"/>.</summary>
-    private static readonly AsyncLocal<Activity?> Outgoing = new();
+    /// <summary>
+    /// The command activity whose request this thread is starting, when it is not <see cref="Activity.Current"/>: set only
+    /// around a synchronous call into the API client, which reads it before its first await. A thread-static, not an
+    /// <c>AsyncLocal</c>: that would make the execution context of the whole HTTP path (every await of Polly, Flurl and
+    /// HttpClient) a non-default one.
+    /// </summary>
+    [ThreadStatic]
+    private static Activity? t_outgoing;
 
     /// <summary>The activity of the command whose message the facade is creating on this thread (set around that synchronous section only).</summary>
     [ThreadStatic]
@@ -60,7 +66,7 @@ internal static class PlaybackActivities
         return activity;
     }
 
-    /// <summary>Ends a command's activity with its outcome (and the control id, known only now for a play without one).</summary>
+    /// <summary>Ends a command's activity with its outcome (and <paramref name="controlId"/>: a control id the start did not know, that of a play without one).</summary>
     public static void EndCommand(Activity activity, string outcome, string? controlId, Exception? error)
     {
         if (activity.IsAllDataRequested)
@@ -126,19 +132,26 @@ internal static class PlaybackActivities
     /// <summary>
     /// Makes <paramref name="parent"/> the parent of the requests the actor starts now (restored on dispose), so that the
     /// <c>traceparent</c> header carries the caller's trace: when HttpClient's activities are traced, as the current
-    /// activity (HttpClient's request activity is then its child); otherwise only for <see cref="InjectTraceContext"/>,
-    /// which writes the header itself (HttpClient makes and propagates an activity of its own whenever one is current,
-    /// which costs more than the header is worth when nobody records it: see the README's Observability section).
+    /// activity (HttpClient's request activity is then its child); otherwise as the thread's outgoing command, which
+    /// <see cref="InjectTraceContext"/> writes into the request itself (HttpClient makes and propagates an activity of its
+    /// own whenever one is current, which costs more than the header is worth when nobody records it: see the README's
+    /// Observability section). A retry, started later on another thread, passes it on with <see cref="Resume"/>.
     /// </summary>
     public static CurrentScope Enter(Activity? parent) => new(parent, parent is not null && HttpClientTracing.HasListeners());
 
-    /// <summary>Flurl's BeforeCall: writes the W3C trace context of the command that started the request, unless HttpClient propagates a current activity itself.</summary>
-    public static void InjectTraceContext(Flurl.Http.FlurlCall call)
+    /// <summary>The command whose request this thread is starting (read synchronously when a request begins; see <see cref="Enter"/>).</summary>
+    public static Activity? Outgoing => t_outgoing;
+
+    /// <summary>Makes <paramref name="parent"/> (a command's <see cref="Outgoing"/>, kept by the caller) the thread's outgoing command again, around a later attempt.</summary>
+    public static CurrentScope Resume(Activity? parent) => new(parent, current: false);
+
+    /// <summary>Writes the W3C trace context of the command that starts <paramref name="request"/> on this thread, unless HttpClient propagates a current activity itself.</summary>
+    public static void InjectTraceContext(Flurl.Http.IFlurlRequest request)
     {
-        if (Activity.Current is null && Outgoing.Value is { } parent)
+        if (t_outgoing is { } parent && Activity.Current is null)
         {
-            DistributedContextPropagator.Current.Inject(parent, call.HttpRequestMessage, static (carrier, name, value) =>
-                ((HttpRequestMessage)carrier!).Headers.TryAddWithoutValidation(name, value));
+            DistributedContextPropagator.Current.Inject(parent, request, static (carrier, name, value) =>
+                ((Flurl.Http.IFlurlRequest)carrier!).Headers.Add(name, value));
         }
     }
 
@@ -168,14 +181,14 @@ internal static class PlaybackActivities
                 return;
             }
 
-            _previous = current ? Activity.Current : Outgoing.Value;
+            _previous = current ? Activity.Current : t_outgoing;
             if (current)
             {
                 Activity.Current = parent;
             }
             else
             {
-                Outgoing.Value = parent;
+                t_outgoing = parent;
             }
         }
 
@@ -192,7 +205,7 @@ internal static class PlaybackActivities
             }
             else
             {
-                Outgoing.Value = _previous;
+                t_outgoing = _previous;
             }
         }
     }

@@ -23,7 +23,17 @@ internal partial class PlaybackActor
         if (command is StartPlay && command.Trace is { } trace && _playTraces?.ContainsKey(command.ControlId) != true)
         {
             // Kept after the play ends, for its late webhooks, as long as the state remembers the playback (its ended history).
-            _playTraces?.Keys.Where(id => !State.Playbacks.ContainsKey(id)).ToList().ForEach(id => _playTraces.Remove(id));
+            if (_playTraces is not null)
+            {
+                foreach (var id in _playTraces.Keys)
+                {
+                    if (!State.Playbacks.ContainsKey(id))
+                    {
+                        _playTraces.Remove(id); // allowed while enumerating a Dictionary (.NET Core 3.0 and later)
+                    }
+                }
+            }
+
             (_playTraces ??= [])[command.ControlId] = trace.Context;
         }
     }

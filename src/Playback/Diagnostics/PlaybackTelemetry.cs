@@ -90,15 +90,16 @@ internal sealed class PlaybackTelemetry : IDisposable
             throw;
         }
 
-        Ended(command, CommandOutcome.Success, started, activity, result is PlaybackHandle handle ? handle.ControlId : controlId, null);
+        Ended(command, CommandOutcome.Success, started, activity, controlId is null && result is PlaybackHandle handle ? handle.ControlId : null, null);
         return result;
     }
 
     private void Failed(string command, string callId, string? controlId, long started, Activity? activity, Exception e)
     {
         var outcome = CommandOutcome.Of(e);
-        controlId ??= (e as PlaybackException)?.ControlId;
-        Ended(command, outcome, started, activity, controlId, e);
+        var learnt = controlId is null ? (e as PlaybackException)?.ControlId : null;
+        Ended(command, outcome, started, activity, learnt, e);
+        controlId ??= learnt;
         var level = outcome is CommandOutcome.ApiError or CommandOutcome.Timeout ? LogLevel.Warning : LogLevel.Information;
         if (Logger.IsEnabled(level))
         {

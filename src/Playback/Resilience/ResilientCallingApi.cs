@@ -199,6 +199,7 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
         var attempts = 0;
         var ambiguous = false;
         var settles = command is CallingApi.Commands.Play or CallingApi.Commands.Stop;
+        var trace = PlaybackActivities.Outgoing; // read now, on the caller's thread: the attempts may run on others
         CallingApiException? last = null;
         try
         {
@@ -221,7 +222,13 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
 
                     try
                     {
-                        await call(ct).ConfigureAwait(false);
+                        Task attempt;
+                        using (PlaybackActivities.Resume(trace))
+                        {
+                            attempt = call(ct);
+                        }
+
+                        await attempt.ConfigureAwait(false);
                     }
                     catch (CallingApiException e)
                     {

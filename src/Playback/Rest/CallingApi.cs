@@ -57,8 +57,7 @@ internal sealed class CallingApi : ICallingApi, IDisposable
         _client.Settings.HttpVersion = "2.0";
         _client.WithBasicAuth(settings.ProjectId!, settings.ApiToken!)
             .WithHeader("Accept", "application/json")
-            .WithHeader("User-Agent", UserAgent)
-            .BeforeCall(PlaybackActivities.InjectTraceContext);
+            .WithHeader("User-Agent", UserAgent);
     }
 
     /// <summary>
@@ -152,10 +151,9 @@ internal sealed class CallingApi : ICallingApi, IDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            using var response = await _client.Request("api", "calling", "calls")
-                .WithTimeout(_requestTimeout)
-                .PostJsonAsync(body, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
+            var request = _client.Request("api", "calling", "calls").WithTimeout(_requestTimeout);
+            PlaybackActivities.InjectTraceContext(request); // before the first await: the thread's outgoing command is this request's
+            using var response = await request.PostJsonAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
             Telemetry?.ApiAttempt(body.Command, started, response.StatusCode, null);
         }
         catch (Exception e) when (Telemetry is { } telemetry && telemetry.AttemptFailed(body.Command, started, e))
