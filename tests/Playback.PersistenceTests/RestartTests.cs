@@ -41,6 +41,9 @@ public abstract class RestartTests : StoreTestBase
         Assert.Equal(PlaybackState.Stopped, stopped.State);
         Assert.Contains(Stack.Emulator.Journal.Requests, r => r.Command == "calling.play.stop" && r.ControlId == handle.ControlId && r.Status == 200);
         Assert.Null(await second.FindAsync(call, handle.ControlId));
+
+        // A recovered call that ends is deleted like any other.
+        await Eventually.AssertAsync(async () => Assert.Equal(0, await Store.ScalarAsync("SELECT COUNT(*) FROM event_journal WHERE NOT is_deleted")));
     }
 
     [Fact]

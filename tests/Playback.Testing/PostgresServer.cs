@@ -93,9 +93,9 @@ public sealed class PostgresServer : IAsyncDisposable
 
     /// <summary>The connection string of a database on this server.</summary>
     /// <param name="database">The database name.</param>
-    /// <returns>Npgsql format: host, port, user, database.</returns>
+    /// <returns>Npgsql format: host, port, user, database (with Npgsql's default connection pooling, as a service has it).</returns>
     public string ConnectionStringFor(string database) =>
-        $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username={Superuser};Database={database};Pooling=false";
+        $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username={Superuser};Database={database}";
 
     /// <summary>Stops the server at once (<c>pg_ctl stop -m immediate</c>) and deletes its directory.</summary>
     /// <returns>A task that completes when both are done.</returns>
@@ -112,6 +112,9 @@ public sealed class PostgresServer : IAsyncDisposable
             {
                 await RunPgAsync("pg_ctl", "stop", "-D", DataDirectory, "-m", "immediate", "-w", "-t", "30");
             }
+
+            // The pools hold connections to the stopped server: drop them, so that a later open fails instead of taking one.
+            Npgsql.NpgsqlConnection.ClearAllPools();
         }
         finally
         {

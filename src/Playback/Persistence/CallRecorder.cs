@@ -35,7 +35,7 @@ internal sealed record CallRecovered(CallPlaybacks State);
 /// before the call actor runs its effects (write-ahead), snapshots every <see cref="PlaybackPersistenceSettings.SnapshotEvery"/>
 /// changes and deletes what the snapshot covers, and deletes everything once the call has nothing live.
 /// </summary>
-internal sealed class CallRecorder : UntypedPersistentActor
+internal sealed class CallRecorder : UntypedPersistentActor, IWithTimers
 {
     private readonly string _callId;
     private readonly int _snapshotEvery;
@@ -58,6 +58,8 @@ internal sealed class CallRecorder : UntypedPersistentActor
         _eventDeletes = new OneAtATime(DeleteMessages);
         _snapshotDeletes = new OneAtATime(to => DeleteSnapshots(new SnapshotSelectionCriteria(to)));
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public override string PersistenceId => PlaybackPersistenceSettings.PersistenceIdPrefix + _callId;
 
@@ -139,17 +141,20 @@ internal sealed class CallRecorder : UntypedPersistentActor
                 break;
             case DeleteMessagesFailure failed:
                 // A failed delete costs space and recovery time, never correctness: the events are still there. It is tried
-                // again (a deadlock or a timeout usually passes); after that, the next start deletes what an idle call left.
+                // again later (a deadlock, a busy database or a burst's queue usually passes: 1 s, 5 s, 25 s), with any delete
+                // asked for meanwhile; after that, the next start deletes what an idle call left.
                 if (++_deleteAttempts < MaxDeleteAttempts)
                 {
                     _eventDeletes.Request(failed.ToSequenceNr);
-                }
-                else
-                {
-                    _deleteAttempts = 0;
-                    Context.GetLogger().Warning("Call {0}: the playback store could not delete its changes up to {1} ({2}); the next start deletes them", _callId, failed.ToSequenceNr, failed.Cause.Message);
+                    Timers.StartSingleTimer(DeleteAgain.Instance, DeleteAgain.Instance, TimeSpan.FromSeconds(Math.Pow(5, _deleteAttempts - 1)));
+                    break;
                 }
 
+                _deleteAttempts = 0;
+                Context.GetLogger().Warning("Call {0}: the playback store could not delete its changes up to {1} ({2}); the next start deletes them", _callId, failed.ToSequenceNr, failed.Cause.Message);
+                _eventDeletes.Done();
+                break;
+            case DeleteAgain:
                 _eventDeletes.Done();
                 break;
             case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
@@ -164,7 +169,12 @@ internal sealed class CallRecorder : UntypedPersistentActor
         }
     }
 
-    private const int MaxDeleteAttempts = 3;
+    private const int MaxDeleteAttempts = 4;
+
+    private sealed class DeleteAgain
+    {
+        public static readonly DeleteAgain Instance = new();
+    }
 
     /// <summary>Runs one delete at a time; one asked for meanwhile waits, merged with the others (the highest sequence number wins).</summary>
     private sealed class OneAtATime(Action<long> delete)

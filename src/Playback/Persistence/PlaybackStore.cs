@@ -39,6 +39,9 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
             table-mapping = {TableMapping}
             auto-initialize = {(Settings.AutoInitialize ? "on" : "off")}
             serializer = {SerializerName}
+            # A burst of thousands of commands queues its writes; a write that waits its turn is not a failing database
+            # (the default 10 s made such waits open the breaker, which then refused everything, deletes included).
+            circuit-breaker.call-timeout = 30s
             """;
         var serializer = typeof(CallStoreSerializer);
         return ConfigurationFactory.ParseString($$"""
@@ -51,6 +54,9 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
               class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
               plugin-id = "{{JournalId}}"
               {{common}}
+              # SQLite has one writer: parallel write transactions only wait for each other's locks (with sleeps), and a
+              # burst of thousands of commands then runs into the journal's timeout. One writer commits them in batches.
+              parallelism = {{(Settings.Provider == PlaybackPersistenceProvider.Sqlite ? 1 : 3)}}
             }
             {{SnapshotStoreId}} {
               class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
