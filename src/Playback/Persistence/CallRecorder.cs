@@ -141,12 +141,15 @@ internal sealed class CallRecorder : UntypedPersistentActor, IWithTimers
                 break;
             case DeleteMessagesFailure failed:
                 // A failed delete costs space and recovery time, never correctness: the events are still there. It is tried
-                // again later (a deadlock, a busy database or a burst's queue usually passes: 1 s, 5 s, 25 s), with any delete
-                // asked for meanwhile; after that, the next start deletes what an idle call left.
+                // again later, with any delete asked for meanwhile: a deadlock or a busy database passes within seconds, and
+                // a journal whose breaker a burst opened refuses everything for its reset timeout (30 s), so the later tries
+                // wait longer than that, spread out (jitter) so that thousands of calls do not all try at once. After that,
+                // the next start deletes what an idle call left.
                 if (++_deleteAttempts < MaxDeleteAttempts)
                 {
                     _eventDeletes.Request(failed.ToSequenceNr);
-                    Timers.StartSingleTimer(DeleteAgain.Instance, DeleteAgain.Instance, TimeSpan.FromSeconds(Math.Pow(5, _deleteAttempts - 1)));
+                    var delay = RetryDelays[_deleteAttempts - 1] + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 10_000));
+                    Timers.StartSingleTimer(DeleteAgain.Instance, DeleteAgain.Instance, delay);
                     break;
                 }
 
@@ -170,6 +173,8 @@ internal sealed class CallRecorder : UntypedPersistentActor, IWithTimers
     }
 
     private const int MaxDeleteAttempts = 4;
+
+    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(35), TimeSpan.FromSeconds(90)];
 
     private sealed class DeleteAgain
     {
