@@ -83,9 +83,9 @@ internal sealed class CallRegistry : ReceiveActor
             return;
         }
 
-        if (!create && _toRecover?.Remove(message.CallId) == true)
+        if (!create && _toRecover?.Contains(message.CallId) == true)
         {
-            create = true;
+            create = true; // a call the store has live: started (and recovered) by its first message, Start forgets it
         }
 
         if (!create && message is FindPlayback or FlushCall)

@@ -78,9 +78,11 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers, IWithUnbounded
             _caller = null;
         }
 
+        // Commands still waiting (in the store's stash or the busy buffer) are answered alike.
         var reason = State.GoneReason;
-        AnswerStashed(command => reason is not null ? CommandErrors.Gone(command, CallId, reason) : Unsent(command));
-        Waiting.AnswerCommands(command => reason is not null ? CommandErrors.Gone(command, CallId, reason) : Unsent(command));
+        CommandReply Unanswered(IPlaybackCommand command) => reason is not null ? CommandErrors.Gone(command, CallId, reason) : Unsent(command);
+        AnswerStashed(Unanswered);
+        Waiting.AnswerCommands(Unanswered);
     }
 
     // ───────────── Hooks: what a sharding entity (Playback.Cluster) does differently ─────────────
