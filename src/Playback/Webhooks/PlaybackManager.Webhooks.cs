@@ -22,7 +22,7 @@ public sealed partial class PlaybackManager
     /// this process (the local call registry); false behind Playback.Cluster's gateway, where the call's entity can be on a
     /// node that is lost on the way, so that only its answer tells that the webhook arrived.
     /// </summary>
-    internal bool HandsOffLocally => _registry is ActorRefWithCell { Underlying.Props.Type: var type } && type == typeof(CallRegistry);
+    internal bool HandsOffLocally => _replyPath is not null; // set exactly when the manager started its own call registry
 
     /// <summary>
     /// Handles a status webhook (framework-agnostic): checks the signature per <see cref="PlaybackSettings.EffectiveSignaturePolicy"/>
