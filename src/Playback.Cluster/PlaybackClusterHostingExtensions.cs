@@ -85,12 +85,8 @@ public static class PlaybackClusterHostingExtensions
         var hostsCalls = clusterSettings.Role is null || cluster.Roles.Contains(clusterSettings.Role);
         PlaybackManager? manager = null;
         PlaybackAkkaHostingExtensions.Remember(builder, settings);
-        if (SqliteDurability.SetupFor(settings.Persistence) is { } store)
-        {
-            builder.AddSetup(store);
-        }
-
         builder
+            .WithPlaybackStore(settings.Persistence)
             .WithLoggerBridge()
             .AddHocon(PlaybackClusterSettings.Reference, HoconAddMode.Append)
             .WithRemoting(new RemoteOptions { HostName = cluster.Hostname, Port = cluster.Port, PublicHostName = cluster.PublicHostname })

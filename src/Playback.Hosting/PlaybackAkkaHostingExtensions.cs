@@ -42,12 +42,7 @@ public static class PlaybackAkkaHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
         Remember(builder, settings);
-        if (SqliteDurability.SetupFor(settings.Persistence) is { } store)
-        {
-            builder.AddSetup(store);
-        }
-
-        return builder.WithLoggerBridge().WithActors((system, registry, resolver) =>
+        return builder.WithPlaybackStore(settings.Persistence).WithLoggerBridge().WithActors((system, registry, resolver) =>
             registry.Register<PlaybackCallRegistry>(Start(system, settings, resolver.GetService<IMeterFactory>()).CallRegistryActor));
     }
 

@@ -53,7 +53,7 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
 
         if (Run("persistence"))
         {
-            await Persistence.RunAsync(Settings(bare.BaseUrl), LatencySamples, 10_000, report);
+            await Persistence.RunAsync(Settings(bare.BaseUrl), emulator, LatencySamples, 10_000, report);
         }
 
         if (Run("memory"))

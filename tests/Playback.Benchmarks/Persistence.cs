@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Playback.Emulator;
 using Playback.Testing;
 
 namespace Playback.Benchmarks;
@@ -11,19 +12,33 @@ namespace Playback.Benchmarks;
 /// </summary>
 internal static class Persistence
 {
-    public static async Task RunAsync(PlaybackSettings settings, int samples, int recoveryCalls, Report report)
+    /// <summary>Runs every part; <c>BENCH_STORE=latency|recovery-sqlite|recovery-postgresql</c> runs one (for a profiler or a repro).</summary>
+    public static async Task RunAsync(PlaybackSettings settings, CallingEmulator emulator, int samples, int recoveryCalls, Report report)
     {
+        var part = Environment.GetEnvironmentVariable("BENCH_STORE");
+        bool Run(string name) => part is null || part == name;
         var dir = Directory.CreateTempSubdirectory("playback-bench-store-").FullName;
         try
         {
             await using var postgres = await PostgresServer.StartAsync("bench");
-            var sqlite = PlaybackPersistenceSettings.Sqlite($"Data Source={Path.Combine(dir, "latency.db")}");
-            var pg = PlaybackPersistenceSettings.PostgreSql(await postgres.CreateDatabaseAsync("latency"));
-            await LatencyAsync(settings, samples, ("sqlite", sqlite), ("postgresql", pg), report);
-            await RawCommitAsync("sqlite", new SqliteConnection($"Data Source={Path.Combine(dir, "raw.db")}"), "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", "CREATE TABLE raw_commit (id INTEGER PRIMARY KEY, payload BLOB)", report);
-            await RawCommitAsync("postgresql", new Npgsql.NpgsqlConnection(await postgres.CreateDatabaseAsync("raw")), null, "CREATE TABLE raw_commit (id SERIAL PRIMARY KEY, payload BYTEA)", report);
-            await RecoveryAsync("sqlite", PlaybackPersistenceSettings.Sqlite($"Data Source={Path.Combine(dir, "recovery.db")}"), recoveryCalls, report);
-            await RecoveryAsync("postgresql", PlaybackPersistenceSettings.PostgreSql(await postgres.CreateDatabaseAsync("recovery")), recoveryCalls, report);
+            if (Run("latency"))
+            {
+                var sqlite = PlaybackPersistenceSettings.Sqlite($"Data Source={Path.Combine(dir, "latency.db")}");
+                var pg = PlaybackPersistenceSettings.PostgreSql(await postgres.CreateDatabaseAsync("latency"));
+                await LatencyAsync(settings, samples, ("sqlite", sqlite), ("postgresql", pg), report);
+                await RawCommitAsync("sqlite", new SqliteConnection($"Data Source={Path.Combine(dir, "raw.db")}"), "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", "CREATE TABLE raw_commit (id INTEGER PRIMARY KEY, payload BLOB)", report);
+                await RawCommitAsync("postgresql", new Npgsql.NpgsqlConnection(await postgres.CreateDatabaseAsync("raw")), null, "CREATE TABLE raw_commit (id SERIAL PRIMARY KEY, payload BYTEA)", report);
+            }
+
+            if (Run("recovery-sqlite"))
+            {
+                await RecoveryAsync("sqlite", PlaybackPersistenceSettings.Sqlite($"Data Source={Path.Combine(dir, "recovery.db")}"), emulator, recoveryCalls, report);
+            }
+
+            if (Run("recovery-postgresql"))
+            {
+                await RecoveryAsync("postgresql", PlaybackPersistenceSettings.PostgreSql(await postgres.CreateDatabaseAsync("recovery")), emulator, recoveryCalls, report);
+            }
         }
         finally
         {
@@ -123,13 +138,23 @@ internal static class Persistence
         }
     }
 
-    /// <summary>Plays on many calls with the store on (a server that answers at once), restarts, and times <see cref="PlaybackManager.Recovery"/>; then stops them all and measures what is left.</summary>
-    private static async Task RecoveryAsync(string name, PlaybackPersistenceSettings store, int calls, Report report)
+    /// <summary>
+    /// Plays on many calls of the emulator over HTTP with the store on, restarts, and times <see cref="PlaybackManager.Recovery"/>;
+    /// then stops them all at once (each stop reaches the emulator) and measures what is left in the store.
+    /// </summary>
+    private static async Task RecoveryAsync(string name, PlaybackPersistenceSettings store, CallingEmulator emulator, int calls, Report report)
     {
-        var settings = new PlaybackSettings { AllowUntrackedPlays = true, AskTimeout = TimeSpan.FromMinutes(5), Persistence = store };
+        var settings = new PlaybackSettings
+        {
+            ProjectId = emulator.Options.ProjectId, ApiToken = emulator.Options.ApiToken, BaseUrl = emulator.BaseUrl,
+            AllowUntrackedPlays = true, AskTimeout = TimeSpan.FromMinutes(5), Persistence = store,
+            Resilience = new ResilienceSettings { RateLimit = 0, CommandDeadline = TimeSpan.FromMinutes(4) },
+        };
+        var callIds = Enumerable.Range(0, calls).Select(_ => emulator.CreateCall()).ToArray();
+        var stopsBefore = emulator.Journal.Requests.Count(r => r.Command == "calling.play.stop" && r.Status is >= 200 and < 300);
         using (var system = Akka.Actor.ActorSystem.Create("recovery-a", SystemSetup(settings)))
         {
-            await using var before = PlaybackManager.Create(system, settings, new InstantApi());
+            await using var before = PlaybackManager.Create(system, settings);
             await before.Recovery;
             using var gate = new SemaphoreSlim(256);
             await Task.WhenAll(Enumerable.Range(0, calls).Select(async i =>
@@ -137,7 +162,7 @@ internal static class Persistence
                 await gate.WaitAsync();
                 try
                 {
-                    await before.PlayAsync("rec-" + i.ToString(CultureInfo.InvariantCulture), [Media.Ringtone("us")], new PlayOptions { StatusUrl = new Uri("https://example.invalid/hook") });
+                    await before.PlayAsync(callIds[i], [Media.Ringtone("us")], new PlayOptions { StatusUrl = new Uri("https://example.invalid/hook") });
                 }
                 finally
                 {
@@ -149,7 +174,7 @@ internal static class Persistence
 
         using var after = Akka.Actor.ActorSystem.Create("recovery-b", SystemSetup(settings));
         var sw = Stopwatch.StartNew();
-        await using var manager = PlaybackManager.Create(after, settings, new InstantApi());
+        await using var manager = PlaybackManager.Create(after, settings);
         await manager.Recovery;
         var elapsed = sw.Elapsed;
         report.Note(FormattableString.Invariant($"recovery of {calls:N0} calls ({name}): {elapsed.TotalSeconds:0.0} s, {manager.RecoveredCalls:N0} recovered ({calls / elapsed.TotalSeconds:N0} calls/s)"));
@@ -162,7 +187,7 @@ internal static class Persistence
             await stops.WaitAsync();
             try
             {
-                await manager.StopAsync("rec-" + i.ToString(CultureInfo.InvariantCulture), FindControlId(manager, i));
+                await manager.StopAsync(callIds[i], FindControlId(manager, callIds[i]));
             }
             catch (PlaybackStoreException)
             {
@@ -173,10 +198,8 @@ internal static class Persistence
                 stops.Release();
             }
         }));
-        if (refused > 0)
-        {
-            report.Note(FormattableString.Invariant($"stops refused by the store ({name}): {refused:N0} of {calls:N0}"));
-        }
+        var reached = emulator.Journal.Requests.Count(r => r.Command == "calling.play.stop" && r.Status is >= 200 and < 300) - stopsBefore;
+        report.Note(FormattableString.Invariant($"stops at once after recovery ({name}): {calls - refused:N0} answered, {refused:N0} refused by the store, {reached:N0} reached the emulator"));
 
         // The deletes are asynchronous: wait (up to 2 min) until the store stops shrinking, then purge and measure.
         var left = await manager.Store!.BytesLeftAsync();
@@ -194,6 +217,5 @@ internal static class Persistence
     private static Akka.Actor.Setup.ActorSystemSetup SystemSetup(PlaybackSettings settings) =>
         PlaybackManager.SystemSetup(Akka.Actor.Setup.ActorSystemSetup.Create(Akka.Actor.BootstrapSetup.Create().WithConfig(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = ERROR"))), settings);
 
-    private static string FindControlId(PlaybackManager manager, int i) =>
-        manager.Snapshot("rec-" + i.ToString(CultureInfo.InvariantCulture)).Single().ControlId;
+    private static string FindControlId(PlaybackManager manager, string callId) => manager.Snapshot(callId).Single().ControlId;
 }

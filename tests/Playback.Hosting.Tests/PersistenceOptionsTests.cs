@@ -1,6 +1,9 @@
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using LinqToDB;
 using Microsoft.Extensions.Options;
 using Playback.PersistenceTests;
 
@@ -159,6 +162,51 @@ public sealed class PersistenceOptionsTests : IAsyncLifetime
         Assert.True(response.IsSuccessStatusCode, $"webhook answered {(int)response.StatusCode}");
         Assert.Equal(played.ControlId, (await finished.WaitAsync(NoHang)).ControlId);
         Assert.Null(await manager.FindAsync(call, played.ControlId));
+    }
+
+    [Fact]
+    public async Task WithPlayback_settings_configures_the_store_through_Akka_Persistence_Sql_Hosting_beside_the_apps_own_sql_journal()
+    {
+        await using var emulator = await TestSupport.StartEmulatorAsync();
+        await using var appStore = new SqliteStore();
+        var settings = TestSupport.EmulatorSettings(emulator) with { Persistence = _store.Settings };
+        var appConnection = new LinqToDB.DataOptions().UseConnectionString(LinqToDB.ProviderName.SQLiteMS, appStore.ConnectionString);
+
+        // The app's own default journal, given its connection as DataOptions (a MultiDataOptionsSetup keyed by plugin id).
+        using var host = await TestSupport.StartHostAsync(s => s.AddAkka("calls", b => b
+            .WithSqlPersistence(appConnection, databaseMapping: DatabaseMapping.Sqlite)
+            .WithPlayback(settings)));
+
+        var system = host.Services.GetRequiredService<Akka.Actor.ActorSystem>();
+        var config = system.Settings.Config;
+        Assert.Equal(PlaybackStore.JournalId, config.GetString(PlaybackStore.JournalId + ".plugin-id"));
+        Assert.Equal(PlaybackStore.SnapshotStoreId, config.GetString(PlaybackStore.SnapshotStoreId + ".plugin-id"));
+        Assert.Equal(PlaybackStore.SerializerName, config.GetString(PlaybackStore.JournalId + ".serializer"));
+        Assert.Equal("sqlite", config.GetString(PlaybackStore.JournalId + ".table-mapping"));
+        Assert.Equal(1, config.GetInt(PlaybackStore.JournalId + ".parallelism")); // Playback's tuning wins over the plugin's defaults (3)
+        Assert.Equal(PlaybackStore.WriteQueue, config.GetInt(PlaybackStore.JournalId + ".buffer-size"));
+        Assert.Equal("akka.persistence.journal.sql", config.GetString("akka.persistence.journal.plugin")); // the app's default stays the app's
+
+        // One shared setup: the app's journal keeps its connection, Playback's plugins get theirs (SQLite: synchronous = NORMAL).
+        var setup = system.Settings.Setup.Get<Akka.Persistence.Sql.Config.MultiDataOptionsSetup>().Value;
+        Assert.True(setup.TryGetDataOptionsFor("akka.persistence.journal.sql", out var app));
+        Assert.Same(appConnection, app);
+        Assert.True(setup.TryGetDataOptionsFor(PlaybackStore.JournalId, out var playback));
+        Assert.Contains(_store.File, playback.ConnectionOptions.ConnectionString, StringComparison.Ordinal);
+        Assert.True(setup.TryGetDataOptionsFor(PlaybackStore.SnapshotStoreId, out _));
+
+        // A play is written ahead into Playback's file, by Playback's serializer.
+        var manager = system.GetPlayback()!;
+        await manager.Recovery;
+        await manager.PlayAsync(emulator.CreateCall(), [Media.Silence(60)]);
+        Assert.True(await _store.ScalarAsync("SELECT COUNT(*) FROM event_journal") > 0);
+        Assert.Equal(0, await _store.ScalarAsync($"SELECT COUNT(*) FROM event_journal WHERE serializer_id <> {CallStoreSerializer.Id}"));
+        if (await appStore.ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE name = 'event_journal'") > 0)
+        {
+            Assert.Equal(0, await appStore.ScalarAsync("SELECT COUNT(*) FROM event_journal"));
+        }
+
+        await host.StopAsync();
     }
 
     private static readonly Dictionary<string, string?> Credentials = new()

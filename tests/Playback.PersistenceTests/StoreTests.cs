@@ -68,7 +68,11 @@ public sealed class StoreTests : IAsyncLifetime
     [Fact]
     public async Task The_journal_opens_sqlite_connections_with_synchronous_normal_and_leaves_postgresql_as_it_is()
     {
-        Assert.IsType<Akka.Persistence.Sql.Config.DataOptionsSetup>(SqliteDurability.SetupFor(_store.Settings));
+        // Keyed by the store's plugin ids: another Akka.Persistence.Sql plugin in the same system keeps its own options.
+        var setup = Assert.IsType<Akka.Persistence.Sql.Config.MultiDataOptionsSetup>(SqliteDurability.SetupFor(_store.Settings));
+        Assert.True(setup.TryGetDataOptionsFor(PlaybackStore.JournalId, out _));
+        Assert.True(setup.TryGetDataOptionsFor(PlaybackStore.SnapshotStoreId, out _));
+        Assert.False(setup.TryGetDataOptionsFor("akka.persistence.journal.sql", out _));
         Assert.Null(SqliteDurability.SetupFor(PlaybackPersistenceSettings.PostgreSql("Host=127.0.0.1")));
         Assert.Null(SqliteDurability.SetupFor(null));
 

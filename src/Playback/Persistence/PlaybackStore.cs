@@ -12,22 +12,26 @@ namespace Playback;
 /// </summary>
 internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
 {
-    public const string JournalId = "akka.persistence.journal.playback-sql";
-    public const string SnapshotStoreId = "akka.persistence.snapshot-store.playback-sql";
+    /// <summary>The plugins' identifier (Akka.Persistence.Sql.Hosting's <c>Identifier</c>).</summary>
+    public const string PluginIdentifier = "playback-sql";
+    public const string JournalId = "akka.persistence.journal." + PluginIdentifier;
+    public const string SnapshotStoreId = "akka.persistence.snapshot-store." + PluginIdentifier;
 
     /// <summary>The name <see cref="CallStoreSerializer"/> is registered under, and the plugins' default serializer.</summary>
-    private const string SerializerName = "playback-store";
+    public const string SerializerName = "playback-store";
 
     public PlaybackPersistenceSettings Settings { get; } = settings;
 
-    private string ProviderName => Settings.Provider == PlaybackPersistenceProvider.Sqlite ? LinqToDB.ProviderName.SQLiteMS : LinqToDB.ProviderName.PostgreSQL;
+    /// <summary>The LinqToDB provider name of the database.</summary>
+    public string ProviderName => Settings.Provider == PlaybackPersistenceProvider.Sqlite ? LinqToDB.ProviderName.SQLiteMS : LinqToDB.ProviderName.PostgreSQL;
 
     private string TableMapping => Settings.Provider == PlaybackPersistenceProvider.Sqlite ? "sqlite" : "postgresql";
 
     private string JournalTable => Settings.Provider == PlaybackPersistenceProvider.Sqlite ? "event_journal" : "public.event_journal";
 
     /// <summary>
-    /// The plugins' HOCON and the call-change serializer's binding. The binding must be configuration, not
+    /// The whole configuration of the store for a system Playback configures itself: the plugins' HOCON, the
+    /// call-change serializer's binding and <see cref="TuningConfig"/>. The binding must be configuration, not
     /// <c>Serialization.AddSerializer</c>: every later <c>InjectTopLevelFallback</c> (Akka.Persistence's own, when its
     /// extension starts) rebuilds the system's serialization from configuration and forgets serializers added in code.
     /// </summary>
@@ -39,10 +43,28 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
             table-mapping = {TableMapping}
             auto-initialize = {(Settings.AutoInitialize ? "on" : "off")}
             serializer = {SerializerName}
-            # A burst of thousands of commands queues its writes; a write that waits its turn is not a failing database
-            # (the default 10 s made such waits open the breaker, which then refused everything, deletes included).
-            circuit-breaker.call-timeout = 30s
             """;
+        return TuningConfig().WithFallback(ConfigurationFactory.ParseString($$"""
+            {{JournalId}} {
+              class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
+              plugin-id = "{{JournalId}}"
+              {{common}}
+            }
+            {{SnapshotStoreId}} {
+              class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
+              plugin-id = "{{SnapshotStoreId}}"
+              {{common}}
+            }
+            """));
+    }
+
+    /// <summary>
+    /// What Playback sets beyond the plugins' own options (Akka.Persistence.Sql.Hosting's options cannot say it): the
+    /// call-change serializer's binding, the journal's writers, write queue and breaker timeout. Must take precedence
+    /// over the plugins' defaults.
+    /// </summary>
+    public Config TuningConfig()
+    {
         var serializer = typeof(CallStoreSerializer);
         return ConfigurationFactory.ParseString($$"""
             akka.actor {
@@ -51,20 +73,22 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
               serialization-identifiers { "{{serializer.FullName}}, {{serializer.Assembly.GetName().Name}}" = {{CallStoreSerializer.Id}} }
             }
             {{JournalId}} {
-              class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
-              plugin-id = "{{JournalId}}"
-              {{common}}
               # SQLite has one writer: parallel write transactions only wait for each other's locks (with sleeps), and a
               # burst of thousands of commands then runs into the journal's timeout. One writer commits them in batches.
               parallelism = {{(Settings.Provider == PlaybackPersistenceProvider.Sqlite ? 1 : 3)}}
+              # Every change of every call waits in one queue for its batch; a full queue refuses the write, and each
+              # refusal counts against the breaker. The default (5,000) made a burst of 10,000 commands fail.
+              buffer-size = {{WriteQueue}}
+              # A burst of thousands of commands queues its writes; a write that waits its turn is not a failing database
+              # (the default 10 s made such waits open the breaker, which then refused everything, deletes included).
+              circuit-breaker.call-timeout = 30s
             }
-            {{SnapshotStoreId}} {
-              class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
-              plugin-id = "{{SnapshotStoreId}}"
-              {{common}}
-            }
+            {{SnapshotStoreId}}.circuit-breaker.call-timeout = 30s
             """);
     }
+
+    /// <summary>The journal's write queue: changes waiting for their batch (an array of this many references).</summary>
+    internal const int WriteQueue = 100_000;
 
     /// <summary>Makes the system able to write the store: the plugins' configuration and the call-change serializer (injecting configuration reloads the system's serialization).</summary>
     public void Register(Akka.Actor.ActorSystem system) => system.Settings.InjectTopLevelFallback(ToConfig());

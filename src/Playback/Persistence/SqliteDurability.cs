@@ -16,11 +16,28 @@ internal sealed class SqliteDurability : IConnectionInterceptor
 {
     private const string Pragma = "PRAGMA synchronous = NORMAL;";
 
-    /// <summary>The setup that makes the store's plugins open SQLite connections this way (null for other providers).</summary>
-    public static Setup? SetupFor(PlaybackPersistenceSettings? persistence) =>
+    /// <summary>The connection options of the store's plugins on SQLite (null for other providers).</summary>
+    public static DataOptions? OptionsFor(PlaybackPersistenceSettings? persistence) =>
         persistence is { Provider: PlaybackPersistenceProvider.Sqlite }
-            ? new DataOptionsSetup(new DataOptions().UseConnectionString(ProviderName.SQLiteMS, persistence.ConnectionString).UseInterceptor(new SqliteDurability()))
+            ? new DataOptions().UseConnectionString(ProviderName.SQLiteMS, persistence.ConnectionString).UseInterceptor(new SqliteDurability())
             : null;
+
+    /// <summary>
+    /// The setup that makes the store's plugins, and only them, open SQLite connections this way (null for other
+    /// providers): keyed by plugin id, so that another Akka.Persistence.Sql plugin in the same system keeps its own.
+    /// </summary>
+    public static Setup? SetupFor(PlaybackPersistenceSettings? persistence)
+    {
+        if (OptionsFor(persistence) is not { } options)
+        {
+            return null;
+        }
+
+        var setup = new MultiDataOptionsSetup();
+        setup.AddDataOptions(PlaybackStore.JournalId, options);
+        setup.AddDataOptions(PlaybackStore.SnapshotStoreId, options);
+        return setup;
+    }
 
     public void ConnectionOpening(ConnectionEventData eventData, DbConnection connection)
     {
