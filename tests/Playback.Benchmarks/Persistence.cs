@@ -162,7 +162,7 @@ internal static class Persistence
                 await gate.WaitAsync();
                 try
                 {
-                    await before.PlayAsync(callIds[i], [Media.Ringtone("us")], new PlayOptions { StatusUrl = new Uri("https://example.invalid/hook") });
+                    await before.PlayAsync(callIds[i], [Media.Ringtone("us")]);
                 }
                 finally
                 {
@@ -215,7 +215,7 @@ internal static class Persistence
 
     /// <summary>What <c>PlaybackManager.Create(settings)</c> gives its own system (SQLite: the journal's connection setup).</summary>
     private static Akka.Actor.Setup.ActorSystemSetup SystemSetup(PlaybackSettings settings) =>
-        PlaybackManager.SystemSetup(Akka.Actor.Setup.ActorSystemSetup.Create(Akka.Actor.BootstrapSetup.Create().WithConfig(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = ERROR"))), settings);
+        PlaybackManager.SystemSetup(Akka.Actor.Setup.ActorSystemSetup.Create(Akka.Actor.BootstrapSetup.Create().WithConfig(Akka.Configuration.ConfigurationFactory.ParseString(Environment.GetEnvironmentVariable("BENCH_AKKA_LOG") ?? "akka.loglevel = ERROR"))), settings);
 
     private static string FindControlId(PlaybackManager manager, string callId) => manager.Snapshot(callId).Single().ControlId;
 }

@@ -16,6 +16,24 @@ var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var sw = Stopwatch.StartNew();
 var report = new Report();
 
+// BENCH_EXCEPTIONS=1: count every exception thrown (first chance) by second, type and message, printed at the end;
+// BENCH_EXCEPTIONS_STACK=<type name> also prints where the first two of that type were thrown (diagnosis).
+var thrown = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+if (Environment.GetEnvironmentVariable("BENCH_EXCEPTIONS") == "1")
+{
+    var traced = 0;
+    var stackOf = Environment.GetEnvironmentVariable("BENCH_EXCEPTIONS_STACK");
+    AppDomain.CurrentDomain.FirstChanceException += (_, e) =>
+    {
+        if (e.Exception.GetType().Name == stackOf && Interlocked.Increment(ref traced) <= 2)
+        {
+            Console.WriteLine($"first chance {e.Exception.Message}\n{Environment.StackTrace}");
+        }
+
+        thrown.AddOrUpdate($"{DateTime.UtcNow:HH:mm:ss} {e.Exception.GetType().Name}: {e.Exception.Message[..Math.Min(e.Exception.Message.Length, 160)]}", 1, (_, n) => n + 1);
+    };
+}
+
 if (!args.Contains("--skip-micro") && only is null or "micro")
 {
     var job = (quick ? Job.ShortRun.WithWarmupCount(2).WithIterationCount(5) : Job.Default)
@@ -40,6 +58,11 @@ if (!args.Contains("--skip-micro") && only is null or "micro")
 if (only is not "micro")
 {
     await new EndToEnd(quick, report, only).RunAsync();
+}
+
+foreach (var (what, count) in thrown.Where(t => !t.Key.Contains("TaskCanceledException", StringComparison.Ordinal)).OrderBy(t => t.Key).Take(80))
+{
+    Console.WriteLine($"thrown {count,6} × {what}");
 }
 
 var markdown = report.ToMarkdown(quick, sw.Elapsed);

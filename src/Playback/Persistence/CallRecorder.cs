@@ -35,7 +35,7 @@ internal sealed record CallRecovered(CallPlaybacks State);
 /// before the call actor runs its effects (write-ahead), snapshots every <see cref="PlaybackPersistenceSettings.SnapshotEvery"/>
 /// changes and deletes what the snapshot covers, and deletes everything once the call has nothing live.
 /// </summary>
-internal sealed class CallRecorder : UntypedPersistentActor, IWithTimers
+internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
 {
     private readonly string _callId;
     private readonly int _snapshotEvery;
@@ -48,22 +48,36 @@ internal sealed class CallRecorder : UntypedPersistentActor, IWithTimers
     private readonly OneAtATime _snapshotDeletes;
     private int _deleteAttempts;
 
-    public CallRecorder(string callId, int snapshotEvery)
+    // Changes given to PersistAsync, and of them stored (their handlers run in order); what waits for them.
+    private long _issued;
+    private long _stored;
+    private Queue<(long After, Action Action)>? _afterStored;
+
+    private readonly DeleteGate? _gate;
+
+    public CallRecorder(string callId, int snapshotEvery, DeleteGate? gate)
     {
+        _gate = gate;
         _callId = callId;
         _snapshotEvery = snapshotEvery;
         _state = new CallPlaybacks(callId);
         JournalPluginId = PlaybackStore.JournalId;
         SnapshotPluginId = PlaybackStore.SnapshotStoreId;
-        _eventDeletes = new OneAtATime(DeleteMessages);
-        _snapshotDeletes = new OneAtATime(to => DeleteSnapshots(new SnapshotSelectionCriteria(to)));
+        _eventDeletes = new OneAtATime(DeleteMessages, gate, Self, new DeleteGranted(Events: true));
+        _snapshotDeletes = new OneAtATime(to => DeleteSnapshots(new SnapshotSelectionCriteria(to)), gate, Self, new DeleteGranted(Events: false));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public override string PersistenceId => PlaybackPersistenceSettings.PersistenceIdPrefix + _callId;
 
-    public static Props Props(string callId, int snapshotEvery) => Akka.Actor.Props.Create(() => new CallRecorder(callId, snapshotEvery));
+    public static Props Props(string callId, int snapshotEvery, DeleteGate? gate) => Akka.Actor.Props.Create(() => new CallRecorder(callId, snapshotEvery, gate));
+
+    protected override void PostStop()
+    {
+        _gate?.Leave(Self);
+        base.PostStop();
+    }
 
     protected override void OnRecover(object message)
     {
@@ -97,6 +111,7 @@ internal sealed class CallRecorder : UntypedPersistentActor, IWithTimers
                 // PersistAsync, not Persist: changes that arrive while a write is in flight go to the journal together as
                 // the next write (one transaction: group commit), instead of one write each after the other. Their
                 // handlers still run in order, each once its change is stored.
+                _issued++;
                 PersistAsync(record.Change, _ =>
                 {
                     _state = record.State;
@@ -110,16 +125,19 @@ internal sealed class CallRecorder : UntypedPersistentActor, IWithTimers
                         _sinceSnapshot = 0;
                         SaveSnapshot(CallChange.Of(_state));
                     }
+
+                    _stored++;
+                    RunStored();
                 });
                 break;
-            case FlushCall flush:
+            case FlushCall:
                 // Answered after every change given before it is stored.
                 var flushedBy = Sender;
-                DeferAsync(flush, _ => flushedBy.Tell(StoreFlushed.Instance));
+                AfterStored(() => flushedBy.Tell(StoreFlushed.Instance));
                 break;
-            case PruneCall prune:
+            case PruneCall:
                 // After every change given before it is stored, so that the delete covers them all.
-                DeferAsync(prune, _ =>
+                AfterStored(() =>
                 {
                     _sinceSnapshot = 0;
                     _eventDeletes.Request(LastSequenceNr);
@@ -145,9 +163,10 @@ internal sealed class CallRecorder : UntypedPersistentActor, IWithTimers
                 // a journal whose breaker a burst opened refuses everything for its reset timeout (30 s), so the later tries
                 // wait longer than that, spread out (jitter) so that thousands of calls do not all try at once. After that,
                 // the next start deletes what an idle call left.
+                Context.GetLogger().Debug("Call {0}: the playback store could not delete its changes up to {1} (attempt {2}): {3}", _callId, failed.ToSequenceNr, _deleteAttempts + 1, failed.Cause);
                 if (++_deleteAttempts < MaxDeleteAttempts)
                 {
-                    _eventDeletes.Request(failed.ToSequenceNr);
+                    _eventDeletes.Wait(failed.ToSequenceNr);
                     var delay = RetryDelays[_deleteAttempts - 1] + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 10_000));
                     Timers.StartSingleTimer(DeleteAgain.Instance, DeleteAgain.Instance, delay);
                     break;
@@ -159,6 +178,9 @@ internal sealed class CallRecorder : UntypedPersistentActor, IWithTimers
                 break;
             case DeleteAgain:
                 _eventDeletes.Done();
+                break;
+            case DeleteGranted granted:
+                (granted.Events ? _eventDeletes : _snapshotDeletes).Granted();
                 break;
             case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
                 _snapshotDeletes.Done();
@@ -172,42 +194,29 @@ internal sealed class CallRecorder : UntypedPersistentActor, IWithTimers
         }
     }
 
-    private const int MaxDeleteAttempts = 4;
-
-    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(35), TimeSpan.FromSeconds(90)];
-
-    private sealed class DeleteAgain
+    /// <summary>
+    /// Runs <paramref name="action"/> once every change given so far is stored: at once when none is in flight. Not
+    /// <c>DeferAsync</c>: Akka.Persistence.Sql 1.5.73 fails a journal batch that holds only a deferred entry (an empty
+    /// write: "Sequence contains no elements"), and each such failure counts against the journal's breaker; a burst of
+    /// calls ending together opened it, and it then refused every call's writes for its reset timeout.
+    /// </summary>
+    private void AfterStored(Action action)
     {
-        public static readonly DeleteAgain Instance = new();
+        if (_stored == _issued)
+        {
+            action();
+        }
+        else
+        {
+            (_afterStored ??= new Queue<(long, Action)>()).Enqueue((_issued, action));
+        }
     }
 
-    /// <summary>Runs one delete at a time; one asked for meanwhile waits, merged with the others (the highest sequence number wins).</summary>
-    private sealed class OneAtATime(Action<long> delete)
+    private void RunStored()
     {
-        private long _running;
-        private long _wanted;
-
-        public void Request(long toSequenceNr)
+        while (_afterStored is { Count: > 0 } queue && queue.Peek().After <= _stored)
         {
-            if (_running > 0)
-            {
-                _wanted = Math.Max(_wanted, toSequenceNr);
-                return;
-            }
-
-            _running = toSequenceNr;
-            delete(toSequenceNr);
-        }
-
-        public void Done()
-        {
-            _running = 0;
-            var wanted = _wanted;
-            _wanted = 0;
-            if (wanted > 0)
-            {
-                Request(wanted);
-            }
+            queue.Dequeue().Action();
         }
     }
 
