@@ -77,7 +77,7 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
               # burst of thousands of commands then runs into the journal's timeout. One writer commits them in batches.
               parallelism = {{(Settings.Provider == PlaybackPersistenceProvider.Sqlite ? 1 : 3)}}
               # Every change of every call waits in one queue for its batch; a full queue refuses the write, and each
-              # refusal counts against the breaker. The default (5,000) made a burst of 10,000 commands fail.
+              # refusal counts against the breaker. 10,000 commands at once can queue 10,000 writes (the default is 5,000).
               buffer-size = {{WriteQueue}}
               # A burst of thousands of commands queues its writes; a write that waits its turn is not a failing database
               # (the default 10 s made such waits open the breaker, which then refused everything, deletes included).
