@@ -47,12 +47,13 @@ public sealed partial class PlaybackManager
     /// <summary>How often ended calls' leftover journal rows are removed.</summary>
     internal static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
 
+    /// <summary>Purges at start and every <see cref="PurgeInterval"/>. Housekeeping: a failure (a store busy or down) is a warning, never a failed recovery.</summary>
     private async Task PurgeLoopAsync()
     {
         using var timer = new PeriodicTimer(PurgeInterval);
         try
         {
-            while (await timer.WaitForNextTickAsync(_shutdown.Token).ConfigureAwait(false))
+            do
             {
                 try
                 {
@@ -63,6 +64,7 @@ public sealed partial class PlaybackManager
                     Telemetry.Logger.LogWarning("Playback store purge failed: {Reason}", e.Message);
                 }
             }
+            while (await timer.WaitForNextTickAsync(_shutdown.Token).ConfigureAwait(false));
         }
         catch (OperationCanceledException)
         {
@@ -109,8 +111,7 @@ public sealed partial class PlaybackManager
         }
 
         _registry.Tell(new RecoverCalls(ids, Failed: false));
-        await PurgeStoreAsync().ConfigureAwait(false);
-        _ = PurgeLoopAsync();
+        _ = Task.Run(PurgeLoopAsync); // beside the recovery: SQLite's driver does its I/O synchronously, and a purge may wait for the write lock
         var started = System.Diagnostics.Stopwatch.StartNew();
         using var gate = new SemaphoreSlim(store.Settings.RecoveryParallelism);
         var live = 0;

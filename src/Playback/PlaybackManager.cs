@@ -58,7 +58,8 @@ public sealed partial class PlaybackManager : IAsyncDisposable
             : setup.StartRouter(system, actorSettings);
         _replyPath = setup.StartRouter is null ? ((ExtendedActorSystem)system).Provider.TempPath() : null;
         system.WhenTerminated.ContinueWith(_ => Shutdown(), TaskScheduler.Default);
-        Recovery = Store is null ? Task.CompletedTask : RecoverAsync(Store);
+        // Off the creating thread: the store's drivers do their I/O synchronously (SQLite), and Create must not wait for it.
+        Recovery = Store is null ? Task.CompletedTask : Task.Run(() => RecoverAsync(Store));
     }
 
     /// <summary>The settings in force.</summary>

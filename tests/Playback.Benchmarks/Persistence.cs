@@ -172,6 +172,7 @@ internal static class Persistence
             await system.Terminate();
         }
 
+        Console.WriteLine($"recovering {calls:N0} calls ({name}) in process {Environment.ProcessId}");
         using var after = Akka.Actor.ActorSystem.Create("recovery-b", SystemSetup(settings));
         var sw = Stopwatch.StartNew();
         await using var manager = PlaybackManager.Create(after, settings);

@@ -77,6 +77,34 @@ public sealed class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recovery_reads_sqlite_while_another_connection_holds_the_write_lock()
+    {
+        var call = _stack.Emulator.CreateCall();
+        var first = _stack.Start(_store.Settings);
+        await first.Recovery;
+        var played = await first.PlayAsync(call, [Media.Ringtone("us", seconds: 600)]);
+        await _stack.StopAsync(first);
+
+        // Reads run in deferred transactions: in WAL mode they never wait for a writer. Before, every read began with
+        // BEGIN IMMEDIATE (the one write lock) and waited here until the driver gave up.
+        await using var writer = new Microsoft.Data.Sqlite.SqliteConnection(_store.Settings.ConnectionString);
+        await writer.OpenAsync();
+        await using (var begin = writer.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE;";
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        var second = _stack.Start(_store.Settings);
+        await second.Recovery.WaitAsync(TimeSpan.FromSeconds(20)); // bounds the wait; the lock is still held here
+        Assert.Equal(played.ControlId, Assert.Single(second.Snapshot(call)).ControlId);
+
+        await using var rollback = writer.CreateCommand();
+        rollback.CommandText = "ROLLBACK;";
+        await rollback.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task A_corrupt_sqlite_file_fails_recovery_with_a_clear_error_naming_the_store()
     {
         await File.WriteAllBytesAsync(_store.File, System.Text.Encoding.ASCII.GetBytes(new string('x', 8192)));
@@ -116,5 +144,7 @@ public sealed class StoreTests : IAsyncLifetime
         await using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA synchronous;";
         Assert.Equal(1L, await command.ExecuteScalarAsync()); // NORMAL (SQLite's default is FULL, 2)
+        command.CommandText = "PRAGMA busy_timeout;";
+        Assert.Equal(30000L, await command.ExecuteScalarAsync()); // waits for the write lock inside SQLite, not in 150 ms sleeps
     }
 }

@@ -73,6 +73,7 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
               serialization-identifiers { "{{serializer.FullName}}, {{serializer.Assembly.GetName().Name}}" = {{CallStoreSerializer.Id}} }
             }
             {{JournalId}} {
+              {{ReadIsolation}}
               # SQLite has one writer: parallel write transactions only wait for each other's locks (with sleeps), and a
               # burst of thousands of commands then runs into the journal's timeout. One writer commits them in batches.
               parallelism = {{(Settings.Provider == PlaybackPersistenceProvider.Sqlite ? 1 : 3)}}
@@ -83,9 +84,21 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
               # (the default 10 s made such waits open the breaker, which then refused everything, deletes included).
               circuit-breaker.call-timeout = 30s
             }
-            {{SnapshotStoreId}}.circuit-breaker.call-timeout = 30s
+            {{SnapshotStoreId}} {
+              {{ReadIsolation}}
+              circuit-breaker.call-timeout = 30s
+            }
             """);
     }
+
+    /// <summary>
+    /// SQLite: reads in deferred transactions. Microsoft.Data.Sqlite begins every transaction of any other isolation level
+    /// with <c>BEGIN IMMEDIATE</c>, which takes the database's one write lock: recovery's reads (50 calls at once) then
+    /// waited for each other and for the writes, each wait a 150 ms sleep of the driver. <c>read-uncommitted</c> is how
+    /// a deferred <c>BEGIN</c> is asked for (without a shared cache SQLite reads committed data as ever; in WAL mode a
+    /// read never waits for a writer).
+    /// </summary>
+    private string ReadIsolation => Settings.Provider == PlaybackPersistenceProvider.Sqlite ? "read-isolation-level = read-uncommitted" : string.Empty;
 
     /// <summary>The journal's write queue: changes waiting for their batch (an array of this many references).</summary>
     internal const int WriteQueue = 100_000;
@@ -104,13 +117,16 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
         {
             await using var connection = Connect();
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            if (Settings.Provider == PlaybackPersistenceProvider.Sqlite)
+            // Switching the mode takes the write lock: only when the file is not in WAL mode yet (a new file), so that a
+            // start never waits for another connection's write.
+            if (Settings.Provider == PlaybackPersistenceProvider.Sqlite
+                && !string.Equals(await ScalarAsync(connection, "PRAGMA journal_mode;", cancellationToken).ConfigureAwait(false), "wal", StringComparison.OrdinalIgnoreCase))
             {
-                await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+                await ScalarAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
             }
 
             // A corrupt file or a wrong database fails here, not at the first command.
-            await ExecuteAsync(connection, "SELECT 1;", cancellationToken).ConfigureAwait(false);
+            await ScalarAsync(connection, "SELECT 1;", cancellationToken).ConfigureAwait(false);
             if (!await JournalExistsAsync(connection, cancellationToken).ConfigureAwait(false))
             {
                 return [];
@@ -190,11 +206,11 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 
-    private static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
+    private static async Task<string?> ScalarAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
-        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);

@@ -14,7 +14,9 @@ namespace Playback;
 /// </summary>
 internal sealed class SqliteDurability : IConnectionInterceptor
 {
-    private const string Pragma = "PRAGMA synchronous = NORMAL;";
+    // busy_timeout: a connection that finds the write lock taken waits inside SQLite (retrying after 1, 2, 5, 10, … ms)
+    // instead of getting SQLITE_BUSY back, which Microsoft.Data.Sqlite answers with a 150 ms sleep per try.
+    private const string Pragma = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
 
     /// <summary>The connection options of the store's plugins on SQLite (null for other providers).</summary>
     public static DataOptions? OptionsFor(PlaybackPersistenceSettings? persistence) =>
