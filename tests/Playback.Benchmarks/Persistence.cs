@@ -12,11 +12,11 @@ namespace Playback.Benchmarks;
 /// </summary>
 internal static class Persistence
 {
-    /// <summary>Runs every part; <c>BENCH_STORE=latency|recovery-sqlite|recovery-postgresql</c> runs one (for a profiler or a repro).</summary>
+    /// <summary>Runs every part; <c>BENCH_STORE=latency|recovery-sqlite|recovery-postgresql</c> (or a comma-separated list) runs those (for a profiler or a repro).</summary>
     public static async Task RunAsync(PlaybackSettings settings, CallingEmulator emulator, int samples, int recoveryCalls, Report report)
     {
         var part = Environment.GetEnvironmentVariable("BENCH_STORE");
-        bool Run(string name) => part is null || part == name;
+        bool Run(string name) => part is null || part.Split(',').Contains(name);
         var dir = Directory.CreateTempSubdirectory("playback-bench-store-").FullName;
         try
         {

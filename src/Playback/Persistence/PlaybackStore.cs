@@ -76,7 +76,7 @@ internal sealed class PlaybackStore(PlaybackPersistenceSettings settings)
               {{ReadIsolation}}
               # SQLite has one writer: parallel write transactions only wait for each other's locks (with sleeps), and a
               # burst of thousands of commands then runs into the journal's timeout. One writer commits them in batches.
-              parallelism = {{(Settings.Provider == PlaybackPersistenceProvider.Sqlite ? 1 : 3)}}
+              parallelism = {{(Settings.Provider == PlaybackPersistenceProvider.Sqlite ? 1 : 6)}}
               # Every change of every call waits in one queue for its batch; a full queue refuses the write, and each
               # refusal counts against the breaker. 10,000 commands at once can queue 10,000 writes (the default is 5,000).
               buffer-size = {{WriteQueue}}
