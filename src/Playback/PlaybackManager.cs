@@ -52,6 +52,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
             SettleRetryDelay = settings.SettleRetryDelay,
             Telemetry = Telemetry,
             Persistence = settings.Persistence,
+            Deletes = Store is null ? null : new DeleteGate(DeleteGate.DefaultLimit),
         };
         _registry = setup.StartRouter is null
             ? system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture))

@@ -100,6 +100,25 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
             await manager.SetVolumeAsync(callId, handle.ControlId, volumes[i]);
         }
 
+        // BENCH_PROFILE_SECONDS=N: only the actor path (or, with BENCH_PROFILE_RAW=1, raw Flurl) against the bare endpoint,
+        // for N seconds, for a profiler to attach to (the process id is printed first).
+        if (emulator is null && int.TryParse(Environment.GetEnvironmentVariable("BENCH_PROFILE_SECONDS"), out var seconds))
+        {
+            var rawOnly = Environment.GetEnvironmentVariable("BENCH_PROFILE_RAW") == "1";
+            Console.WriteLine($"profiling {(rawOnly ? "raw Flurl" : "the actor path")} for {seconds} s in process {Environment.ProcessId}");
+            var until = Stopwatch.StartNew();
+            var n = 0;
+            while (until.Elapsed.TotalSeconds < seconds)
+            {
+                var volume = volumes[n % volumes.Length];
+                await (rawOnly ? RawVolumeAsync(raw, callId, handle.ControlId, volume) : manager.SetVolumeAsync(callId, handle.ControlId, volume));
+                n++;
+            }
+
+            Console.WriteLine($"profiled {n:N0} commands ({until.Elapsed.TotalMicroseconds / n:0} µs each)");
+            return;
+        }
+
         var rawSamples = new List<double>(LatencySamples);
         var actorSamples = new List<double>(LatencySamples);
         for (var block = 0; block < LatencySamples; block += 100)

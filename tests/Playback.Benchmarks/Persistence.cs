@@ -207,7 +207,15 @@ internal static class Persistence
         for (var i = 0; i < 120 && left.Rows > 0; i++)
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
-            await manager.PurgeStoreAsync();
+            try
+            {
+                await manager.PurgeStoreAsync();
+            }
+            catch (PlaybackStoreException e)
+            {
+                report.Note($"purge failed ({name}): {e.Message}");
+            }
+
             left = await manager.Store!.BytesLeftAsync();
         }
 

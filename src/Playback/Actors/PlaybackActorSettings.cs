@@ -16,4 +16,7 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
 
     /// <summary>The store the call actors write ahead to; null when persistence is off.</summary>
     public PlaybackPersistenceSettings? Persistence { get; init; }
+
+    /// <summary>Bounds the store's deletes in flight across the manager's calls; null when persistence is off.</summary>
+    public DeleteGate? Deletes { get; init; }
 }

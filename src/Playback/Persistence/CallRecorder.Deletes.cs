@@ -1,6 +1,8 @@
+using Akka.Actor;
+
 namespace Playback;
 
-/// <summary>The recorder's deletes: one of each kind at a time, retried when they fail.</summary>
+/// <summary>The recorder's deletes: one of each kind at a time, in a slot of the manager's <see cref="DeleteGate"/>, retried when they fail.</summary>
 internal sealed partial class CallRecorder
 {
     private const int MaxDeleteAttempts = 4;
@@ -12,11 +14,18 @@ internal sealed partial class CallRecorder
         public static readonly DeleteAgain Instance = new();
     }
 
-    /// <summary>Runs one delete at a time; one asked for meanwhile waits, merged with the others (the highest sequence number wins).</summary>
-    private sealed class OneAtATime(Action<long> delete)
+    /// <summary>A slot of the manager's <see cref="DeleteGate"/> for the deletes of one kind.</summary>
+    private sealed record DeleteGranted(bool Events);
+
+    /// <summary>
+    /// Runs one delete at a time, each in a slot of the manager's <see cref="DeleteGate"/>; one asked for meanwhile (or
+    /// while waiting for a slot) is merged with the others (the highest sequence number wins) and runs next.
+    /// </summary>
+    private sealed class OneAtATime(Action<long> delete, DeleteGate? gate, IActorRef self, DeleteGranted grant)
     {
         private long _running;
         private long _wanted;
+        private bool _inGate;
 
         public void Request(long toSequenceNr)
         {
@@ -27,17 +36,46 @@ internal sealed partial class CallRecorder
             }
 
             _running = toSequenceNr;
-            delete(toSequenceNr);
+            if (gate is null || gate.TryEnter(self, grant))
+            {
+                Granted();
+            }
+        }
+
+        /// <summary>The gate gave this a slot: the delete runs with everything asked for so far.</summary>
+        public void Granted()
+        {
+            _inGate = gate is not null;
+            _running = Math.Max(_running, _wanted);
+            _wanted = 0;
+            delete(_running);
+        }
+
+        /// <summary>The delete failed and is tried again later: its slot goes to another call meanwhile; <see cref="Done"/> when it is due.</summary>
+        public void Wait(long toSequenceNr)
+        {
+            _wanted = Math.Max(_wanted, toSequenceNr);
+            ExitGate();
         }
 
         public void Done()
         {
+            ExitGate();
             _running = 0;
             var wanted = _wanted;
             _wanted = 0;
             if (wanted > 0)
             {
                 Request(wanted);
+            }
+        }
+
+        private void ExitGate()
+        {
+            if (_inGate)
+            {
+                _inGate = false;
+                gate!.Exit(self);
             }
         }
     }

@@ -53,22 +53,31 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
     private long _stored;
     private Queue<(long After, Action Action)>? _afterStored;
 
-    public CallRecorder(string callId, int snapshotEvery)
+    private readonly DeleteGate? _gate;
+
+    public CallRecorder(string callId, int snapshotEvery, DeleteGate? gate)
     {
+        _gate = gate;
         _callId = callId;
         _snapshotEvery = snapshotEvery;
         _state = new CallPlaybacks(callId);
         JournalPluginId = PlaybackStore.JournalId;
         SnapshotPluginId = PlaybackStore.SnapshotStoreId;
-        _eventDeletes = new OneAtATime(DeleteMessages);
-        _snapshotDeletes = new OneAtATime(to => DeleteSnapshots(new SnapshotSelectionCriteria(to)));
+        _eventDeletes = new OneAtATime(DeleteMessages, gate, Self, new DeleteGranted(Events: true));
+        _snapshotDeletes = new OneAtATime(to => DeleteSnapshots(new SnapshotSelectionCriteria(to)), gate, Self, new DeleteGranted(Events: false));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public override string PersistenceId => PlaybackPersistenceSettings.PersistenceIdPrefix + _callId;
 
-    public static Props Props(string callId, int snapshotEvery) => Akka.Actor.Props.Create(() => new CallRecorder(callId, snapshotEvery));
+    public static Props Props(string callId, int snapshotEvery, DeleteGate? gate) => Akka.Actor.Props.Create(() => new CallRecorder(callId, snapshotEvery, gate));
+
+    protected override void PostStop()
+    {
+        _gate?.Leave(Self);
+        base.PostStop();
+    }
 
     protected override void OnRecover(object message)
     {
@@ -157,7 +166,7 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
                 Context.GetLogger().Debug("Call {0}: the playback store could not delete its changes up to {1} (attempt {2}): {3}", _callId, failed.ToSequenceNr, _deleteAttempts + 1, failed.Cause);
                 if (++_deleteAttempts < MaxDeleteAttempts)
                 {
-                    _eventDeletes.Request(failed.ToSequenceNr);
+                    _eventDeletes.Wait(failed.ToSequenceNr);
                     var delay = RetryDelays[_deleteAttempts - 1] + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 10_000));
                     Timers.StartSingleTimer(DeleteAgain.Instance, DeleteAgain.Instance, delay);
                     break;
@@ -169,6 +178,9 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
                 break;
             case DeleteAgain:
                 _eventDeletes.Done();
+                break;
+            case DeleteGranted granted:
+                (granted.Events ? _eventDeletes : _snapshotDeletes).Granted();
                 break;
             case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
                 _snapshotDeletes.Done();
