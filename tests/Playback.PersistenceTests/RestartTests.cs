@@ -47,6 +47,44 @@ public abstract class RestartTests : StoreTestBase
     }
 
     [Fact]
+    public async Task Three_hundred_calls_are_recovered_and_stopped_all_at_once_leaving_nothing_in_the_store()
+    {
+        // The benchmark times 10,000 (README, "Surviving restarts"); this checks the same path's outcome on every run.
+        const int Calls = 300;
+        var calls = Enumerable.Range(0, Calls).Select(_ => Stack.Emulator.CreateCall()).ToArray();
+        var first = Stack.Start(Store.Settings);
+        await first.Recovery;
+        using (var gate = new SemaphoreSlim(64))
+        {
+            await Task.WhenAll(calls.Select(async call =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    await first.PlayAsync(call, [Media.Ringtone("us", seconds: 600)]);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        await Stack.StopAsync(first);
+
+        var second = Stack.Start(Store.Settings);
+        await second.Recovery;
+        Assert.Equal(Calls, second.RecoveredCalls);
+        var stops = await Task.WhenAll(calls.Select(call => second.StopAsync(call, Assert.Single(second.Snapshot(call)).ControlId)));
+
+        Assert.All(stops, stopped => Assert.Equal(PlaybackState.Stopped, stopped.State));
+        Assert.Equal(Calls, Stack.Emulator.Journal.Requests.Count(r => r.Command == "calling.play.stop" && r.Status == 200));
+        await Eventually.AssertAsync(
+            async () => Assert.Equal(0, await Store.ScalarAsync("SELECT COUNT(*) FROM event_journal WHERE NOT is_deleted")),
+            TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
     public async Task Webhooks_that_arrive_after_the_restart_reach_the_recovered_playback()
     {
         var call = Stack.Emulator.CreateCall();
