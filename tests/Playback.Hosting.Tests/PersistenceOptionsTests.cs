@@ -192,7 +192,8 @@ public sealed class PersistenceOptionsTests : IAsyncLifetime
         Assert.True(setup.TryGetDataOptionsFor("akka.persistence.journal.sql", out var app));
         Assert.Same(appConnection, app);
         Assert.True(setup.TryGetDataOptionsFor(PlaybackStore.JournalId, out var playback));
-        Assert.Contains(_store.File, playback.ConnectionOptions.ConnectionString, StringComparison.Ordinal);
+        Assert.NotNull(playback);
+        Assert.Contains(_store.File, playback.ConnectionOptions.ConnectionString ?? string.Empty, StringComparison.Ordinal);
         Assert.True(setup.TryGetDataOptionsFor(PlaybackStore.SnapshotStoreId, out _));
 
         // A play is written ahead into Playback's file, by Playback's serializer.

@@ -230,6 +230,11 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
     {
         Context.Parent.Tell(new StoreFailed(cause));
         base.OnPersistRejected(cause, @event, sequenceNr);
+
+        // A rejected change's handler never runs and the recorder goes on (a failed one stops it): it is settled, so what
+        // waits for the changes before it must not wait for it.
+        _stored++;
+        RunStored();
     }
 
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
