@@ -85,6 +85,34 @@ public abstract class RestartTests : StoreTestBase
     }
 
     [Fact]
+    public async Task A_call_recovers_from_its_snapshot_and_the_events_after_it()
+    {
+        var settings = Store.Settings with { SnapshotEvery = 3 };
+        var call = Stack.Emulator.CreateCall();
+        var first = Stack.Start(settings);
+        await first.Recovery;
+        var handle = await first.PlayAsync(call, [Media.Ringtone("us", seconds: 600)]);
+        for (var i = 1; i <= 7; i++)
+        {
+            await handle.SetVolumeAsync(i);
+        }
+
+        await Eventually.AssertAsync(async () => Assert.True(await Store.ScalarAsync($"SELECT COUNT(*) FROM {Store.SnapshotTable}") >= 1));
+        // The snapshot covers the events before it: they are deleted (only the ones after the last snapshot remain).
+        await Eventually.AssertAsync(async () => Assert.InRange(await Store.ScalarAsync("SELECT COUNT(*) FROM event_journal WHERE NOT is_deleted"), 1, 3));
+        // Written by Playback's own serializer (compact JSON without .NET type names), events and snapshots alike.
+        var rows = await Store.RowsAsync($"SELECT serializer_id, payload FROM event_journal UNION ALL SELECT serializer_id, payload FROM {Store.SnapshotTable}");
+        Assert.All(rows, row => Assert.StartsWith("4711 {", row, StringComparison.Ordinal));
+        Assert.All(rows, row => Assert.DoesNotContain("$type", row, StringComparison.Ordinal));
+        await Stack.StopAsync(first);
+
+        var second = Stack.Start(settings);
+        await second.Recovery;
+        var snapshot = Assert.Single(second.Snapshot(call));
+        Assert.Equal((PlaybackState.Playing, 7.0), (snapshot.State, snapshot.Volume));
+    }
+
+    [Fact]
     public async Task Webhooks_that_arrive_after_the_restart_reach_the_recovered_playback()
     {
         var call = Stack.Emulator.CreateCall();

@@ -1,6 +1,6 @@
 namespace Playback.PersistenceTests;
 
-/// <summary>The store at its edges: snapshots, and a store that cannot be opened.</summary>
+/// <summary>The store at its edges: the serializer, SQLite's locks and durability, bursts, and a store that cannot be opened.</summary>
 public sealed class StoreTests : IAsyncLifetime
 {
     private readonly SqliteStore _store = new();
@@ -12,34 +12,6 @@ public sealed class StoreTests : IAsyncLifetime
     {
         await _stack.DisposeAsync();
         await _store.DisposeAsync();
-    }
-
-    [Fact]
-    public async Task A_call_recovers_from_its_snapshot_and_the_events_after_it()
-    {
-        var settings = _store.Settings with { SnapshotEvery = 3 };
-        var call = _stack.Emulator.CreateCall();
-        var first = _stack.Start(settings);
-        await first.Recovery;
-        var handle = await first.PlayAsync(call, [Media.Ringtone("us", seconds: 600)]);
-        for (var i = 1; i <= 7; i++)
-        {
-            await handle.SetVolumeAsync(i);
-        }
-
-        await Eventually.AssertAsync(async () => Assert.True(await _store.ScalarAsync("SELECT COUNT(*) FROM snapshot") >= 1));
-        // The snapshot covers the events before it: they are deleted (only the ones after the last snapshot remain).
-        await Eventually.AssertAsync(async () => Assert.InRange(await _store.ScalarAsync("SELECT COUNT(*) FROM event_journal WHERE NOT is_deleted"), 1, 3));
-        // Written by Playback's own serializer (compact JSON without .NET type names), events and snapshots alike.
-        var rows = await _store.RowsAsync("SELECT serializer_id, payload FROM event_journal UNION ALL SELECT serializer_id, payload FROM snapshot");
-        Assert.All(rows, row => Assert.StartsWith("4711 {", row, StringComparison.Ordinal));
-        Assert.All(rows, row => Assert.DoesNotContain("$type", row, StringComparison.Ordinal));
-        await _stack.StopAsync(first);
-
-        var second = _stack.Start(settings);
-        await second.Recovery;
-        var snapshot = Assert.Single(second.Snapshot(call));
-        Assert.Equal((PlaybackState.Playing, 7.0), (snapshot.State, snapshot.Volume));
     }
 
     [Fact]
