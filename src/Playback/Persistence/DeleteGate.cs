@@ -18,7 +18,6 @@ internal sealed class DeleteGate(int limit)
     private readonly LinkedList<(IActorRef Who, object Grant)> _waiting = new();
     private readonly Dictionary<IActorRef, int> _waits = [];
     private readonly Dictionary<IActorRef, int> _held = [];
-    private readonly int _limit = limit;
     private int _free = limit;
 
     /// <summary>Takes a slot now (true), or queues <paramref name="who"/> to be told <paramref name="grant"/> once it holds one.</summary>
@@ -86,7 +85,7 @@ internal sealed class DeleteGate(int limit)
         {
             lock (_lock)
             {
-                return (_limit - _free, _waiting.Count);
+                return (_held.Values.Sum(), _waiting.Count);
             }
         }
     }
