@@ -67,6 +67,17 @@ internal static class Persistence
                 }
             }
 
+            // BENCH_PROFILE_SECONDS=N: only the first store's commands, for N seconds, for a profiler to attach to.
+            if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_PROFILE_SECONDS"), out var seconds))
+            {
+                Console.WriteLine($"profiling {first.Name} commands for {seconds} s in process {Environment.ProcessId}");
+                var until = Stopwatch.GetTimestamp() + (seconds * Stopwatch.Frequency);
+                for (var i = 0; Stopwatch.GetTimestamp() < until; i++)
+                {
+                    await handles[1].SetVolumeAsync(i % 40);
+                }
+            }
+
             var times = handles.Select(_ => new List<double>(samples)).ToArray();
             for (var block = 0; block < samples; block += 100)
             {

@@ -40,6 +40,9 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
     private readonly string _callId;
     private readonly int _snapshotEvery;
     private CallPlaybacks _state;
+
+    // The state after the last change given to the journal (what the next change is taken against).
+    private CallPlaybacks _written;
     private int _sinceSnapshot;
 
     // One delete of each kind at a time: two deletes of the same call's rows at once can deadlock in the database
@@ -61,6 +64,7 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
         _callId = callId;
         _snapshotEvery = snapshotEvery;
         _state = new CallPlaybacks(callId);
+        _written = _state;
         JournalPluginId = PlaybackStore.JournalId;
         SnapshotPluginId = PlaybackStore.SnapshotStoreId;
         _eventDeletes = new OneAtATime(DeleteMessages, gate, Self, new DeleteGranted(Events: true));
@@ -98,6 +102,7 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
                     _snapshotDeletes.Request(long.MaxValue);
                 }
 
+                _written = _state;
                 Context.Parent.Tell(new CallRecovered(_state));
                 break;
         }
@@ -107,35 +112,28 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
     {
         switch (message)
         {
-            case RecordChange record:
-                // PersistAsync, not Persist: changes that arrive while a write is in flight go to the journal together as
-                // the next write (one transaction: group commit), instead of one write each after the other. Their
-                // handlers still run in order, each once its change is stored.
-                _issued++;
-                PersistAsync(record.Change, _ =>
+            case RecordChange { Ack: false } behind:
+                (_held ??= []).Add(behind);
+                if (_held.Count == 1)
                 {
-                    _state = record.State;
-                    if (record.Ack)
-                    {
-                        Context.Parent.Tell(ChangeRecorded.Instance);
-                    }
+                    Timers.StartSingleTimer(WriteHeld.Instance, WriteHeld.Instance, WriteBehindDelay);
+                }
 
-                    if (++_sinceSnapshot >= _snapshotEvery)
-                    {
-                        _sinceSnapshot = 0;
-                        SaveSnapshot(CallChange.Of(_state));
-                    }
-
-                    _stored++;
-                    RunStored();
-                });
+                break;
+            case RecordChange ahead:
+                WriteHeldChanges(ahead);
+                break;
+            case WriteHeld:
+                WriteHeldChanges(next: null);
                 break;
             case FlushCall:
+                WriteHeldChanges(next: null);
                 // Answered after every change given before it is stored.
                 var flushedBy = Sender;
                 AfterStored(() => flushedBy.Tell(StoreFlushed.Instance));
                 break;
             case PruneCall:
+                WriteHeldChanges(next: null);
                 // After every change given before it is stored, so that the delete covers them all.
                 AfterStored(() =>
                 {
@@ -192,6 +190,34 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Gives the journal a change. PersistAsync, not Persist: changes that arrive while a write is in flight go to the
+    /// journal together as the next write (one transaction: group commit), instead of one write each after the other.
+    /// Their handlers still run in order, each once its change is stored.
+    /// </summary>
+    private void Write(RecordChange record)
+    {
+        _issued++;
+        _written = record.State;
+        PersistAsync(record.Change, _ =>
+        {
+            _state = record.State;
+            if (record.Ack)
+            {
+                Context.Parent.Tell(ChangeRecorded.Instance);
+            }
+
+            if (++_sinceSnapshot >= _snapshotEvery)
+            {
+                _sinceSnapshot = 0;
+                SaveSnapshot(CallChange.Of(_state));
+            }
+
+            _stored++;
+            RunStored();
+        });
     }
 
     /// <summary>
