@@ -75,7 +75,8 @@ else
     });
     builder.Services.AddPlayback(playbackSection);
     builder.Services.PostConfigure<PlaybackOptions>(UseEmulator);
-    builder.Services.AddAkka("call-control", akka => akka.WithPlayback());
+    // WithPlayback(sp): the store is configured before the ActorSystem exists (SQLite's journal with synchronous = NORMAL).
+    builder.Services.AddAkka("call-control", (akka, sp) => akka.WithPlayback(sp));
 }
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

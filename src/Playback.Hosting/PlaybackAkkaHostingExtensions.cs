@@ -3,6 +3,8 @@ using Akka.Actor;
 using System.Diagnostics.Metrics;
 using Akka.Hosting;
 using Akka.Hosting.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Playback.Hosting;
 
@@ -46,6 +48,27 @@ public static class PlaybackAkkaHostingExtensions
             registry.Register<PlaybackCallRegistry>(Start(system, settings, resolver.GetService<IMeterFactory>()).CallRegistryActor));
     }
 
+    /// <summary>
+    /// As <see cref="WithPlayback(AkkaConfigurationBuilder, PlaybackSettings)"/>, with the settings of the options that
+    /// <c>services.AddPlayback(configuration)</c> (or <c>AddPlayback(configure)</c>) registered: for Akka.Hosting's
+    /// <c>AddAkka(name, (builder, serviceProvider) => …)</c>. Unlike <see cref="WithPlayback(AkkaConfigurationBuilder)"/>,
+    /// it configures the store before the ActorSystem exists: through Akka.Persistence.Sql.Hosting, and on SQLite with
+    /// the journal's <c>synchronous = NORMAL</c> (README, "Surviving restarts"). DI's <see cref="PlaybackManager"/> is this one.
+    /// </summary>
+    /// <param name="builder">The Akka.Hosting builder.</param>
+    /// <param name="services">The service provider <c>AddAkka</c> passes to its builder callback.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="InvalidOperationException"><c>AddPlayback(…)</c> was not called.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (each problem names its key).</exception>
+    public static AkkaConfigurationBuilder WithPlayback(this AkkaConfigurationBuilder builder, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(services);
+        var route = services.GetService<PlaybackWebhookRoute>()
+            ?? throw new InvalidOperationException("Playback's options are not registered: call services.AddPlayback(configuration.GetSection(\"Playback\")) as well as WithPlayback(serviceProvider).");
+        return builder.WithPlayback(services.GetRequiredService<IOptions<PlaybackOptions>>().Value.ToSettings(route.Path));
+    }
+
     /// <summary>As <see cref="WithPlayback(AkkaConfigurationBuilder, PlaybackSettings)"/>, with options set in code over the environment fallback.</summary>
     /// <param name="builder">The Akka.Hosting builder.</param>
     /// <param name="configure">Sets the options.</param>
@@ -79,6 +102,15 @@ public static class PlaybackAkkaHostingExtensions
     }
 
     internal static PlaybackManager Start(ActorSystem system, PlaybackSettings settings, IMeterFactory? meterFactory = null)
+    {
+        lock (Managers)
+        {
+            // One manager per system: DI's provider may have started it first (a service resolved it before the host started).
+            return GetPlayback(system) ?? StartNew(system, settings, meterFactory);
+        }
+    }
+
+    private static PlaybackManager StartNew(ActorSystem system, PlaybackSettings settings, IMeterFactory? meterFactory)
     {
         // Playback's own events go to the host's ILoggerFactory (the one Akka.Hosting's logger bridge writes Akka's to).
         var loggers = system.Settings.Setup.Get<LoggerFactorySetup>();

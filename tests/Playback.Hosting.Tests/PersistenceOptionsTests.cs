@@ -210,6 +210,46 @@ public sealed class PersistenceOptionsTests : IAsyncLifetime
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task WithPlayback_service_provider_configures_the_options_store_before_the_system_exists_and_DI_gets_that_manager()
+    {
+        await using var emulator = await TestSupport.StartEmulatorAsync();
+        var section = TestSupport.PlaybackSection(new Dictionary<string, string?>
+        {
+            ["UseEnvironmentFallback"] = "false", ["ProjectId"] = emulator.ProjectId, ["ApiToken"] = emulator.ApiToken,
+            ["BaseUrl"] = emulator.BaseUrl.AbsoluteUri, ["AllowUntrackedPlays"] = "true",
+            ["Persistence:Provider"] = "sqlite", ["Persistence:ConnectionString"] = _store.Settings.ConnectionString,
+        });
+
+        using var host = await TestSupport.StartHostAsync(s => s.AddPlayback(section).AddAkka("calls", (b, sp) => b.WithPlayback(sp)));
+
+        var system = host.Services.GetRequiredService<Akka.Actor.ActorSystem>();
+        var manager = host.Services.GetRequiredService<PlaybackManager>();
+        Assert.Same(system.GetPlayback(), manager);
+        Assert.Equal(PlaybackStore.JournalId, system.Settings.Config.GetString(PlaybackStore.JournalId + ".plugin-id"));
+        Assert.Equal(1, system.Settings.Config.GetInt(PlaybackStore.JournalId + ".parallelism"));
+
+        // The SQLite connection options (synchronous = NORMAL) are a setup: they exist only if given before the system was created.
+        var setup = system.Settings.Setup.Get<Akka.Persistence.Sql.Config.MultiDataOptionsSetup>();
+        Assert.True(setup.HasValue);
+        Assert.True(setup.Value.TryGetDataOptionsFor(PlaybackStore.JournalId, out var playback));
+        Assert.Contains(_store.File, playback!.ConnectionOptions.ConnectionString ?? string.Empty, StringComparison.Ordinal);
+
+        await manager.Recovery;
+        await manager.PlayAsync(emulator.CreateCall(), [Media.Silence(60)]);
+        Assert.True(await _store.ScalarAsync("SELECT COUNT(*) FROM event_journal") > 0);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public void WithPlayback_service_provider_without_AddPlayback_says_what_is_missing()
+    {
+        using var services = new ServiceCollection().BuildServiceProvider();
+        var builder = new AkkaConfigurationBuilder(new ServiceCollection(), "calls");
+        var error = Assert.Throws<InvalidOperationException>(() => builder.WithPlayback(services));
+        Assert.Contains("services.AddPlayback(", error.Message, StringComparison.Ordinal);
+    }
+
     private static readonly Dictionary<string, string?> Credentials = new()
     {
         ["UseEnvironmentFallback"] = "false", ["ProjectId"] = "p", ["ApiToken"] = "t", ["BaseUrl"] = "https://calls.example.com",

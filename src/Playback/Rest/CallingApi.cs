@@ -35,6 +35,10 @@ internal sealed class CallingApi : ICallingApi, IDisposable
     private readonly bool _ownsClient;
     private readonly TimeSpan _requestTimeout;
 
+    // The one endpoint every command posts to, as an absolute URL built once (the client's Request(segments) combines,
+    // validates and parses it again for every request).
+    private readonly string _callsUrl;
+
     /// <summary>Creates a client for the settings' space or base URL and credentials.</summary>
     /// <param name="settings">Settings with <see cref="PlaybackSettings.ProjectId"/>, <see cref="PlaybackSettings.ApiToken"/> and a space or base URL.</param>
     /// <exception cref="PlaybackConfigurationException">The settings are incomplete.</exception>
@@ -52,6 +56,7 @@ internal sealed class CallingApi : ICallingApi, IDisposable
         var baseUrl = settings.ResolveBaseUrl().AbsoluteUri;
         _client = client ?? new FlurlClient(CreateHttpClient(settings), baseUrl);
         _client.BaseUrl ??= baseUrl;
+        _callsUrl = Flurl.Url.Combine(_client.BaseUrl, "api", "calling", "calls");
         _client.Settings.JsonSerializer = new DefaultJsonSerializer(WireJsonContext.Default.Options);
         _client.Settings.Timeout = settings.RequestTimeout;
         _client.Settings.HttpVersion = "2.0";
@@ -151,7 +156,8 @@ internal sealed class CallingApi : ICallingApi, IDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            var request = _client.Request("api", "calling", "calls").WithTimeout(_requestTimeout);
+            // The client's timeout is this API's request timeout (set above): no per-request settings.
+            var request = new FlurlRequest(_callsUrl) { Client = _client };
             PlaybackActivities.InjectTraceContext(request); // before the first await: the thread's outgoing command is this request's
             using var response = await request.PostJsonAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
             Telemetry?.ApiAttempt(body.Command, started, response.StatusCode, null);
