@@ -26,6 +26,12 @@ internal static class PlaybackActivities
     [ThreadStatic]
     private static Activity? t_outgoing;
 
+    private const string TraceParent = "traceparent";
+    private const string TraceState = "tracestate";
+
+    /// <summary>The runtime's default propagator (W3C <c>traceparent</c>/<c>tracestate</c>, baggage): a replaced one is always asked.</summary>
+    private static readonly DistributedContextPropagator DefaultPropagator = DistributedContextPropagator.CreateDefaultPropagator();
+
     /// <summary>The activity of the command whose message the facade is creating on this thread (set around that synchronous section only).</summary>
     [ThreadStatic]
     public static Activity? Command;
@@ -148,11 +154,25 @@ internal static class PlaybackActivities
     /// <summary>Writes the W3C trace context of the command that starts <paramref name="request"/> on this thread, unless HttpClient propagates a current activity itself.</summary>
     public static void InjectTraceContext(Flurl.Http.IFlurlRequest request)
     {
-        if (t_outgoing is { } parent && Activity.Current is null)
+        if (t_outgoing is not { } parent || Activity.Current is not null)
         {
-            DistributedContextPropagator.Current.Inject(parent, request, static (carrier, name, value) =>
-                ((Flurl.Http.IFlurlRequest)carrier!).Headers.Add(name, value));
+            return;
         }
+
+        if (ReferenceEquals(DistributedContextPropagator.Current, DefaultPropagator) && parent.IdFormat == ActivityIdFormat.W3C && !parent.Baggage.Any())
+        {
+            // What the default propagator writes for a W3C activity without baggage, without its callback per header.
+            request.Headers.Add(TraceParent, parent.Id!);
+            if (parent.TraceStateString is { Length: > 0 } state)
+            {
+                request.Headers.Add(TraceState, state);
+            }
+
+            return;
+        }
+
+        DistributedContextPropagator.Current.Inject(parent, request, static (carrier, name, value) =>
+            ((Flurl.Http.IFlurlRequest)carrier!).Headers.Add(name, value));
     }
 
     private static string ActivityName(string command) => command switch
