@@ -120,7 +120,9 @@ public static class PlaybackCluster
         {
             var mediator = DistributedPubSub.Get(sys).Mediator;
             var topic = cluster.AllCallsTopic;
-            entitySettings = actorSettings;
+            // Answers are written behind at once: a shard handed off to another node stops its calls without flushing,
+            // and the node that takes over reads the store (a held answer would make it send the request again).
+            entitySettings = actorSettings with { WriteBehindHold = TimeSpan.Zero };
             hooks = new ClusterEntityHooks(
                 new Akka.Cluster.Sharding.Passivate(StopIfIdle.Instance),
                 Region,

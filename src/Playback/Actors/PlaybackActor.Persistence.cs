@@ -272,7 +272,7 @@ internal partial class PlaybackActor
     {
         if (_recorder is null)
         {
-            _recorder = Context.ActorOf(CallRecorder.Props(CallId, Settings.Persistence!.SnapshotEvery, Settings.Deletes), "journal-" + (++_recorders).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            _recorder = Context.ActorOf(CallRecorder.Props(CallId, Settings.Persistence!.SnapshotEvery, Settings.Deletes, Settings.WriteBehindHold), "journal-" + (++_recorders).ToString(System.Globalization.CultureInfo.InvariantCulture));
             Context.Watch(_recorder);
         }
 

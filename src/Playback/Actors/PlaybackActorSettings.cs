@@ -19,4 +19,11 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
 
     /// <summary>Bounds the store's deletes in flight across the manager's calls; null when persistence is off.</summary>
     public DeleteGate? Deletes { get; init; }
+
+    /// <summary>
+    /// How long a change written behind may wait to go into the call's next write (<see cref="CallRecorder.WriteBehindDelay"/>);
+    /// zero writes it at once. Playback.Cluster sets zero: a shard handed off to another node stops its calls without a
+    /// flush, and the node that takes over reads the store.
+    /// </summary>
+    public TimeSpan WriteBehindHold { get; init; } = CallRecorder.WriteBehindDelay;
 }

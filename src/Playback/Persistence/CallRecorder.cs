@@ -58,8 +58,9 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
 
     private readonly DeleteGate? _gate;
 
-    public CallRecorder(string callId, int snapshotEvery, DeleteGate? gate)
+    public CallRecorder(string callId, int snapshotEvery, DeleteGate? gate, TimeSpan hold)
     {
+        _hold = hold;
         _gate = gate;
         _callId = callId;
         _snapshotEvery = snapshotEvery;
@@ -75,7 +76,7 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
 
     public override string PersistenceId => PlaybackPersistenceSettings.PersistenceIdPrefix + _callId;
 
-    public static Props Props(string callId, int snapshotEvery, DeleteGate? gate) => Akka.Actor.Props.Create(() => new CallRecorder(callId, snapshotEvery, gate));
+    public static Props Props(string callId, int snapshotEvery, DeleteGate? gate, TimeSpan hold) => Akka.Actor.Props.Create(() => new CallRecorder(callId, snapshotEvery, gate, hold));
 
     protected override void PostStop()
     {
@@ -112,11 +113,11 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
     {
         switch (message)
         {
-            case RecordChange { Ack: false } behind:
+            case RecordChange { Ack: false } behind when _hold > TimeSpan.Zero:
                 (_held ??= []).Add(behind);
                 if (_held.Count == 1)
                 {
-                    Timers.StartSingleTimer(WriteHeld.Instance, WriteHeld.Instance, WriteBehindDelay);
+                    Timers.StartSingleTimer(WriteHeld.Instance, WriteHeld.Instance, _hold);
                 }
 
                 break;

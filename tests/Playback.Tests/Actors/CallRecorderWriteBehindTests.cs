@@ -102,11 +102,31 @@ public sealed class CallRecorderWriteBehindTests() : TestKit($$"""
         AssertSame(pausing, Recovered(events));
     }
 
-    private IActorRef Recorder()
+    private IActorRef Recorder() => Recorder(CallRecorder.WriteBehindDelay);
+
+    private IActorRef Recorder(TimeSpan hold)
     {
-        var recorder = ChildActorOf(CallRecorder.Props(CallId, snapshotEvery: 1000, gate: null));
+        var recorder = ChildActorOf(CallRecorder.Props(CallId, snapshotEvery: 1000, gate: null, hold));
         Assert.True(ExpectMsg<CallRecovered>().State.Playbacks.IsEmpty);
         return recorder;
+    }
+
+    [Fact]
+    public void Without_a_hold_an_answer_is_not_merged_into_the_next_command()
+    {
+        var recorder = Recorder(TimeSpan.Zero);
+        var starting = Starting("p");
+        var playing = starting.RequestSucceeded(PlayAckAt).State;
+        var pausing = playing.Decide(Pause("p"), At(15)).State;
+        recorder.Tell(Ahead(Idle(), starting));
+        ExpectMsg<ChangeRecorded>();
+
+        recorder.Tell(Behind(starting, playing));
+        recorder.Tell(Ahead(playing, pausing));
+        ExpectMsg<ChangeRecorded>();
+
+        Assert.Equal(3, Events().Count);
+        AssertSame(pausing, Recovered(Events()));
     }
 
     private static RecordChange Ahead(CallPlaybacks before, CallPlaybacks after) => new(CallChange.Between(before, after), after, Ack: true);
