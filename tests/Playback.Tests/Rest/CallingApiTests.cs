@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using System.Net.Http.Headers;
 using Flurl.Http.Testing;
 
@@ -160,23 +161,33 @@ public partial class CallingApiTests
     // ---- headers ----
 
     [Fact]
-    public async Task Requests_carry_basic_auth_accept_json_content_type_and_user_agent()
+    public async Task Requests_carry_basic_auth_accept_json_content_type_and_user_agent_over_real_http()
     {
-        using var http = new HttpTest();
-        using var api = NewApi();
+        // Real HTTP on loopback: the headers are HttpClient's defaults, which only a request that is really sent carries.
+        var seen = new List<Dictionary<string, string>>();
+        await using var server = await LoopbackWebApp.StartAsync(map: app => app.MapPost("/api/calling/calls", (Microsoft.AspNetCore.Http.HttpContext context) =>
+        {
+            lock (seen)
+            {
+                seen.Add(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
+            }
+
+            return Microsoft.AspNetCore.Http.Results.Json(new { code = "200", message = "Playing" });
+        }));
+        using var api = new CallingApi(Settings with { Space = null, BaseUrl = new Uri(server.BaseUrl) });
 
         await PauseAsync(api);
+        await PauseAsync(api);
 
-        http.ShouldHaveCalled(Endpoint)
-            .WithBasicAuth("proj", Token)
-            .WithHeader("Accept", "application/json")
-            .WithHeader("User-Agent", CallingApi.UserAgent)
-            .WithContentType("application/json")
-            .Times(1);
-        var request = Assert.Single(http.CallLog).HttpRequestMessage;
-        Assert.Equal("Basic", request.Headers.Authorization?.Scheme);
-        Assert.Equal(Convert.ToBase64String("proj:tok-secret-123"u8.ToArray()), request.Headers.Authorization?.Parameter);
-        Assert.Equal(CallingApi.UserAgent, request.Headers.UserAgent.ToString());
+        Assert.Equal(2, seen.Count);
+        foreach (var headers in seen)
+        {
+            var auth = AuthenticationHeaderValue.Parse(headers["Authorization"]);
+            Assert.Equal(("Basic", Convert.ToBase64String("proj:tok-secret-123"u8.ToArray())), (auth.Scheme, auth.Parameter));
+            Assert.Equal("application/json", headers["Accept"]);
+            Assert.Equal(CallingApi.UserAgent, headers["User-Agent"]);
+            Assert.StartsWith("application/json", headers["Content-Type"], StringComparison.Ordinal);
+        }
     }
 
     [Fact]
