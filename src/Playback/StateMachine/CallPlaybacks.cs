@@ -38,7 +38,27 @@ internal sealed partial record CallPlaybacks
     public string? GoneReason { get; init; }
 
     /// <summary>No request in flight and no playback that is queued or active.</summary>
-    public bool IsIdle => InFlight is null && Playbacks.Values.All(p => p.State.IsTerminal());
+    public bool IsIdle
+    {
+        get
+        {
+            if (InFlight is not null)
+            {
+                return false;
+            }
+
+            // The dictionary's own (struct) enumerator: read on every message the call handles, so no iterator or delegate.
+            foreach (var (_, playback) in Playbacks)
+            {
+                if (!playback.State.IsTerminal())
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
 
     /// <summary>
     /// A play (<see cref="PlayConflict.Replace"/>) waiting for the stop of the playback it replaces, which is the request in
