@@ -71,6 +71,29 @@ public sealed partial class PlaybackManager
         }
     }
 
+    /// <summary>
+    /// A system stopped without <see cref="DisposeAsync"/> first (a host whose Akka service stops before Playback's, a
+    /// <c>system.Terminate()</c>) still writes what the calls hold: in the first phase of Akka's coordinated shutdown,
+    /// while the call actors are alive. After <see cref="DisposeAsync"/> it does nothing (that flushed already).
+    /// </summary>
+    private void FlushOnSystemShutdown(ActorSystem system)
+    {
+        if (Store is null || _replyPath is null)
+        {
+            return;
+        }
+
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "playback-flush-store", async () =>
+        {
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                await FlushStoreAsync().ConfigureAwait(false);
+            }
+
+            return Akka.Done.Instance;
+        });
+    }
+
     /// <summary>Before a graceful stop: waits (up to 10 s) until every change given to the calls' journals is written, so that a restart resends nothing.</summary>
     private async Task FlushStoreAsync()
     {

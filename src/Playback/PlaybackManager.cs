@@ -61,6 +61,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         system.WhenTerminated.ContinueWith(_ => Shutdown(), TaskScheduler.Default);
         // Off the creating thread: the store's drivers do their I/O synchronously (SQLite), and Create must not wait for it.
         Recovery = Store is null ? Task.CompletedTask : Task.Run(() => RecoverAsync(Store));
+        FlushOnSystemShutdown(system);
     }
 
     /// <summary>The settings in force.</summary>

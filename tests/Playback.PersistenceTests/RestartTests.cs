@@ -113,6 +113,29 @@ public abstract class RestartTests : StoreTestBase
     }
 
     [Fact]
+    public async Task An_answer_written_behind_is_stored_when_the_system_stops_without_disposing_the_manager()
+    {
+        // What a host does when its Akka service stops before Playback's: the ActorSystem's coordinated shutdown runs and
+        // the manager is never disposed. The pause's answer, held to go with a next change that never comes, is written
+        // by Playback's shutdown task while the call actors are still alive: nothing is resent after the restart.
+        var call = Stack.Emulator.CreateCall();
+        var system = Akka.Actor.ActorSystem.Create("stopped-without-dispose", PlaybackManager.SystemSetup(Akka.Actor.Setup.ActorSystemSetup.Create(Akka.Actor.BootstrapSetup.Create()), Stack.Settings(Store.Settings)));
+        var first = PlaybackManager.Create(system, Stack.Settings(Store.Settings));
+        await first.Recovery;
+        var handle = await first.PlayAsync(call, [Media.Ringtone("us", seconds: 600)]);
+        await handle.PauseAsync();
+        await system.Terminate();
+
+        var second = Stack.Start(Store.Settings);
+        await second.Recovery;
+        Assert.Equal((handle.ControlId, PlaybackState.Paused), (Assert.Single(second.Snapshot(call)).ControlId, Assert.Single(second.Snapshot(call)).State));
+        await (await second.FindAsync(call, handle.ControlId))!.StopAsync();
+        Assert.Single(Stack.Emulator.Journal.Requests, r => r.Command == "calling.play.pause" && r.ControlId == handle.ControlId);
+        Assert.Single(Stack.Emulator.Journal.Requests, r => r.Command == "calling.play" && r.ControlId == handle.ControlId);
+        await first.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Webhooks_that_arrive_after_the_restart_reach_the_recovered_playback()
     {
         var call = Stack.Emulator.CreateCall();

@@ -268,6 +268,14 @@ internal partial class PlaybackActor
     private void LogStoreFailure(Exception cause) =>
         Log.Error(cause, "Call {0}: the playback store failed ({1}); commands are refused until it writes again, other inputs are applied and resynced", CallId, cause.Message);
 
+    /// <summary>
+    /// A journal that throws is stopped, never restarted: a restarted one would lose the changes it held and read the store
+    /// again without this actor knowing. Its <c>Terminated</c> drops it, and the next write resyncs the whole state.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => StopFailedChild;
+
+    private static readonly SupervisorStrategy StopFailedChild = new OneForOneStrategy(_ => Directive.Stop);
+
     private IActorRef EnsureRecorder()
     {
         if (_recorder is null)

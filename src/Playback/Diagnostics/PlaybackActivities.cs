@@ -27,7 +27,6 @@ internal static class PlaybackActivities
     private static Activity? t_outgoing;
 
     private const string TraceParent = "traceparent";
-    private const string TraceState = "tracestate";
 
     /// <summary>The runtime's default propagator (W3C <c>traceparent</c>/<c>tracestate</c>, baggage): a replaced one is always asked.</summary>
     private static readonly DistributedContextPropagator DefaultPropagator = DistributedContextPropagator.CreateDefaultPropagator();
@@ -159,15 +158,12 @@ internal static class PlaybackActivities
             return;
         }
 
-        if (ReferenceEquals(DistributedContextPropagator.Current, DefaultPropagator) && parent.IdFormat == ActivityIdFormat.W3C && !parent.Baggage.Any())
+        if (ReferenceEquals(DistributedContextPropagator.Current, DefaultPropagator) && parent.IdFormat == ActivityIdFormat.W3C
+            && string.IsNullOrEmpty(parent.TraceStateString) && !parent.Baggage.Any())
         {
-            // What the default propagator writes for a W3C activity without baggage, without its callback per header.
+            // What the default propagator writes for a W3C activity without trace state or baggage (it validates and trims
+            // those), without its callback per header.
             request.Headers.Add(TraceParent, parent.Id!);
-            if (parent.TraceStateString is { Length: > 0 } state)
-            {
-                request.Headers.Add(TraceState, state);
-            }
-
             return;
         }
 

@@ -22,7 +22,7 @@ internal sealed partial class CallRecorder
     // Changes written behind (answers, webhooks, timers) that wait to go to the journal with the next change, in one
     // write: a caller's next command then waits for one write instead of the previous answer's write and then its own.
     private List<RecordChange>? _held;
-    private readonly TimeSpan _hold;
+    private TimeSpan _hold;
 
     /// <summary>
     /// Gives the journal the changes held back and <paramref name="next"/> as one change (one row: the journal inserts one

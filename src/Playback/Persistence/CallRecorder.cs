@@ -80,6 +80,13 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
 
     protected override void PostStop()
     {
+        if (_held is { Count: > 0 } held)
+        {
+            // Stopped without a flush (the call actor failed, or the system stopped without Playback's shutdown task):
+            // what these changes reported is resent after a restart (truth under failure), as after a crash.
+            Context.GetLogger().Warning("Call {0}: {1} change(s) written behind were not stored before the journal stopped; the request they concern is sent again after a restart", _callId, held.Count);
+        }
+
         _gate?.Leave(Self);
         base.PostStop();
     }
@@ -129,6 +136,9 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
                 break;
             case FlushCall:
                 WriteHeldChanges(next: null);
+                // A flush comes before a graceful stop: from now on nothing is held, so that nothing the call does between
+                // the flush and the stop (an answer, a webhook) waits in memory when the recorder stops.
+                _hold = TimeSpan.Zero;
                 // Answered after every change given before it is stored.
                 var flushedBy = Sender;
                 AfterStored(() => flushedBy.Tell(StoreFlushed.Instance));

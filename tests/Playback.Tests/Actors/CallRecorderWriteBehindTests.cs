@@ -84,12 +84,7 @@ public sealed class CallRecorderWriteBehindTests() : TestKit($$"""
     [Fact]
     public void A_whole_state_among_the_held_changes_makes_the_merged_event_a_whole_state()
     {
-        var recorder = Recorder();
-        var starting = Starting("p");
-        var playing = starting.RequestSucceeded(PlayAckAt).State;
-        var pausing = playing.Decide(Pause("p"), At(15)).State;
-        recorder.Tell(Ahead(Idle(), starting));
-        ExpectMsg<ChangeRecorded>();
+        var (recorder, starting, playing, pausing) = PlayRecorded(CallRecorder.WriteBehindDelay);
 
         // A resync after a failed write: the actor sends the whole state, and what follows is taken against it.
         recorder.Tell(new RecordChange(CallChange.Of(playing), playing, Ack: false));
@@ -104,6 +99,17 @@ public sealed class CallRecorderWriteBehindTests() : TestKit($$"""
 
     private IActorRef Recorder() => Recorder(CallRecorder.WriteBehindDelay);
 
+    /// <summary>A recorder whose play was written ahead, and the states of that play: starting, playing, pausing.</summary>
+    private (IActorRef Recorder, CallPlaybacks Starting, CallPlaybacks Playing, CallPlaybacks Pausing) PlayRecorded(TimeSpan hold)
+    {
+        var recorder = Recorder(hold);
+        var starting = Starting("p");
+        var playing = starting.RequestSucceeded(PlayAckAt).State;
+        recorder.Tell(Ahead(Idle(), starting));
+        ExpectMsg<ChangeRecorded>();
+        return (recorder, starting, playing, playing.Decide(Pause("p"), At(15)).State);
+    }
+
     private IActorRef Recorder(TimeSpan hold)
     {
         var recorder = ChildActorOf(CallRecorder.Props(CallId, snapshotEvery: 1000, gate: null, hold));
@@ -112,14 +118,25 @@ public sealed class CallRecorderWriteBehindTests() : TestKit($$"""
     }
 
     [Fact]
+    public void After_a_flush_nothing_is_held_any_more()
+    {
+        // A flush comes before a graceful stop: what the call does between the two must not wait in memory.
+        var (recorder, starting, playing, pausing) = PlayRecorded(CallRecorder.WriteBehindDelay);
+        recorder.Tell(new FlushCall(CallId));
+        ExpectMsg<StoreFlushed>();
+
+        recorder.Tell(Behind(starting, playing));
+        recorder.Tell(Ahead(playing, pausing));
+        ExpectMsg<ChangeRecorded>();
+
+        Assert.Equal(3, Events().Count);
+        AssertSame(pausing, Recovered(Events()));
+    }
+
+    [Fact]
     public void Without_a_hold_an_answer_is_not_merged_into_the_next_command()
     {
-        var recorder = Recorder(TimeSpan.Zero);
-        var starting = Starting("p");
-        var playing = starting.RequestSucceeded(PlayAckAt).State;
-        var pausing = playing.Decide(Pause("p"), At(15)).State;
-        recorder.Tell(Ahead(Idle(), starting));
-        ExpectMsg<ChangeRecorded>();
+        var (recorder, starting, playing, pausing) = PlayRecorded(TimeSpan.Zero);
 
         recorder.Tell(Behind(starting, playing));
         recorder.Tell(Ahead(playing, pausing));
