@@ -1,0 +1,97 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Flurl.Http;
+
+namespace Playback;
+
+/// <summary>How the Calling API's refusals and failures are read: status, error body, request id, <c>Retry-After</c>.</summary>
+internal sealed partial class CallingApi
+{
+    private static readonly string[] RequestIdHeaders = ["x-request-id", "x-signalwire-request-id", "request-id"];
+
+    private static async Task<CallingApiException> ToApiExceptionAsync(FlurlHttpException e, string command, string callId, string controlId)
+    {
+        var status = e.StatusCode!.Value;
+        string? text = null;
+        try
+        {
+            text = await e.GetResponseStringAsync().ConfigureAwait(false);
+        }
+        catch (Exception readError) when (readError is HttpRequestException or IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The body could not be read; the status still says what happened.
+        }
+
+        var (message, errors) = ParseErrorBody(text);
+        var headers = e.Call.Response?.ResponseMessage;
+        var requestId = headers is null ? null : FindRequestId(headers);
+        if (status == 404 && command == Commands.Play)
+        {
+            // A 404 on calling.play can only mean the call: the play is new. On a control command it is ambiguous (the call,
+            // or only that control id, is unknown: servers differ), so it stays a plain 404 for the state machine to judge.
+            return new CallGoneException(command, callId, controlId, status, message ?? "Not Found", requestId);
+        }
+
+        return new CallingApiException(command, callId, controlId, status, message ?? (status == 404 ? "Not Found" : null), errors, requestId,
+            CallingApiException.IsTransientStatus(status), headers is null ? null : ReadRetryAfter(headers.Headers.RetryAfter))
+        {
+            MayHaveBeenApplied = CallingApiException.IsAmbiguousStatus(status),
+        };
+    }
+
+    /// <summary>Whether a transport failure happened before the request could leave (no connection was made), so the server cannot have acted on it.</summary>
+    internal static bool NeverSent(Exception? error) =>
+        error is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError or HttpRequestError.SecureConnectionError };
+
+    internal static (string? Message, IReadOnlyList<CallingApiError> Errors) ParseErrorBody(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return (null, []);
+        }
+
+        try
+        {
+            var body = JsonSerializer.Deserialize(text, WireJsonContext.Default.ErrorBody);
+            var errors = body?.Errors?.Select(x => new CallingApiError(x.Type, x.Code, x.Message, x.Attribute)).ToList() ?? [];
+            var message = body?.Error ?? (errors.Count > 0
+                ? string.Join("; ", errors.Select(x => x.Attribute is null ? x.Message : $"{x.Attribute}: {x.Message}"))
+                : null);
+            return (message, errors);
+        }
+        catch (JsonException)
+        {
+            var snippet = text.Length > 200 ? text[..200] + "…" : text;
+            return (snippet.Trim(), []);
+        }
+    }
+
+    internal static TimeSpan? ReadRetryAfter(RetryConditionHeaderValue? value, DateTimeOffset? now = null)
+    {
+        if (value?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        if (value?.Date is { } date)
+        {
+            var wait = date - (now ?? DateTimeOffset.UtcNow);
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
+    private static string? FindRequestId(HttpResponseMessage response)
+    {
+        foreach (var name in RequestIdHeaders)
+        {
+            if (response.Headers.TryGetValues(name, out var values))
+            {
+                return values.FirstOrDefault();
+            }
+        }
+
+        return null;
+    }
+}
