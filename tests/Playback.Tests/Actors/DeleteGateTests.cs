@@ -39,10 +39,7 @@ public sealed class DeleteGateTests : TestKit
     [Fact]
     public void Exit_by_a_call_that_holds_nothing_frees_nothing()
     {
-        var gate = new DeleteGate(1);
-        var (a, b, c) = (CreateTestProbe(), CreateTestProbe(), CreateTestProbe());
-        Assert.True(gate.TryEnter(a, new Grant("a")));
-        Assert.False(gate.TryEnter(b, new Grant("b")));
+        var (gate, a, b, c) = OneInOneWaiting();
 
         gate.Exit(c);
 
@@ -74,10 +71,7 @@ public sealed class DeleteGateTests : TestKit
     [Fact]
     public void A_waiting_call_that_stops_is_skipped()
     {
-        var gate = new DeleteGate(1);
-        var (a, b, c) = (CreateTestProbe(), CreateTestProbe(), CreateTestProbe());
-        Assert.True(gate.TryEnter(a, new Grant("a")));
-        Assert.False(gate.TryEnter(b, new Grant("b")));
+        var (gate, a, b, c) = OneInOneWaiting();
         Assert.False(gate.TryEnter(c, new Grant("c")));
 
         gate.Leave(b);
@@ -86,5 +80,15 @@ public sealed class DeleteGateTests : TestKit
         c.ExpectMsg(new Grant("c"));
         b.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         Assert.Equal((1, 0), gate.Load);
+    }
+
+    /// <summary>A gate of one slot: a holds it, b waits for it, c has not asked.</summary>
+    private (DeleteGate Gate, Akka.TestKit.TestProbe A, Akka.TestKit.TestProbe B, Akka.TestKit.TestProbe C) OneInOneWaiting()
+    {
+        var gate = new DeleteGate(1);
+        var (a, b, c) = (CreateTestProbe(), CreateTestProbe(), CreateTestProbe());
+        Assert.True(gate.TryEnter(a, new Grant("a")));
+        Assert.False(gate.TryEnter(b, new Grant("b")));
+        return (gate, a, b, c);
     }
 }
