@@ -22,63 +22,70 @@ internal interface IPlaybackCommand : IWithCallId
     /// <summary>Its name on the wire, for errors (<see cref="WireNames.Of(ApiCommand)"/> of <see cref="Kind"/>).</summary>
     string Name { get; }
 
-    /// <summary>The command's activity (or the caller's), current on the actor while it starts the command's request; never serialized.</summary>
+    /// <summary>The command's activity (or the caller's), the parent of the request the actor starts for it (<see cref="TracedCommand"/>).</summary>
     Activity? Trace { get; }
 }
 
+/// <summary>
+/// What every command carries besides its data: its trace. In this process, the command's activity itself; between
+/// cluster nodes, its W3C context (<c>trace</c> in the message's JSON), read on the other node as a parent that is never
+/// started (<see cref="PlaybackActivities.FromWire"/>): the request the call's actor starts there names the command's
+/// activity as its parent, as it would here.
+/// </summary>
+internal abstract record TracedCommand
+{
+    /// <summary>The command's activity (or the caller's), the parent of the command's requests.</summary>
+    [JsonIgnore]
+    public Activity? Trace { get; init; }
+
+    /// <summary><see cref="Trace"/> as it crosses nodes: written from it, read into it.</summary>
+    [JsonInclude]
+    [JsonPropertyName("trace")]
+    internal WireTrace? WireTrace
+    {
+        get => PlaybackActivities.ToWire(Trace);
+        init => Trace = PlaybackActivities.FromWire(value);
+    }
+}
+
 /// <summary>Start a playback.</summary>
-internal sealed record StartPlay(string CallId, string ControlId, ImmutableArray<MediaItem> Media, PlayOptions Options) : IPlaybackCommand
+internal sealed record StartPlay(string CallId, string ControlId, ImmutableArray<MediaItem> Media, PlayOptions Options) : TracedCommand, IPlaybackCommand
 {
     public ApiCommand Kind => ApiCommand.Play;
 
     public string Name => WireNames.Of(Kind);
-
-    [JsonIgnore]
-    public Activity? Trace { get; init; }
 }
 
 /// <summary>Pause a playback.</summary>
-internal sealed record PausePlay(string CallId, string ControlId) : IPlaybackCommand
+internal sealed record PausePlay(string CallId, string ControlId) : TracedCommand, IPlaybackCommand
 {
     public ApiCommand Kind => ApiCommand.Pause;
 
     public string Name => WireNames.Of(Kind);
-
-    [JsonIgnore]
-    public Activity? Trace { get; init; }
 }
 
 /// <summary>Resume a playback.</summary>
-internal sealed record ResumePlay(string CallId, string ControlId) : IPlaybackCommand
+internal sealed record ResumePlay(string CallId, string ControlId) : TracedCommand, IPlaybackCommand
 {
     public ApiCommand Kind => ApiCommand.Resume;
 
     public string Name => WireNames.Of(Kind);
-
-    [JsonIgnore]
-    public Activity? Trace { get; init; }
 }
 
 /// <summary>Stop a playback.</summary>
-internal sealed record StopPlay(string CallId, string ControlId) : IPlaybackCommand
+internal sealed record StopPlay(string CallId, string ControlId) : TracedCommand, IPlaybackCommand
 {
     public ApiCommand Kind => ApiCommand.Stop;
 
     public string Name => WireNames.Of(Kind);
-
-    [JsonIgnore]
-    public Activity? Trace { get; init; }
 }
 
 /// <summary>Set a playback's volume.</summary>
-internal sealed record ChangeVolume(string CallId, string ControlId, double Volume) : IPlaybackCommand
+internal sealed record ChangeVolume(string CallId, string ControlId, double Volume) : TracedCommand, IPlaybackCommand
 {
     public ApiCommand Kind => ApiCommand.Volume;
 
     public string Name => WireNames.Of(Kind);
-
-    [JsonIgnore]
-    public Activity? Trace { get; init; }
 }
 
 /// <summary>The one reply to a command.</summary>

@@ -6,7 +6,8 @@ namespace Playback;
 /// Playback's activities: one per command (<c>playback.play</c>, <c>playback.pause</c>, <c>playback.resume</c>,
 /// <c>playback.volume</c>, <c>playback.stop</c>) and one per webhook (<c>playback.webhook</c>, linked to the play's).
 /// Tags: <c>playback.call_id</c>, <c>playback.control_id</c>, <c>playback.outcome</c> (commands) and
-/// <c>playback.webhook.event</c>, <c>playback.webhook.result</c> (webhooks); error status on failure.
+/// <c>playback.webhook.event</c>, <c>playback.webhook.result</c> (webhooks); error status on failure. A command that
+/// crosses cluster nodes carries its activity's W3C context (<see cref="ToWire"/>, <see cref="FromWire"/>).
 /// </summary>
 internal static class PlaybackActivities
 {
@@ -27,6 +28,10 @@ internal static class PlaybackActivities
     private static Activity? t_outgoing;
 
     private const string TraceParent = "traceparent";
+    private const string TraceState = "tracestate";
+
+    /// <summary>The operation name of a parent read from another node (<see cref="FromWire"/>); such an activity is never started.</summary>
+    internal const string RemoteParentName = "playback.remote-parent";
 
     /// <summary>The runtime's default propagator (W3C <c>traceparent</c>/<c>tracestate</c>, baggage): a replaced one is always asked.</summary>
     private static readonly DistributedContextPropagator DefaultPropagator = DistributedContextPropagator.CreateDefaultPropagator();
@@ -142,7 +147,7 @@ internal static class PlaybackActivities
     /// own whenever one is current, which costs more than the header is worth when nobody records it: see the README's
     /// Observability section). A retry, started later on another thread, passes it on with <see cref="Resume"/>.
     /// </summary>
-    public static CurrentScope Enter(Activity? parent) => new(parent, parent is not null && HttpClientTracing.HasListeners());
+    public static CurrentScope Enter(Activity? parent) => new(parent, parent is not null && !IsRemoteParent(parent) && HttpClientTracing.HasListeners());
 
     /// <summary>The command whose request this thread is starting (read synchronously when a request begins; see <see cref="Enter"/>).</summary>
     public static Activity? Outgoing => t_outgoing;
@@ -158,6 +163,18 @@ internal static class PlaybackActivities
             return;
         }
 
+        if (IsRemoteParent(parent))
+        {
+            // A command's activity on another node: its W3C context is all there is (no baggage), written as it came.
+            request.Headers.Add(TraceParent, parent.ParentId!);
+            if (!string.IsNullOrEmpty(parent.TraceStateString))
+            {
+                request.Headers.Add(TraceState, parent.TraceStateString);
+            }
+
+            return;
+        }
+
         if (ReferenceEquals(DistributedContextPropagator.Current, DefaultPropagator) && parent.IdFormat == ActivityIdFormat.W3C
             && string.IsNullOrEmpty(parent.TraceStateString) && !parent.Baggage.Any())
         {
@@ -170,6 +187,45 @@ internal static class PlaybackActivities
         DistributedContextPropagator.Current.Inject(parent, request, static (carrier, name, value) =>
             ((Flurl.Http.IFlurlRequest)carrier!).Headers.Add(name, value));
     }
+
+    /// <summary>
+    /// The W3C context of a command's trace, for a message to another node: the activity's own id (its span is the
+    /// parent of the request the other node starts), or a parent that came from another node, passed on as it came.
+    /// Null without a trace or for an activity not in the W3C format.
+    /// </summary>
+    public static WireTrace? ToWire(Activity? trace) => trace switch
+    {
+        null => null,
+        _ when IsRemoteParent(trace) => new WireTrace(trace.ParentId!, NullIfEmpty(trace.TraceStateString)),
+        { IdFormat: ActivityIdFormat.W3C, Id: { } id } => new WireTrace(id, NullIfEmpty(trace.TraceStateString)),
+        _ => null,
+    };
+
+    /// <summary>
+    /// A command's trace that came from another node: an activity that is never started nor reported, whose parent is the
+    /// command's activity there. Null when there is none or it is not a valid W3C <c>traceparent</c>.
+    /// </summary>
+    public static Activity? FromWire(WireTrace? wire)
+    {
+        if (wire is null || !ActivityContext.TryParse(wire.Traceparent, wire.Tracestate, isRemote: true, out var context))
+        {
+            return null;
+        }
+
+        var parent = new Activity(RemoteParentName);
+        parent.SetParentId(context.TraceId, context.SpanId, context.TraceFlags);
+        parent.TraceStateString = context.TraceState;
+        return parent;
+    }
+
+    /// <summary>The context a webhook's activity links to for a play: the play's activity, or for a play from another node, that node's activity.</summary>
+    public static ActivityContext ContextOf(Activity trace) => IsRemoteParent(trace)
+        ? new ActivityContext(trace.TraceId, trace.ParentSpanId, trace.ActivityTraceFlags, trace.TraceStateString, isRemote: true)
+        : trace.Context;
+
+    private static bool IsRemoteParent(Activity trace) => ReferenceEquals(trace.OperationName, RemoteParentName) && trace.Id is null;
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static string ActivityName(string command) => command switch
     {
@@ -226,3 +282,6 @@ internal static class PlaybackActivities
         }
     }
 }
+
+/// <summary>A command's trace between nodes: its W3C <c>traceparent</c> and <c>tracestate</c>.</summary>
+internal sealed record WireTrace(string Traceparent, string? Tracestate);

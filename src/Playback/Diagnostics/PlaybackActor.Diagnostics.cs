@@ -34,7 +34,7 @@ internal partial class PlaybackActor
                 }
             }
 
-            (_playTraces ??= [])[command.ControlId] = trace.Context;
+            (_playTraces ??= [])[command.ControlId] = PlaybackActivities.ContextOf(trace);
         }
     }
 

@@ -60,6 +60,39 @@ public sealed class ClusterBehaviourTests(ThreeNodeCluster fixture, ITestOutputH
     }
 
     [Fact]
+    public async Task A_command_from_a_node_without_the_call_carries_the_callers_trace_to_the_api()
+    {
+        var call = Emulator.CreateCall();
+        var handle = await Nodes[0].Playback.PlayAsync(call, Outcomes.Long(), new PlayOptions { StatusUrl = Nodes[0].WebhookUrl });
+        var host = await Cluster.HostOfAsync(call);
+        Assert.NotNull(host);
+        var elsewhere = Nodes.First(n => n != host);
+        using var callers = new System.Diagnostics.ActivitySource("Playback.Cluster.Tests.Caller");
+        var recorded = new System.Collections.Concurrent.ConcurrentBag<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == PlaybackDiagnostics.ActivitySourceName || s == callers,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = recorded.Add,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        System.Diagnostics.ActivityTraceId traceId;
+        using (var caller = callers.StartActivity("caller"))
+        {
+            traceId = caller!.TraceId;
+            await elsewhere.Playback.SetVolumeAsync(call, handle.ControlId, -6);
+        }
+
+        // The command's activity is on the node it was issued on; the request left from the call's node, with that activity as its parent.
+        var volume = Assert.Single(recorded, a => a.OperationName == "playback.volume" && a.TraceId == traceId);
+        var arrival = Assert.Single(Emulator.Journal.Arrivals, a => a.Command == "calling.play.volume" && a.ControlId == handle.ControlId);
+        output.WriteLine($"issued on {elsewhere.Name}, call on {host.Name}: command {volume.Id}, request's traceparent {arrival.Traceparent}");
+        Assert.Equal(volume.Id, arrival.Traceparent);
+        await handle.StopAsync();
+    }
+
+    [Fact]
     public async Task A_webhook_that_lands_on_a_node_without_the_call_reaches_the_call_actor()
     {
         var call = Emulator.CreateCall();

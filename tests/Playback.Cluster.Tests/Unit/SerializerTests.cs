@@ -76,6 +76,47 @@ public sealed class SerializerTests(ITestOutputHelper output) : Akka.TestKit.Xun
     }
 
     [Fact]
+    public void A_commands_trace_crosses_as_its_w3c_context_and_is_the_parent_of_the_request_on_the_other_node()
+    {
+        using var command = new System.Diagnostics.Activity("playback.volume").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C);
+        command.ActivityTraceFlags = System.Diagnostics.ActivityTraceFlags.Recorded;
+        command.TraceStateString = "vendor=abc";
+        command.Start();
+        System.Diagnostics.Activity.Current = null;
+
+        var json = System.Text.Encoding.UTF8.GetString(Serializer.ToBinary(new ChangeVolume("call-1", "a", -3) { Trace = command }));
+        var back = RoundTrip(new ChangeVolume("call-1", "a", -3) { Trace = command });
+
+        Assert.Contains($"\"trace\":{{\"traceparent\":\"{command.Id}\",\"tracestate\":\"vendor=abc\"}}", json);
+        var remote = Assert.IsType<System.Diagnostics.Activity>(back.Trace);
+        Assert.Null(remote.Id); // never started: no span of its own on the other node
+        var context = PlaybackActivities.ContextOf(remote);
+        Assert.Equal((command.TraceId, command.SpanId, command.ActivityTraceFlags, "vendor=abc", true), (context.TraceId, context.SpanId, context.TraceFlags, context.TraceState, context.IsRemote));
+        var request = new Flurl.Http.FlurlRequest("http://127.0.0.1:1/api/calling/calls");
+        using (PlaybackActivities.Resume(remote))
+        {
+            PlaybackActivities.InjectTraceContext(request);
+        }
+
+        Assert.Equal([("traceparent", command.Id!), ("tracestate", "vendor=abc")], request.Headers.Select(h => (h.Name, h.Value)));
+
+        // Passed on from that node as it came; a command without a trace has none.
+        Assert.Equal(command.Id, RoundTrip(back).Trace?.ParentId);
+        Assert.DoesNotContain("trace", System.Text.Encoding.UTF8.GetString(Serializer.ToBinary(new PausePlay("call-1", "a"))));
+        Assert.Null(RoundTrip(new PausePlay("call-1", "a")).Trace);
+    }
+
+    [Theory]
+    [InlineData("""{"call_id":"call-1","control_id":"a","trace":{"traceparent":"not-a-traceparent"}}""")]
+    [InlineData("""{"call_id":"call-1","control_id":"a","trace":{"traceparent":"00-00000000000000000000000000000000-0000000000000000-01"}}""")]
+    public void A_trace_that_is_not_a_valid_traceparent_is_dropped_not_fatal(string json)
+    {
+        var back = Assert.IsType<PausePlay>(Serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(json), Serializer.Manifest(new PausePlay("c", "x"))));
+
+        Assert.Equal(("call-1", "a", null), (back.CallId, back.ControlId, back.Trace));
+    }
+
+    [Fact]
     public void Each_command_has_its_own_manifest()
     {
         var s = Serializer;

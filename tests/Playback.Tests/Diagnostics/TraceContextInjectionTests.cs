@@ -41,6 +41,69 @@ public sealed class TraceContextInjectionTests
         }
     }
 
+    [Fact]
+    public void A_parent_from_another_node_is_written_as_it_came_and_never_made_current()
+    {
+        // HttpClient's activities traced: a local command's activity becomes current for the request (HttpClient's is its
+        // child); a parent from another node cannot be (it has no span here), so Playback writes its context itself.
+        using var http = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "System.Net.Http",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(http);
+        using var local = W3CActivity("vendor=abc", baggage: false);
+        var remote = PlaybackActivities.FromWire(PlaybackActivities.ToWire(local))!;
+
+        using (PlaybackActivities.Enter(local))
+        {
+            Assert.Same(local, Activity.Current);
+        }
+
+        using (PlaybackActivities.Enter(remote))
+        {
+            Assert.Null(Activity.Current);
+            Assert.Same(remote, PlaybackActivities.Outgoing);
+        }
+
+        Assert.Equal([("traceparent", local.Id!), ("tracestate", "vendor=abc")], Injected(remote));
+        Assert.Equal(PlaybackActivities.ToWire(local), PlaybackActivities.ToWire(remote));
+        Assert.Null(PlaybackActivities.FromWire(new WireTrace("00-xyz", null)));
+    }
+
+    [Fact]
+    public async Task With_HttpClient_traced_a_request_for_a_command_from_another_node_carries_its_traceparent_once()
+    {
+        var seen = new List<string[]>();
+        await using var server = await Playback.Testing.LoopbackWebApp.StartAsync(map: app => Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapPost(app, "/api/calling/calls", (Microsoft.AspNetCore.Http.HttpContext context) =>
+        {
+            lock (seen)
+            {
+                seen.Add(context.Request.Headers["traceparent"].ToArray()!);
+            }
+
+            return Microsoft.AspNetCore.Http.Results.Json(new { code = "200", message = "Playing" });
+        }));
+        using var http = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "System.Net.Http",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(http);
+        using var api = new CallingApi(new PlaybackSettings { ProjectId = "proj", ApiToken = "tok", BaseUrl = new Uri(server.BaseUrl) });
+        using var command = W3CActivity(null, baggage: false);
+        var remote = PlaybackActivities.FromWire(PlaybackActivities.ToWire(command))!;
+
+        Task sent;
+        using (PlaybackActivities.Enter(remote))
+        {
+            sent = api.SetVolumeAsync("call-1", "ctl-1", -3, CancellationToken.None);
+        }
+
+        await sent;
+        Assert.Equal([command.Id!], Assert.Single(seen));
+    }
+
     private static Activity W3CActivity(string? traceState, bool baggage)
     {
         var activity = new Activity("test").SetIdFormat(ActivityIdFormat.W3C);
