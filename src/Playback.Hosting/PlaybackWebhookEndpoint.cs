@@ -37,9 +37,10 @@ public static class PlaybackWebhookEndpoint
         route.Path = pattern;
 
         // Resolved once, now: during shutdown the container may already be disposed when a request arrives, and resolving
-        // anything from it then throws ObjectDisposedException (a 500). The handler touches the request's services only
-        // inside its shutdown guard.
+        // anything from it then throws ObjectDisposedException (a 500). The handler touches the container (the application's,
+        // never the request's) only inside its shutdown guard.
         var handler = new PlaybackWebhookHandler(
+            services,
             services.GetService<IHostApplicationLifetime>(),
             services.GetRequiredService<IOptions<PlaybackOptions>>(),
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Playback.Webhooks"));

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Playback.Hosting.Tests;
 
@@ -25,15 +27,18 @@ public sealed class WebhookShutdownTests
     }
 
     [Fact]
-    public async Task A_webhook_whose_request_services_are_already_disposed_gets_503_not_500()
+    public async Task A_webhook_whose_container_is_already_disposed_gets_503_not_500()
     {
         await using var running = await Running.StartAsync();
         var (emulator, app, handle) = (running.Emulator, running.App, running.Handle);
-        var scope = app.Services.CreateScope();
-        scope.Dispose(); // what a request meets when the host disposes its container under it
+        // What a request meets when the host disposes its container under it: the handler reads the manager from there.
+        var container = new ServiceCollection().AddSingleton(app.Playback).BuildServiceProvider();
+        await container.DisposeAsync();
+        var handler = new PlaybackWebhookHandler(container, lifetime: null, app.Services.GetRequiredService<IOptions<PlaybackOptions>>(), NullLogger.Instance);
+        using var scope = app.Services.CreateScope();
         var context = await RequestAsync(app, emulator, handle, scope.ServiceProvider);
 
-        await Endpoint(app).RequestDelegate!(context);
+        await handler.HandleAsync(context);
 
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, context.Response.StatusCode);
         Assert.Equal(PlaybackState.Playing, handle.Current);
