@@ -19,13 +19,19 @@ internal sealed class CallMailbox : MailboxType, IProducesMessageQueue<CallMailb
 
     public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new CallMessageQueue();
 
-    /// <summary>Many producers, one consumer, under a lock that is held for a few instructions.</summary>
+    /// <summary>
+    /// Many producers, one consumer, under a lock (on the queue itself) that is held for a few instructions. A message that
+    /// arrives while nothing waits takes a slot of its own: a call actor mostly gets one message at a time, and then never
+    /// allocates a queue.
+    /// </summary>
     internal sealed class CallMessageQueue : IMessageQueue, IUnboundedDequeBasedMessageQueueSemantics
     {
-        private readonly object _gate = new();
+        // The oldest waiting message when it arrived while nothing waited (then _queue is empty or null).
+        private Envelope _first;
+        private bool _hasFirst;
         private Queue<Envelope>? _queue;
 
-        // Messages put back in front (a persistent call's stash, unstashed after a write): taken before the queue.
+        // Messages put back in front (a persistent call's stash, unstashed after a write): taken before the rest.
         private Stack<Envelope>? _front;
         private volatile int _count;
 
@@ -35,20 +41,28 @@ internal sealed class CallMailbox : MailboxType, IProducesMessageQueue<CallMailb
 
         public void Enqueue(IActorRef receiver, Envelope envelope)
         {
-            lock (_gate)
+            lock (this)
             {
-                (_queue ??= new Queue<Envelope>(4)).Enqueue(envelope);
-                _count = _queue.Count + (_front?.Count ?? 0);
+                if (!_hasFirst && _queue is not { Count: > 0 })
+                {
+                    (_first, _hasFirst) = (envelope, true);
+                }
+                else
+                {
+                    (_queue ??= new Queue<Envelope>(4)).Enqueue(envelope);
+                }
+
+                Recount();
             }
         }
 
         /// <summary>Puts a message back in front (the stash unstashes last first, so the front is a stack).</summary>
         public void EnqueueFirst(Envelope envelope)
         {
-            lock (_gate)
+            lock (this)
             {
                 (_front ??= new Stack<Envelope>(4)).Push(envelope);
-                _count = (_queue?.Count ?? 0) + _front.Count;
+                Recount();
             }
         }
 
@@ -60,26 +74,33 @@ internal sealed class CallMailbox : MailboxType, IProducesMessageQueue<CallMailb
                 return false;
             }
 
-            lock (_gate)
+            lock (this)
             {
                 if (_front is { Count: > 0 } front)
                 {
                     envelope = front.Pop();
-                    _count = (_queue?.Count ?? 0) + front.Count;
-                    return true;
                 }
-
-                if (_queue is { Count: > 0 } queue)
+                else if (_hasFirst)
+                {
+                    envelope = _first;
+                    (_first, _hasFirst) = (default, false); // no reference kept to a handled message
+                }
+                else if (_queue is { Count: > 0 } queue)
                 {
                     envelope = queue.Dequeue();
-                    _count = queue.Count;
-                    return true;
+                }
+                else
+                {
+                    envelope = default;
+                    return false;
                 }
 
-                envelope = default;
-                return false;
+                Recount();
+                return true;
             }
         }
+
+        private void Recount() => _count = (_hasFirst ? 1 : 0) + (_queue?.Count ?? 0) + (_front?.Count ?? 0);
 
         public void CleanUp(IActorRef owner, IMessageQueue deadletters)
         {

@@ -95,6 +95,10 @@ internal partial class PlaybackActor
             if (_activePlaybacks?.Remove(e.ControlId) == true)
             {
                 telemetry.Metrics.Playbacks(-1);
+                if (_activePlaybacks.Count == 0)
+                {
+                    _activePlaybacks = null; // an idle call keeps no set (about 170 B)
+                }
             }
         }
         else if ((_activePlaybacks ??= []).Add(e.ControlId))
