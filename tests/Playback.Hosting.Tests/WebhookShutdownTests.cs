@@ -3,8 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Playback.Hosting.Tests;
 
@@ -31,14 +29,26 @@ public sealed class WebhookShutdownTests
     {
         await using var running = await Running.StartAsync();
         var (emulator, app, handle) = (running.Emulator, running.App, running.Handle);
-        // What a request meets when the host disposes its container under it: the handler reads the manager from there.
-        var container = new ServiceCollection().AddSingleton(app.Playback).BuildServiceProvider();
-        await container.DisposeAsync();
-        var handler = new PlaybackWebhookHandler(container, lifetime: null, app.Services.GetRequiredService<IOptions<PlaybackOptions>>(), NullLogger.Instance);
+        // What a request meets when the host disposes its container under it: an application with the endpoint mapped
+        // (never started, so not stopping), whose container is then disposed; the endpoint reads the manager from there.
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.Services.AddPlayback(o =>
+        {
+            o.ProjectId = emulator.ProjectId;
+            o.ApiToken = emulator.ApiToken;
+            o.SigningKey = emulator.SigningKey;
+            o.BaseUrl = emulator.BaseUrl.ToString();
+            o.UseEnvironmentFallback = false;
+        });
+        var disposed = builder.Build();
+        disposed.MapPlaybackWebhooks(PlaybackWebApp.WebhookPath);
+        var endpoint = ((IEndpointRouteBuilder)disposed).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .Single(e => e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName == "PlaybackWebhooks");
+        await ((IAsyncDisposable)disposed.Services).DisposeAsync();
         using var scope = app.Services.CreateScope();
         var context = await RequestAsync(app, emulator, handle, scope.ServiceProvider);
 
-        await handler.HandleAsync(context);
+        await endpoint.RequestDelegate!(context);
 
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, context.Response.StatusCode);
         Assert.Equal(PlaybackState.Playing, handle.Current);

@@ -7,9 +7,10 @@ namespace Playback;
 /// <c>playback.volume</c>, <c>playback.stop</c>) and one per webhook (<c>playback.webhook</c>, linked to the play's).
 /// Tags: <c>playback.call_id</c>, <c>playback.control_id</c>, <c>playback.outcome</c> (commands) and
 /// <c>playback.webhook.event</c>, <c>playback.webhook.result</c> (webhooks); error status on failure. A command that
-/// crosses cluster nodes carries its activity's W3C context (<see cref="ToWire"/>, <see cref="FromWire"/>).
+/// crosses cluster nodes carries its activity's W3C context (<see cref="ToWire"/>, <see cref="FromWire"/>), and may get
+/// a <see cref="RemoteHopActivity"/> on the call's node.
 /// </summary>
-internal static class PlaybackActivities
+internal static partial class PlaybackActivities
 {
     public const string CallIdTag = "playback.call_id";
     public const string ControlIdTag = "playback.control_id";
@@ -28,10 +29,6 @@ internal static class PlaybackActivities
     private static Activity? t_outgoing;
 
     private const string TraceParent = "traceparent";
-    private const string TraceState = "tracestate";
-
-    /// <summary>The operation name of a parent read from another node (<see cref="FromWire"/>); such an activity is never started.</summary>
-    internal const string RemoteParentName = "playback.remote-parent";
 
     /// <summary>The runtime's default propagator (W3C <c>traceparent</c>/<c>tracestate</c>, baggage): a replaced one is always asked.</summary>
     private static readonly DistributedContextPropagator DefaultPropagator = DistributedContextPropagator.CreateDefaultPropagator();
@@ -145,9 +142,18 @@ internal static class PlaybackActivities
     /// activity (HttpClient's request activity is then its child); otherwise as the thread's outgoing command, which
     /// <see cref="InjectTraceContext"/> writes into the request itself (HttpClient makes and propagates an activity of its
     /// own whenever one is current, which costs more than the header is worth when nobody records it: see the README's
-    /// Observability section). A retry, started later on another thread, passes it on with <see cref="Resume"/>.
+    /// Observability section). A retry, started later on another thread, passes it on with <see cref="Resume"/>. A parent
+    /// from another node: see <see cref="EnterRemote"/>.
     /// </summary>
-    public static CurrentScope Enter(Activity? parent) => new(parent, parent is not null && !IsRemoteParent(parent) && HttpClientTracing.HasListeners());
+    public static CurrentScope Enter(Activity? parent)
+    {
+        if (parent is null || !HttpClientTracing.HasListeners())
+        {
+            return new(parent, current: false);
+        }
+
+        return IsRemoteParent(parent) ? EnterRemote(parent) : new(parent, current: true);
+    }
 
     /// <summary>The command whose request this thread is starting (read synchronously when a request begins; see <see cref="Enter"/>).</summary>
     public static Activity? Outgoing => t_outgoing;
@@ -165,13 +171,7 @@ internal static class PlaybackActivities
 
         if (IsRemoteParent(parent))
         {
-            // A command's activity on another node: its W3C context is all there is (no baggage), written as it came.
-            request.Headers.Add(TraceParent, parent.ParentId!);
-            if (!string.IsNullOrEmpty(parent.TraceStateString))
-            {
-                request.Headers.Add(TraceState, parent.TraceStateString);
-            }
-
+            InjectRemote(parent, request);
             return;
         }
 
@@ -187,45 +187,6 @@ internal static class PlaybackActivities
         DistributedContextPropagator.Current.Inject(parent, request, static (carrier, name, value) =>
             ((Flurl.Http.IFlurlRequest)carrier!).Headers.Add(name, value));
     }
-
-    /// <summary>
-    /// The W3C context of a command's trace, for a message to another node: the activity's own id (its span is the
-    /// parent of the request the other node starts), or a parent that came from another node, passed on as it came.
-    /// Null without a trace or for an activity not in the W3C format.
-    /// </summary>
-    public static WireTrace? ToWire(Activity? trace) => trace switch
-    {
-        null => null,
-        _ when IsRemoteParent(trace) => new WireTrace(trace.ParentId!, NullIfEmpty(trace.TraceStateString)),
-        { IdFormat: ActivityIdFormat.W3C, Id: { } id } => new WireTrace(id, NullIfEmpty(trace.TraceStateString)),
-        _ => null,
-    };
-
-    /// <summary>
-    /// A command's trace that came from another node: an activity that is never started nor reported, whose parent is the
-    /// command's activity there. Null when there is none or it is not a valid W3C <c>traceparent</c>.
-    /// </summary>
-    public static Activity? FromWire(WireTrace? wire)
-    {
-        if (wire is null || !ActivityContext.TryParse(wire.Traceparent, wire.Tracestate, isRemote: true, out var context))
-        {
-            return null;
-        }
-
-        var parent = new Activity(RemoteParentName);
-        parent.SetParentId(context.TraceId, context.SpanId, context.TraceFlags);
-        parent.TraceStateString = context.TraceState;
-        return parent;
-    }
-
-    /// <summary>The context a webhook's activity links to for a play: the play's activity, or for a play from another node, that node's activity.</summary>
-    public static ActivityContext ContextOf(Activity trace) => IsRemoteParent(trace)
-        ? new ActivityContext(trace.TraceId, trace.ParentSpanId, trace.ActivityTraceFlags, trace.TraceStateString, isRemote: true)
-        : trace.Context;
-
-    private static bool IsRemoteParent(Activity trace) => ReferenceEquals(trace.OperationName, RemoteParentName) && trace.Id is null;
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static string ActivityName(string command) => command switch
     {
@@ -243,11 +204,13 @@ internal static class PlaybackActivities
         private readonly Activity? _previous;
         private readonly Activity? _parent;
         private readonly bool _current;
+        private readonly bool _stop;
 
-        public CurrentScope(Activity? parent, bool current)
+        public CurrentScope(Activity? parent, bool current, bool stopOnDispose = false)
         {
             _parent = parent;
             _current = current;
+            _stop = stopOnDispose;
             if (parent is null)
             {
                 return;
@@ -274,6 +237,11 @@ internal static class PlaybackActivities
             if (_current)
             {
                 Activity.Current = _previous;
+                if (_stop)
+                {
+                    _parent.Stop();
+                    Activity.Current = _previous;
+                }
             }
             else
             {
@@ -282,6 +250,3 @@ internal static class PlaybackActivities
         }
     }
 }
-
-/// <summary>A command's trace between nodes: its W3C <c>traceparent</c> and <c>tracestate</c>.</summary>
-internal sealed record WireTrace(string Traceparent, string? Tracestate);

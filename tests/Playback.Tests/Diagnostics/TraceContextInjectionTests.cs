@@ -34,6 +34,9 @@ public sealed class TraceContextInjectionTests
         {
             using var activity = W3CActivity("vendor=abc", baggage: false);
             Assert.Equal([("x-trace", "fixed")], Injected(activity));
+
+            // A parent from another node cannot be handed to it (no activity here): nothing rather than W3C headers.
+            Assert.Empty(Injected(PlaybackActivities.FromWire(PlaybackActivities.ToWire(activity))!));
         }
         finally
         {
@@ -75,15 +78,7 @@ public sealed class TraceContextInjectionTests
     public async Task With_HttpClient_traced_a_request_for_a_command_from_another_node_carries_its_traceparent_once()
     {
         var seen = new List<string[]>();
-        await using var server = await Playback.Testing.LoopbackWebApp.StartAsync(map: app => Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapPost(app, "/api/calling/calls", (Microsoft.AspNetCore.Http.HttpContext context) =>
-        {
-            lock (seen)
-            {
-                seen.Add(context.Request.Headers["traceparent"].ToArray()!);
-            }
-
-            return Microsoft.AspNetCore.Http.Results.Json(new { code = "200", message = "Playing" });
-        }));
+        await using var server = await ApiAsync(seen);
         using var http = new ActivityListener
         {
             ShouldListenTo = s => s.Name == "System.Net.Http",
@@ -103,6 +98,63 @@ public sealed class TraceContextInjectionTests
         await sent;
         Assert.Equal([command.Id!], Assert.Single(seen));
     }
+
+    [Fact]
+    public async Task With_Playback_and_HttpClient_traced_a_command_from_another_node_gets_a_hop_here_that_parents_the_request()
+    {
+        var seen = new List<string[]>();
+        await using var server = await ApiAsync(seen);
+        var stopped = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is "System.Net.Http" or PlaybackDiagnostics.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a =>
+            {
+                lock (stopped)
+                {
+                    stopped.Add(a);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var api = new CallingApi(new PlaybackSettings { ProjectId = "proj", ApiToken = "tok", BaseUrl = new Uri(server.BaseUrl) });
+        using var command = W3CActivity(null, baggage: false);
+        var remote = PlaybackActivities.FromWire(PlaybackActivities.ToWire(command))!;
+
+        Task sent;
+        using (PlaybackActivities.Enter(remote))
+        {
+            Assert.Equal(PlaybackActivities.RemoteHopActivity, Activity.Current?.OperationName);
+            sent = api.SetVolumeAsync("call-1", "ctl-1", -3, CancellationToken.None);
+        }
+
+        await sent;
+        Assert.Null(Activity.Current);
+        Activity hop, request;
+        lock (stopped)
+        {
+            hop = Assert.Single(stopped, a => a.OperationName == PlaybackActivities.RemoteHopActivity);
+            request = Assert.Single(stopped, a => a.Source.Name == "System.Net.Http");
+        }
+
+        // command (the other node) -> playback.remote (here) -> HttpClient's request -> the API.
+        Assert.Equal((command.TraceId, command.SpanId), (hop.TraceId, hop.ParentSpanId));
+        Assert.Equal((command.TraceId, hop.SpanId), (request.TraceId, request.ParentSpanId));
+        Assert.Equal([request.Id!], Assert.Single(seen));
+    }
+
+    /// <summary>A Calling API on loopback that answers 200 and notes each request's <c>traceparent</c> values.</summary>
+    private static Task<Playback.Testing.LoopbackWebApp> ApiAsync(List<string[]> seen) =>
+        Playback.Testing.LoopbackWebApp.StartAsync(map: app => Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapPost(app, "/api/calling/calls", (Microsoft.AspNetCore.Http.HttpContext context) =>
+        {
+            lock (seen)
+            {
+                seen.Add(context.Request.Headers["traceparent"].ToArray()!);
+            }
+
+            return Microsoft.AspNetCore.Http.Results.Json(new { code = "200", message = "Playing" });
+        }));
 
     private static Activity W3CActivity(string? traceState, bool baggage)
     {
