@@ -57,4 +57,11 @@ internal sealed record Latency(double P50, double P99, double Mean)
         micros.Sort();
         return new Latency(micros[(int)(micros.Count * 0.50)], micros[Math.Min(micros.Count - 1, (int)(micros.Count * 0.99))], micros.Average());
     }
+
+    /// <summary>The median of paired-block ratios (the mean of the middle two for an even count); the list is left as it was.</summary>
+    public static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
 }

@@ -70,17 +70,11 @@ internal static class Observability
 
         var off = Latency.Of(without);
         var on = Latency.Of(with);
-        var overhead = (Median(pairs) - 1) * 100;
+        var overhead = (Latency.Median(pairs) - 1) * 100;
         var sorted = pairs.Order().ToList();
         var (q1, q3) = ((sorted[sorted.Count / 4] - 1) * 100, (sorted[sorted.Count * 3 / 4] - 1) * 100);
         report.Note(string.Create(CultureInfo.InvariantCulture,
-            $"observability overhead p50: {overhead:0.0} % (median over {pairs.Count} paired blocks, their middle half {q1:0.0} to {q3:0.0} %; metrics alone {(Median(meterPairs) - 1) * 100:0.0} %, traces alone {(Median(tracePairs) - 1) * 100:0.0} %; pooled command p50 {off.P50:0} µs without listeners, {on.P50:0} µs with a MeterListener and an ActivityListener on Playback, metrics alone {Latency.Of(metersOnly).P50:0} µs, traces alone {Latency.Of(tracesOnly).P50:0} µs; p99 {off.P99:0} / {on.P99:0} µs; {measurements:N0} measurements, {activities:N0} activities recorded)"));
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+            $"observability overhead p50: {overhead:0.0} % (median over {pairs.Count} paired blocks, their middle half {q1:0.0} to {q3:0.0} %; metrics alone {(Latency.Median(meterPairs) - 1) * 100:0.0} %, traces alone {(Latency.Median(tracePairs) - 1) * 100:0.0} %; pooled command p50 {off.P50:0} µs without listeners, {on.P50:0} µs with a MeterListener and an ActivityListener on Playback, metrics alone {Latency.Of(metersOnly).P50:0} µs, traces alone {Latency.Of(tracesOnly).P50:0} µs; p99 {off.P99:0} / {on.P99:0} µs; {measurements:N0} measurements, {activities:N0} activities recorded)"));
     }
 
     /// <summary>Runs one block of commands, adds each latency to <paramref name="samples"/>, and returns the block's p50.</summary>

@@ -124,34 +124,28 @@ internal sealed class WebhookIngestion(bool quick, Report report)
         // machine's other load moves a pooled rate by more than the effect (the bare endpoint alone swung from 11k/s to
         // 23k/s between runs), and a burst of it lands in one pair, not in the median.
         var blocks = quick ? 20 : 40;
-        TimeSpan playbackTime = default, bareTime = default, playbackCpu = default, bareCpu = default;
+        string[] endpoints = [url, bareUrl]; // 0: MapPlaybackWebhooks, 1: the bare endpoint
+        var (time, cpuTime) = (new TimeSpan[2], new TimeSpan[2]);
         var pairs = new List<double>(blocks);
         for (var b = 0; b < blocks; b++)
         {
             var block = measured.Skip(b * measured.Count / blocks).Take(measured.Count / blocks).ToList();
-            TimeSpan playbackWall = default, bareWall = default;
-            foreach (var playbackFirst in b % 2 == 0 ? new[] { true, false } : [false, true])
+            var walls = new TimeSpan[2];
+            foreach (var e in b % 2 == 0 ? [0, 1] : new[] { 1, 0 })
             {
-                var (wall, cpu, _) = await TimedAsync(() => FeedAsync(block, 64, s => PostAsync(http, playbackFirst ? url : bareUrl, s)));
-                if (playbackFirst)
-                {
-                    (playbackWall, playbackTime, playbackCpu) = (wall, playbackTime + wall, playbackCpu + cpu);
-                }
-                else
-                {
-                    (bareWall, bareTime, bareCpu) = (wall, bareTime + wall, bareCpu + cpu);
-                }
+                var (wall, cpu, _) = await TimedAsync(() => FeedAsync(block, 64, s => PostAsync(http, endpoints[e], s)));
+                (walls[e], time[e], cpuTime[e]) = (wall, time[e] + wall, cpuTime[e] + cpu);
             }
 
-            pairs.Add(bareWall / playbackWall);
+            pairs.Add(walls[1] / walls[0]);
         }
 
+        var ratio = Latency.Median(pairs);
         pairs.Sort();
-        var ratio = pairs.Count % 2 == 1 ? pairs[pairs.Count / 2] : (pairs[pairs.Count / 2 - 1] + pairs[pairs.Count / 2]) / 2;
         var count = measured.Count / blocks * blocks;
-        var playbackRate = count / playbackTime.TotalSeconds;
-        var bareRate = count / bareTime.TotalSeconds;
-        var cpuPerRequest = (Playback: playbackCpu.TotalMicroseconds / count, Bare: bareCpu.TotalMicroseconds / count);
+        var playbackRate = count / time[0].TotalSeconds;
+        var bareRate = count / time[1].TotalSeconds;
+        var cpuPerRequest = (Playback: cpuTime[0].TotalMicroseconds / count, Bare: cpuTime[1].TotalMicroseconds / count);
         Console.WriteLine(Invariant($"webhook http ratio: {ratio:0.00}   (median over {blocks} paired blocks of {count / blocks:N0} signed webhooks, their middle half {pairs[blocks / 4]:0.00} to {pairs[blocks * 3 / 4]:0.00}; pooled: MapPlaybackWebhooks {playbackRate:N0}/s, bare Kestrel endpoint {bareRate:N0}/s, ratio {playbackRate / bareRate:0.00}; 64 connections; process CPU per request, client included: {cpuPerRequest.Playback:0} vs {cpuPerRequest.Bare:0} µs, ratio {cpuPerRequest.Bare / cpuPerRequest.Playback:0.00})"));
         report.Ingestion("over HTTP: MapPlaybackWebhooks (signature + parse + hand-off; transition + publish follow)", playbackRate, $"{count:N0} signed webhooks, 64 connections");
         report.Ingestion("over HTTP: bare Kestrel endpoint answering 204", bareRate, Invariant($"webhook http ratio {ratio:0.00} (median of paired blocks)"));
