@@ -63,10 +63,7 @@ public sealed class ClusterBehaviourTests(ThreeNodeCluster fixture, ITestOutputH
     public async Task A_command_from_a_node_without_the_call_carries_the_callers_trace_to_the_api()
     {
         var call = Emulator.CreateCall();
-        var handle = await Nodes[0].Playback.PlayAsync(call, Outcomes.Long(), new PlayOptions { StatusUrl = Nodes[0].WebhookUrl });
-        var host = await Cluster.HostOfAsync(call);
-        Assert.NotNull(host);
-        var elsewhere = Nodes.First(n => n != host);
+        var (handle, host, elsewhere) = await PlayAndLocateAsync(call);
         using var callers = new System.Diagnostics.ActivitySource("Playback.Cluster.Tests.Caller");
         var recorded = new System.Collections.Concurrent.ConcurrentBag<System.Diagnostics.Activity>();
         using var listener = new System.Diagnostics.ActivityListener
@@ -96,12 +93,9 @@ public sealed class ClusterBehaviourTests(ThreeNodeCluster fixture, ITestOutputH
     public async Task A_webhook_that_lands_on_a_node_without_the_call_reaches_the_call_actor()
     {
         var call = Emulator.CreateCall();
-        var first = await Nodes[0].Playback.PlayAsync(call, Outcomes.Long(), new PlayOptions { StatusUrl = Nodes[0].WebhookUrl });
-        var host = await Cluster.HostOfAsync(call);
-        Assert.NotNull(host);
+        var (first, host, elsewhere) = await PlayAndLocateAsync(call);
         await first.StopAsync();
 
-        var elsewhere = Nodes.First(n => n != host);
         var received = elsewhere.WebhooksReceived;
         var handle = await host.Playback.PlayAsync(call, Outcomes.Short(), new PlayOptions { StatusUrl = elsewhere.WebhookUrl });
 
@@ -163,5 +157,14 @@ public sealed class ClusterBehaviourTests(ThreeNodeCluster fixture, ITestOutputH
 
         var second = await Nodes[2].Playback.PlayAsync(call, Outcomes.Short(), new PlayOptions { StatusUrl = Nodes[1].WebhookUrl });
         Assert.Equal(PlaybackState.Finished, (await second.Completion.WaitAsync(TimeSpan.FromSeconds(20))).State);
+    }
+
+    /// <summary>A long play on the call from the first node; the node the call lives on, and another one.</summary>
+    private async Task<(PlaybackHandle Handle, ClusterNode Host, ClusterNode Elsewhere)> PlayAndLocateAsync(string call)
+    {
+        var handle = await Nodes[0].Playback.PlayAsync(call, Outcomes.Long(), new PlayOptions { StatusUrl = Nodes[0].WebhookUrl });
+        var host = await Cluster.HostOfAsync(call);
+        Assert.NotNull(host);
+        return (handle, host, Nodes.First(n => n != host));
     }
 }
