@@ -42,7 +42,7 @@ internal sealed class ClusterCallActor : PlaybackActor
             // when that node was lost, for the restore timeout) and start from what the events tell meanwhile. When
             // that node is known to have crashed (downed), no handoff can come: the wait ends at once.
             State = CallRestore.FromEvents(CallId, seen, out _seedLost);
-            Context.Become(_restoring);
+            Become(_restoring);
             var crashed = _cluster.PredecessorCrashed?.Invoke(CallId) == true;
             Timers.StartSingleTimer(RestoreTimerKey, RestoreTimedOut.Instance, crashed ? TimeSpan.Zero : _cluster.RestoreTimeout);
             return;
@@ -73,7 +73,7 @@ internal sealed class ClusterCallActor : PlaybackActor
     protected override void OnIdle()
     {
         Context.Parent.Tell(_cluster.PassivateRequest);
-        Context.Become(_passivating);
+        Become(_passivating);
     }
 
     protected override void OnCallEnded()

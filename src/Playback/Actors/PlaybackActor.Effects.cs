@@ -79,7 +79,7 @@ internal partial class PlaybackActor
         {
             if (!wasBusy)
             {
-                Context.Become(_busy);
+                Become(_busy);
             }
 
             return;
@@ -91,7 +91,7 @@ internal partial class PlaybackActor
             {
                 var reason = State.GoneReason;
                 Waiting.AnswerCommands(command => CommandErrors.Gone(command, CallId, reason));
-                Context.Become(_gone);
+                Become(_gone);
                 OnCallEnded();
             }
 

@@ -29,7 +29,7 @@ internal partial class PlaybackActor
     {
         _recovering = Recovering;
         EnsureRecorder();
-        Context.BecomeStacked(_recovering);
+        BecomeStacked(_recovering);
     }
 
     private void Apply(Transition transition, IActorRef? webhookSender, bool isCommand = false)
@@ -63,7 +63,7 @@ internal partial class PlaybackActor
         }
 
         _pending = (transition, webhookSender, isCommand);
-        Context.BecomeStacked(_recording ??= Recording);
+        BecomeStacked(_recording ??= Recording);
     }
 
     private void Recording(object message)
@@ -112,7 +112,7 @@ internal partial class PlaybackActor
     {
         var pending = _pending!.Value;
         _pending = null;
-        Context.UnbecomeStacked();
+        UnbecomeStacked();
         if (apply)
         {
             ApplyNow(pending.Transition, pending.WebhookSender);
@@ -132,7 +132,7 @@ internal partial class PlaybackActor
         {
             case CallRecovered recovered:
                 _recovering = null;
-                Context.UnbecomeStacked();
+                UnbecomeStacked();
                 Restore(recovered.State);
                 Stash.UnstashAll();
                 break;
@@ -179,7 +179,7 @@ internal partial class PlaybackActor
         if (State.InFlight is { } flight)
         {
             _resent = true;
-            Context.Become(_busy);
+            Become(_busy);
             Send(flight.Request);
         }
 

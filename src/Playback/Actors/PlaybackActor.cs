@@ -10,10 +10,8 @@ namespace Playback;
 /// <see cref="CallPlaybacks"/>'s; this class does the I/O. Playback.Cluster derives its sharding entity from it, through
 /// the protected hooks below.
 /// </summary>
-internal partial class PlaybackActor : UntypedActor, IWithTimers, IWithUnboundedStash
+internal partial class PlaybackActor : UntypedActor, IWithUnboundedStash
 {
-    private const string IdleTimerKey = "idle";
-
     private readonly UntypedReceive _ready;
     private readonly UntypedReceive _busy;
     private readonly UntypedReceive _gone;
@@ -32,12 +30,11 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers, IWithUnbounded
         _ready = Ready;
         _busy = Busy;
         _gone = Gone;
+        _behaviour = _ready;
     }
 
     /// <summary>The mailbox of call actors: a single-consumer queue that costs nothing while empty (the default one pre-allocates a segment per actor).</summary>
     public const string MailboxId = "playback-call-mailbox";
-
-    public ITimerScheduler Timers { get; set; } = null!;
 
     protected string CallId { get; }
 
@@ -66,10 +63,10 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers, IWithUnbounded
         RestartIdleTimer();
     }
 
-    protected override void OnReceive(object message) => Ready(message);
-
     protected override void PostStop()
     {
+        _timers?.CancelAll();
+        _idleTick?.Cancel();
         ForgetEvidence();
         TelemetryStopped();
         if (_caller is not null)
@@ -116,7 +113,7 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers, IWithUnbounded
     /// <summary>Back to the ready behaviour (after a request, or after a restore in a cluster) and runs what waited.</summary>
     protected void BecomeReady()
     {
-        Context.Become(_ready);
+        Become(_ready);
         RunWaiting();
     }
 
@@ -135,11 +132,7 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers, IWithUnbounded
                 Apply(State.SettleAgain(settle.ControlId, Now), webhookSender: null);
                 break;
             case IdleTick:
-                if (State.IsIdle)
-                {
-                    OnIdle();
-                }
-
+                IdleCheck();
                 break;
             case StopIfIdle:
                 if (State.IsIdle)
@@ -174,7 +167,9 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers, IWithUnbounded
                 Apply(error is null ? State.RequestSucceeded(now) : State.RequestFailed(CommandErrors.FromRequest(error, CallId, State.InFlight!.Request), now), webhookSender: null);
                 break;
             case RequestCompleted:
+                break;
             case IdleTick:
+                _idleTick = null; // armed again when the call is idle again
                 break;
             default:
                 if (!Webhook(message, Sender) && !StoreMessage(message) && !ReceiveBusy(message))
@@ -249,16 +244,4 @@ internal partial class PlaybackActor : UntypedActor, IWithTimers, IWithUnbounded
     /// <summary>Handles the messages that waited for the request, in order, until one puts a new request on the wire.</summary>
     private void RunWaiting() =>
         Waiting.RunInOrder(() => State.InFlight is null && State.GoneReason is null, Ready);
-
-    protected void RestartIdleTimer()
-    {
-        if (State.IsIdle)
-        {
-            Timers.StartSingleTimer(IdleTimerKey, IdleTick.Instance, Settings.IdleTimeout);
-        }
-        else
-        {
-            Timers.Cancel(IdleTimerKey);
-        }
-    }
 }

@@ -37,6 +37,25 @@ public sealed class PassivationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_command_within_the_idle_timeout_starts_the_wait_again()
+    {
+        await using var manager = CreateManager(Idle);
+        var first = await Within10s(manager.PlayAsync("call-again-idle", Hello));
+        await first.StopAsync();
+        Clock.Advance(TimeSpan.FromSeconds(100));
+        var second = await Within10s(manager.PlayAsync("call-again-idle", Hello));
+        await second.StopAsync();
+
+        // 200 s after the first stop (when the call's first idle check comes), 100 s after the second: still there.
+        Clock.Advance(TimeSpan.FromSeconds(100));
+        await Task.Delay(50);
+        Assert.Equal(1, manager.Statistics.ActiveCalls);
+
+        Clock.Advance(TimeSpan.FromSeconds(21));
+        await AwaitAssertAsync(() => Assert.Equal(0, manager.Statistics.ActiveCalls));
+    }
+
+    [Fact]
     public async Task A_call_with_an_active_playback_is_never_passivated()
     {
         await using var manager = CreateManager(Idle);
