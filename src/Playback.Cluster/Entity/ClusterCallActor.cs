@@ -13,9 +13,10 @@ internal sealed class ClusterCallActor : PlaybackActor
 {
     private const string RestoreTimerKey = "restore";
 
+    private static readonly Behaviour RestoringBehaviour = static (actor, message) => ((ClusterCallActor)actor).Restoring(message);
+    private static readonly Behaviour PassivatingBehaviour = static (actor, message) => ((ClusterCallActor)actor).Passivating(message);
+
     private readonly ClusterEntityHooks _cluster;
-    private readonly UntypedReceive _restoring;
-    private readonly UntypedReceive _passivating;
     private ImmutableArray<PlaybackSnapshot> _seedLost;
     private bool _handingOff;
     private (IActorRef Sender, string Name, string ControlId)?[]? _recentCommands;
@@ -25,8 +26,6 @@ internal sealed class ClusterCallActor : PlaybackActor
         : base(callId, settings)
     {
         _cluster = cluster;
-        _restoring = Restoring;
-        _passivating = Passivating;
     }
 
     public static Props Props(string callId, PlaybackActorSettings settings, ClusterEntityHooks cluster) =>
@@ -42,7 +41,7 @@ internal sealed class ClusterCallActor : PlaybackActor
             // when that node was lost, for the restore timeout) and start from what the events tell meanwhile. When
             // that node is known to have crashed (downed), no handoff can come: the wait ends at once.
             State = CallRestore.FromEvents(CallId, seen, out _seedLost);
-            Become(_restoring);
+            Become(RestoringBehaviour);
             var crashed = _cluster.PredecessorCrashed?.Invoke(CallId) == true;
             Timers.StartSingleTimer(RestoreTimerKey, RestoreTimedOut.Instance, crashed ? TimeSpan.Zero : _cluster.RestoreTimeout);
             return;
@@ -73,7 +72,7 @@ internal sealed class ClusterCallActor : PlaybackActor
     protected override void OnIdle()
     {
         Context.Parent.Tell(_cluster.PassivateRequest);
-        Become(_passivating);
+        Become(PassivatingBehaviour);
     }
 
     protected override void OnCallEnded()

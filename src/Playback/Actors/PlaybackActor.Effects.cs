@@ -79,7 +79,7 @@ internal partial class PlaybackActor
         {
             if (!wasBusy)
             {
-                Become(_busy);
+                Become(BusyBehaviour);
             }
 
             return;
@@ -91,7 +91,7 @@ internal partial class PlaybackActor
             {
                 var reason = State.GoneReason;
                 Waiting.AnswerCommands(command => CommandErrors.Gone(command, CallId, reason));
-                Become(_gone);
+                Become(GoneBehaviour);
                 OnCallEnded();
             }
 

@@ -11,25 +11,33 @@ namespace Playback;
 internal partial class PlaybackActor
 {
     private IActorRef? _recorder;
-    private UntypedReceive? _recording;
-    private UntypedReceive? _recovering;
+    private static readonly Behaviour RecordingBehaviour = static (actor, message) => actor.Recording(message);
+    private static readonly Behaviour RecoveringBehaviour = static (actor, message) => actor.Recovering(message);
+    private bool _recovering;
     private (Transition Transition, IActorRef? WebhookSender, bool IsCommand)? _pending;
     private bool _storeStale;
     private bool _storeHasEvents;
     private bool _resent;
     private int _recorders;
 
-    public IStash Stash { get; set; } = null!;
+    private IStash? _stash;
+
+    /// <summary>
+    /// Where messages wait during a write or a recovery; created on first use, so only with a store (Akka's
+    /// <c>IWithUnboundedStash</c> makes one for every actor). It is emptied when the actor stops (<see cref="AnswerStashed"/>),
+    /// which a restart does too, so nothing is left in it for Akka to put back then.
+    /// </summary>
+    private IStash Stash => _stash ??= new Akka.Actor.Internal.UnboundedStashImpl(Context);
 
     /// <summary>True while a change is being written or the call is being recovered: messages wait in the stash.</summary>
-    protected bool IsHolding => _pending is not null || _recovering is not null;
+    protected bool IsHolding => _pending is not null || _recovering;
 
     /// <summary>Starts from the store's state (PreStart, when persistence is on); everything waits until it is read.</summary>
     protected void RecoverFromStore()
     {
-        _recovering = Recovering;
+        _recovering = true;
         EnsureRecorder();
-        BecomeStacked(_recovering);
+        BecomeStacked(RecoveringBehaviour);
     }
 
     private void Apply(Transition transition, IActorRef? webhookSender, bool isCommand = false)
@@ -63,7 +71,7 @@ internal partial class PlaybackActor
         }
 
         _pending = (transition, webhookSender, isCommand);
-        BecomeStacked(_recording ??= Recording);
+        BecomeStacked(RecordingBehaviour);
     }
 
     private void Recording(object message)
@@ -131,7 +139,7 @@ internal partial class PlaybackActor
         switch (message)
         {
             case CallRecovered recovered:
-                _recovering = null;
+                _recovering = false;
                 UnbecomeStacked();
                 Restore(recovered.State);
                 Stash.UnstashAll();
@@ -179,7 +187,7 @@ internal partial class PlaybackActor
         if (State.InFlight is { } flight)
         {
             _resent = true;
-            Become(_busy);
+            Become(BusyBehaviour);
             Send(flight.Request);
         }
 
@@ -251,7 +259,7 @@ internal partial class PlaybackActor
     /// <summary>Answers what waits in the stash when the actor stops: commands with <paramref name="reply"/>, webhooks with a 503 (sent again later).</summary>
     private void AnswerStashed(Func<IPlaybackCommand, CommandReply> reply, string webhookReason = "Playback is shutting down")
     {
-        foreach (var envelope in Stash.ClearStash())
+        foreach (var envelope in _stash?.ClearStash() ?? [])
         {
             switch (envelope.Message)
             {

@@ -10,27 +10,21 @@ namespace Playback;
 /// <see cref="CallPlaybacks"/>'s; this class does the I/O. Playback.Cluster derives its sharding entity from it, through
 /// the protected hooks below.
 /// </summary>
-internal partial class PlaybackActor : UntypedActor, IWithUnboundedStash
+internal partial class PlaybackActor : UntypedActor
 {
-    private readonly UntypedReceive _ready;
-    private readonly UntypedReceive _busy;
-    private readonly UntypedReceive _gone;
     private ILoggingAdapter? _log;
     private IActorRef? _caller;
     private long _sequence;
     private string? _evidenceFor;
 
-    // An UntypedActor with cached behaviour delegates: a call actor is created per call and switches behaviour on
-    // every request, so neither may allocate handler tables (ReceiveActor does, per instance and per Become).
+    // An UntypedActor with shared behaviour delegates (PlaybackActor.Plumbing.cs): a call actor is created per call and
+    // switches behaviour on every request, so neither may allocate handler tables (ReceiveActor does, per instance and per Become).
     public PlaybackActor(string callId, PlaybackActorSettings settings)
     {
         CallId = callId;
         Settings = settings;
         State = new CallPlaybacks(callId);
-        _ready = Ready;
-        _busy = Busy;
-        _gone = Gone;
-        _behaviour = _ready;
+        _behaviour = ReadyBehaviour;
     }
 
     /// <summary>The mailbox of call actors: a single-consumer queue that costs nothing while empty (the default one pre-allocates a segment per actor).</summary>
@@ -113,7 +107,7 @@ internal partial class PlaybackActor : UntypedActor, IWithUnboundedStash
     /// <summary>Back to the ready behaviour (after a request, or after a restore in a cluster) and runs what waited.</summary>
     protected void BecomeReady()
     {
-        Become(_ready);
+        Become(ReadyBehaviour);
         RunWaiting();
     }
 
