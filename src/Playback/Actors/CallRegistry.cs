@@ -11,15 +11,16 @@ namespace Playback;
 internal sealed class CallRegistry : ReceiveActor
 {
     private readonly PlaybackActorSettings _settings;
+    private readonly Props _callProps;
     private readonly Dictionary<string, CallEntry> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _byActor = new();
-    private long _created;
     private HashSet<string>? _toRecover;
     private List<(IWithCallId Message, IActorRef Sender)>? _heldUntilListed;
 
     public CallRegistry(PlaybackActorSettings settings)
     {
         _settings = settings;
+        _callProps = PlaybackActor.Props(settings);
         // With a store, webhooks for calls this registry does not know wait until the store's live calls are listed.
         _heldUntilListed = settings.Persistence is null ? null : [];
         Receive<IPlaybackCommand>(command => Route(command, create: true));
@@ -124,7 +125,7 @@ internal sealed class CallRegistry : ReceiveActor
     private CallEntry Start(string callId)
     {
         _toRecover?.Remove(callId);
-        var actor = Context.ActorOf(PlaybackActor.Props(callId, _settings), "call-" + (++_created).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var actor = Context.ActorOf(_callProps, PlaybackActor.NameFor(callId));
         Context.Watch(actor);
         var entry = new CallEntry(actor);
         _calls[callId] = entry;

@@ -80,6 +80,28 @@ public sealed class PassivationTests(ITestOutputHelper output)
         Assert.Equal(1, manager.Statistics.ActiveCalls);
     }
 
+    [Theory]
+    [InlineData("0f3c1c5e-8d1b-4c8e-9a55-3c1f7b2d9e41")]
+    [InlineData("$call/1 ?#%41+&")]
+    [InlineData("appel-été")]
+    [InlineData(".")]
+    [InlineData("..")]
+    public async Task Any_call_id_gets_its_own_actor_named_after_it_and_a_fresh_one_after_passivation(string callId)
+    {
+        // A call's actor is named after its call id (escaped as an actor name) and reads the call id back from its name.
+        await using var manager = CreateManager(Idle);
+        await PlayStopAndPassivateAsync(manager, callId);
+
+        var next = await Within10s(manager.PlayAsync(callId, Hello));
+        var paused = await Within10s(next.PauseAsync());
+
+        Assert.Equal(callId, paused.CallId);
+        Assert.Equal(PlaybackState.Paused, paused.State);
+        Assert.Equal([callId], Api.Requests.Select(r => r.CallId).Distinct());
+        Assert.Equal([CallingApi.Commands.Play, CallingApi.Commands.Stop, CallingApi.Commands.Play, CallingApi.Commands.Pause], Api.Requests.Select(r => r.Command));
+        Assert.Equal(1, manager.Statistics.ActiveCalls);
+    }
+
     [Fact]
     public async Task Webhooks_do_not_keep_alive_or_recreate_a_passivated_call()
     {
