@@ -90,7 +90,7 @@ internal partial class PlaybackActor
             if (ended || wasBusy)
             {
                 var reason = State.GoneReason;
-                Waiting.AnswerCommands(command => CommandErrors.Gone(command, CallId, reason));
+                _waiting?.AnswerCommands(command => CommandErrors.Gone(command, CallId, reason));
                 Become(GoneBehaviour);
                 OnCallEnded();
             }

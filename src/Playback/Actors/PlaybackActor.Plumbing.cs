@@ -13,7 +13,7 @@ internal partial class PlaybackActor
     private Behaviour? _underneath;
     private CallTimers? _timers;
     private ICancelable? _idleTick;
-    private DateTimeOffset _idleSince;
+    private long _idleSinceTicks;
 
     /// <summary>The actor's keyed timers, created on first use.</summary>
     protected CallTimers Timers => _timers ??= new CallTimers(Self, Context.System.Scheduler);
@@ -77,7 +77,7 @@ internal partial class PlaybackActor
     {
         if (State.IsIdle)
         {
-            _idleSince = Now;
+            _idleSinceTicks = Now.UtcTicks;
             _idleTick ??= ScheduleIdleCheck(Settings.IdleTimeout);
         }
     }
@@ -90,7 +90,7 @@ internal partial class PlaybackActor
             return;
         }
 
-        var left = _idleSince + Settings.IdleTimeout - Now;
+        var left = TimeSpan.FromTicks(_idleSinceTicks - Now.UtcTicks) + Settings.IdleTimeout;
         if (left > TimeSpan.Zero)
         {
             _idleTick = ScheduleIdleCheck(left);

@@ -16,6 +16,7 @@ internal partial class PlaybackActor : UntypedActor
     private IActorRef? _caller;
     private long _sequence;
     private string? _evidenceFor;
+    private WaitingMessages? _waiting;
 
     // An UntypedActor with shared behaviour delegates (PlaybackActor.Plumbing.cs): a call actor is created per call and
     // switches behaviour on every request, so neither may allocate handler tables (ReceiveActor does, per instance and per Become).
@@ -43,8 +44,8 @@ internal partial class PlaybackActor : UntypedActor
     /// <summary>The call's playbacks: the state machine's current value.</summary>
     protected CallPlaybacks State { get; set; }
 
-    /// <summary>What waits for the call to be ready again.</summary>
-    protected WaitingMessages Waiting { get; } = new();
+    /// <summary>What waits for the call to be ready again; created on first use.</summary>
+    protected WaitingMessages Waiting => _waiting ??= new();
 
     protected DateTimeOffset Now => Context.System.Scheduler.Now;
 
@@ -92,7 +93,7 @@ internal partial class PlaybackActor : UntypedActor
         var reason = State.GoneReason;
         CommandReply Unanswered(IPlaybackCommand command) => reason is not null ? CommandErrors.Gone(command, CallId, reason) : Unsent(command);
         AnswerStashed(Unanswered);
-        Waiting.AnswerCommands(Unanswered);
+        _waiting?.AnswerCommands(Unanswered);
     }
 
     // ───────────── Hooks: what a sharding entity (Playback.Cluster) does differently ─────────────
@@ -255,6 +256,11 @@ internal partial class PlaybackActor : UntypedActor
     }
 
     /// <summary>Handles the messages that waited for the request, in order, until one puts a new request on the wire.</summary>
-    private void RunWaiting() =>
-        Waiting.RunInOrder(() => State.InFlight is null && State.GoneReason is null, Ready);
+    private void RunWaiting()
+    {
+        if (_waiting is { IsEmpty: false } waiting)
+        {
+            waiting.RunInOrder(() => State.InFlight is null && State.GoneReason is null, Ready);
+        }
+    }
 }

@@ -12,7 +12,7 @@ internal partial class PlaybackActor
 {
     private Activity? _commandTrace;
     private Dictionary<string, ActivityContext>? _playTraces;
-    private HashSet<string>? _activePlaybacks;
+    private List<string>? _activePlaybacks; // a call has one or a few at a time: a list is about 130 B less than a set
 
     private PlaybackTelemetry? Telemetry => Settings.Telemetry;
 
@@ -97,12 +97,13 @@ internal partial class PlaybackActor
                 telemetry.Metrics.Playbacks(-1);
                 if (_activePlaybacks.Count == 0)
                 {
-                    _activePlaybacks = null; // an idle call keeps no set (about 170 B)
+                    _activePlaybacks = null; // an idle call keeps no list
                 }
             }
         }
-        else if ((_activePlaybacks ??= []).Add(e.ControlId))
+        else if (_activePlaybacks?.Contains(e.ControlId) != true)
         {
+            (_activePlaybacks ??= new List<string>(1)).Add(e.ControlId);
             telemetry.Metrics.Playbacks(1);
         }
     }
