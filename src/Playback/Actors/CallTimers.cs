@@ -19,7 +19,7 @@ internal sealed class CallTimers(IActorRef self, IScheduler scheduler)
     {
         Cancel(key);
         var generation = ++_generation;
-        var task = scheduler.ScheduleTellOnceCancelable(delay, self, new Fired(key, generation, message), ActorRefs.NoSender);
+        var task = scheduler.ScheduleTellOnceCancelable(delay, self, new Fired(this, key, generation, message), ActorRefs.NoSender);
         (_running ??= new(StringComparer.Ordinal))[key] = (generation, task);
     }
 
@@ -45,11 +45,14 @@ internal sealed class CallTimers(IActorRef self, IScheduler scheduler)
 
     /// <summary>Whether <paramref name="fired"/> is still its timer's message: not started again or cancelled since it was sent.</summary>
     public bool IsCurrent(Fired fired) =>
-        _running is not null && _running.TryGetValue(fired.Key, out var timer) && timer.Generation == fired.Generation;
+        ReferenceEquals(fired.Owner, this) && _running is not null && _running.TryGetValue(fired.Key, out var timer) && timer.Generation == fired.Generation;
 
     /// <summary>The current message of a timer is being handled: the timer is no longer running.</summary>
     public void Delivered(Fired fired) => _running?.Remove(fired.Key);
 
-    /// <summary>What a timer sends: unwrapped by the actor when current, dropped otherwise.</summary>
-    internal sealed record Fired(string Key, int Generation, object Message);
+    /// <summary>
+    /// What a timer sends: unwrapped by the actor when current, dropped otherwise. <paramref name="Owner"/> tells a message
+    /// sent by the timers of an earlier incarnation of the actor (before a restart; their generations start again) from its own.
+    /// </summary>
+    internal sealed record Fired(CallTimers Owner, string Key, int Generation, object Message);
 }

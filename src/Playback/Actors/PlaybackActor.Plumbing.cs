@@ -37,6 +37,10 @@ internal partial class PlaybackActor
             _timers.Delivered(fired);
             message = fired.Message;
         }
+        else if (message is IdleTick && !IsHolding)
+        {
+            _idleTick = null; // the check is here: scheduled again (Ready) or when the call is idle again, whatever the behaviour
+        }
 
         _behaviour(this, message);
     }
@@ -84,7 +88,6 @@ internal partial class PlaybackActor
 
     private void IdleCheck()
     {
-        _idleTick = null;
         if (!State.IsIdle)
         {
             return;

@@ -181,9 +181,7 @@ internal partial class PlaybackActor : UntypedActor
                 Apply(error is null ? State.RequestSucceeded(now) : State.RequestFailed(CommandErrors.FromRequest(error, CallId, State.InFlight!.Request), now), webhookSender: null);
                 break;
             case RequestCompleted:
-                break;
             case IdleTick:
-                _idleTick = null; // armed again when the call is idle again
                 break;
             default:
                 if (!Webhook(message, Sender) && !StoreMessage(message) && !ReceiveBusy(message))

@@ -141,10 +141,28 @@ internal static partial class PlayValidation
 
     public static void ValidateCallId(string? callId)
     {
-        if (string.IsNullOrWhiteSpace(callId) || callId.Length > MaxCallIdLength || callId.Any(char.IsControl))
+        // Unpaired surrogates are no text: they could not be sent as they are, nor name the call's actor (PlaybackActor.NameFor).
+        if (string.IsNullOrWhiteSpace(callId) || callId.Length > MaxCallIdLength || callId.Any(char.IsControl) || HasUnpairedSurrogate(callId))
         {
-            throw Fail("call_id", "must be a non-empty call id of at most 128 characters without control characters", callId);
+            throw Fail("call_id", "must be a non-empty call id of at most 128 characters without control characters or unpaired surrogates", callId);
         }
+    }
+
+    private static bool HasUnpairedSurrogate(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(s[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void ValidateDuration(double seconds, string field)

@@ -52,6 +52,26 @@ public sealed class CallTimersTests() : TestKit("akka.scheduler.implementation =
     }
 
     [Fact]
+    public void A_message_from_an_earlier_incarnations_timers_is_not_current_for_the_next_ones()
+    {
+        // A restarted actor gets new timers whose generations start again: the old one's message must not match.
+        var before = new CallTimers(TestActor, Sys.Scheduler);
+        before.StartSingleTimer("watchdog:a", "old", TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        var old = ExpectMsg<CallTimers.Fired>();
+
+        var after = new CallTimers(TestActor, Sys.Scheduler);
+        after.StartSingleTimer("watchdog:a", "new", TimeSpan.FromSeconds(5));
+
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        var fresh = ExpectMsg<CallTimers.Fired>();
+
+        Assert.Equal((old.Key, old.Generation), (fresh.Key, fresh.Generation));
+        Assert.True(after.IsCurrent(fresh));
+        Assert.False(after.IsCurrent(old));
+    }
+
+    [Fact]
     public void A_timer_started_again_or_cancelled_before_its_delay_sends_nothing()
     {
         var timers = new CallTimers(TestActor, Sys.Scheduler);

@@ -150,6 +150,13 @@ public partial class CallingApiTests
         Assert.Equal("control_id", control.ParamName);
         var call = await Assert.ThrowsAnyAsync<ArgumentException>(() => api.StopAsync(" ", ControlId, CancellationToken.None));
         Assert.Equal("call_id", call.ParamName);
+        foreach (var unpaired in new[] { "call-\ud800", "\udc00call", "call-\udc00\ud800" })
+        {
+            var surrogate = await Assert.ThrowsAnyAsync<ArgumentException>(() => api.StopAsync(unpaired, ControlId, CancellationToken.None));
+            Assert.Equal("call_id", surrogate.ParamName);
+            Assert.Contains("unpaired surrogates", surrogate.Message, StringComparison.Ordinal);
+        }
+
         var media = await Assert.ThrowsAnyAsync<ArgumentException>(() => api.PlayAsync(CallId, ControlId, [Media.Tts("a"), new SilenceMedia(0)], PlayOptions.Default, CancellationToken.None));
         Assert.Equal("media[1].duration", media.ParamName);
         var empty = await Assert.ThrowsAnyAsync<ArgumentException>(() => api.PlayAsync(CallId, ControlId, [], PlayOptions.Default, CancellationToken.None));
