@@ -21,9 +21,8 @@ internal sealed class PlaybackEventHub
 
     public PlaybackEventHub(IScheduler? scheduler, Action<Exception> onSubscriberError)
     {
-        // Without the long-running optimisation ObserveOn drains each subscriber's queue on pool threads
-        // instead of parking one dedicated thread per subscription.
-        _scheduler = scheduler ?? TaskPoolScheduler.Default.DisableOptimizations(typeof(ISchedulerLongRunning));
+        // Each subscriber's queue is drained on pool threads, one work item per drain (no thread parked per subscription).
+        _scheduler = scheduler ?? new PoolScheduler(onSubscriberError);
         _onSubscriberError = onSubscriberError;
         Events = new IsolatedObservable<PlaybackEvent>(_all.AsObservable(), _scheduler, onSubscriberError);
     }
