@@ -30,7 +30,7 @@ internal sealed partial record CallPlaybacks
             var entry = _state.Playbacks.GetValueOrDefault(id);
             if (entry is not null && !entry.State.IsTerminal())
             {
-                _news.Add(id);
+                News(id);
                 entry = Update(id, e => e with { LastAckAt = now });
                 switch (CommandTable.OnAcknowledged(flight.Request.Command))
                 {

@@ -47,7 +47,7 @@ internal sealed partial record CallPlaybacks
                     Change(id, PlaybackState.Playing, null);
                 }
 
-                _news.Add(id);
+                News(id);
                 ReplyWith(flight, id);
                 return;
             }
@@ -84,7 +84,7 @@ internal sealed partial record CallPlaybacks
                     Change(id, PlaybackState.Playing, null);
                 }
 
-                _news.Add(id);
+                News(id);
                 ReplyWith(flight, id);
                 return;
             }
@@ -106,7 +106,7 @@ internal sealed partial record CallPlaybacks
                 Change(id, PlaybackState.Playing, $"unconfirmed: {flight.Error?.Message} The stop sent to settle it failed too, so it is tracked as playing until a stop settles it.");
             }
 
-            _news.Add(id);
+            News(id);
             _effects.Add(new SettleLater(id));
             ReplyFailed(flight);
         }

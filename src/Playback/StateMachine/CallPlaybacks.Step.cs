@@ -8,11 +8,13 @@ internal sealed partial record CallPlaybacks
     /// <summary>The transition being built: a private mutable helper that keeps the public value immutable.</summary>
     private sealed partial class Step(CallPlaybacks state, DateTimeOffset now)
     {
-        private readonly ImmutableArray<Effect>.Builder _effects = ImmutableArray.CreateBuilder<Effect>();
+        // Two fit most steps (an event and a reply or a watchdog), and then become the transition's array without a copy.
+        private readonly ImmutableArray<Effect>.Builder _effects = ImmutableArray.CreateBuilder<Effect>(2);
         private readonly CallPlaybacks _initial = state;
 
-        /// <summary>Playbacks that had news in this step (a webhook or an acknowledged command), even when their entry did not change.</summary>
-        private readonly HashSet<string> _news = new(StringComparer.Ordinal);
+        /// <summary>Playbacks that had news in this step (a webhook or an acknowledged command), even when their entry did not change: the first (most steps have one at most), then a set.</summary>
+        private string? _firstNews;
+        private HashSet<string>? _moreNews;
         private CallPlaybacks _state = state;
 
         private string CallId => _state.CallId;
@@ -25,8 +27,24 @@ internal sealed partial record CallPlaybacks
         {
             StartNextQueued();
             WatchChanged();
-            return new Transition(_state, _effects.ToImmutable(), webhook);
+            return new Transition(_state, _effects.DrainToImmutable(), webhook);
         }
+
+        /// <summary>Notes that the playback <paramref name="controlId"/> had news in this step.</summary>
+        private void News(string controlId)
+        {
+            if (_firstNews is null)
+            {
+                _firstNews = controlId;
+            }
+            else if (!string.Equals(_firstNews, controlId, StringComparison.Ordinal))
+            {
+                (_moreNews ??= new HashSet<string>(StringComparer.Ordinal)).Add(controlId);
+            }
+        }
+
+        private bool HadNews(string controlId) =>
+            string.Equals(_firstNews, controlId, StringComparison.Ordinal) || _moreNews?.Contains(controlId) == true;
         private void Send(ApiRequest request, bool hasCaller, bool settles = false, PlaybackException? error = null)
         {
             _state = _state with { InFlight = new InFlightRequest(request, hasCaller) { Settles = settles, Error = error } };

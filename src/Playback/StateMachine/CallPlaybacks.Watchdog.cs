@@ -41,7 +41,7 @@ internal sealed partial record CallPlaybacks
                 {
                     // Its request's outcome will tell, or the stops that settle an unconfirmed play will (it may be playing, so
                     // it is never reported failed on silence alone); re-arm so the watchdog still applies afterwards.
-                    _news.Add(controlId);
+                    News(controlId);
                 }
                 else
                 {
@@ -56,7 +56,7 @@ internal sealed partial record CallPlaybacks
             foreach (var (id, after) in _state.Playbacks)
             {
                 var before = _initial.Playbacks.GetValueOrDefault(id);
-                if (before == after && !_news.Contains(id))
+                if (before == after && !HadNews(id))
                 {
                     continue;
                 }

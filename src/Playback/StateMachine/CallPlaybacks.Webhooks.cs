@@ -30,7 +30,7 @@ internal sealed partial record CallPlaybacks
             }
 
             // Any webhook about a live playback is news for its watchdog, even a duplicate or stale one that changes nothing.
-            _news.Add(entry.ControlId);
+            News(entry.ControlId);
 
             if (entry.State == PlaybackState.Queued)
             {
