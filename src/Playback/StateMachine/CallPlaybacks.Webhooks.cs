@@ -14,19 +14,27 @@ internal sealed partial record CallPlaybacks
                 return WebhookResult.Ignored($"unknown control id {status.ControlId} on call {CallId}");
             }
 
+            // The newest timestamp, and for a live playback that it was heard of, in one change of the entry.
+            var heard = entry;
             if (status.Timestamp is { } ts && (entry.LastEventAt is null || ts > entry.LastEventAt))
             {
-                entry = Update(entry.ControlId, e => e with { LastEventAt = ts });
+                heard = heard with { LastEventAt = ts };
+            }
+
+            if (!entry.State.IsTerminal() && !entry.Heard && entry.State != PlaybackState.Queued)
+            {
+                heard = heard with { Heard = true };
+            }
+
+            if (!ReferenceEquals(heard, entry))
+            {
+                Put(heard);
+                entry = heard;
             }
 
             if (entry.State.IsTerminal())
             {
                 return WebhookResult.Accepted($"playback {entry.ControlId} has already ended ({entry.State})");
-            }
-
-            if (!entry.Heard && entry.State != PlaybackState.Queued)
-            {
-                entry = Update(entry.ControlId, e => e with { Heard = true });
             }
 
             // Any webhook about a live playback is news for its watchdog, even a duplicate or stale one that changes nothing.
