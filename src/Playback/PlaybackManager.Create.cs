@@ -15,7 +15,7 @@ internal sealed record ManagerSetup(ActorSystem System, bool OwnsSystem, Playbac
     /// <summary>The Calling API as given (used as is, not owned); null: the HTTP client behind the resilience pipeline, owned by the manager, and credentials are required.</summary>
     public ICallingApi? Api { get; init; }
 
-    /// <summary>Where Rx subscribers are called; null: the thread pool, one work item per drain of a subscriber's queue (<see cref="PoolScheduler"/>).</summary>
+    /// <summary>Where Rx subscribers are called; null: the thread pool, one work item per value delivered to a subscriber (<see cref="PoolScheduler"/>).</summary>
     public IScheduler? DeliveryScheduler { get; init; }
 
     /// <summary>Starts the actor that receives commands and webhooks (Playback.Cluster's gateway to the shard region); null: a local call registry.</summary>

@@ -21,7 +21,7 @@ internal sealed class PlaybackEventHub
 
     public PlaybackEventHub(IScheduler? scheduler, Action<Exception> onSubscriberError)
     {
-        // Each subscriber's queue is drained on pool threads, one work item per drain (no thread parked per subscription).
+        // Each subscriber's queue is drained on pool threads, one work item per value (no thread parked per subscription).
         _scheduler = scheduler ?? new PoolScheduler(onSubscriberError);
         _onSubscriberError = onSubscriberError;
         Events = new IsolatedObservable<PlaybackEvent>(_all.AsObservable(), _scheduler, onSubscriberError);

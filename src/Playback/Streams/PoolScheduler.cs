@@ -3,10 +3,12 @@ using System.Reactive.Concurrency;
 namespace Playback;
 
 /// <summary>
-/// Where subscribers' queues are drained by default (<see cref="IsolatedObservable{T}"/>'s <c>ObserveOn</c>): each drain is
-/// one thread-pool work item. Rx's <c>TaskPoolScheduler</c> makes a task, a cancellation source, a disposable and two
-/// closures per drain (about 17 % of what a webhook allocated in the benchmark, with one subscriber), and its long-running
-/// mode parks a thread per subscription; this makes one small object per drain and has no long-running mode.
+/// Where subscribers' queues are drained by default (<see cref="IsolatedObservable{T}"/>'s <c>ObserveOn</c>, which schedules
+/// one action per value): each action is one thread-pool work item. Rx's <c>TaskPoolScheduler</c> makes a task, a
+/// cancellation source, a disposable and two closures per action (about 17 % of what a webhook allocated in the benchmark,
+/// with one subscriber), and its long-running mode parks a thread per subscription; this makes one small object per action
+/// and has no long-running mode. Actions run without the scheduling thread's execution context (no ambient activity or
+/// async-locals of the call actor's thread leak into subscribers).
 /// </summary>
 internal sealed class PoolScheduler(Action<Exception> onError) : LocalScheduler
 {
@@ -20,8 +22,9 @@ internal sealed class PoolScheduler(Action<Exception> onError) : LocalScheduler
         }
         else
         {
-            // Not what ObserveOn asks for; kept correct for any other use.
-            item.Timer = new Timer(static i => ThreadPool.UnsafeQueueUserWorkItem((IThreadPoolWorkItem)i!, preferLocal: false), item, due, Timeout.InfiniteTimeSpan);
+            // Not what ObserveOn asks for; kept correct for any other use. Started once assigned, so that Execute always sees it.
+            item.Timer = new Timer(static i => ThreadPool.UnsafeQueueUserWorkItem((IThreadPoolWorkItem)i!, preferLocal: false), item, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            item.Timer.Change(due, Timeout.InfiniteTimeSpan);
         }
 
         return item;
@@ -50,7 +53,15 @@ internal sealed class PoolScheduler(Action<Exception> onError) : LocalScheduler
             catch (Exception e)
             {
                 // Subscribers' exceptions are caught by IsolatedObservable; this is a bug of Playback's, reported, never a crash.
-                onError(e);
+                try
+                {
+                    onError(e);
+                }
+                catch (Exception)
+                {
+                    // The report failed too: nothing more to do on a pool thread.
+                }
+
                 return;
             }
 
