@@ -80,8 +80,10 @@ public sealed class StallDetector : IDisposable
             {
                 // The pool's numbers first: they are what the stall looks like at this moment.
                 var pool = ThreadPoolStatistics();
-                _report = Describe(oldest.Command, oldest.Waited, inFlight, now, pool);
-                ChaosReport.Append(_reportPath, _report[.._report.IndexOf('\n', StringComparison.Ordinal)]);
+                // Written to the report file before it is published: whoever sees Fired finds the line in the file.
+                var report = Describe(oldest.Command, oldest.Waited, inFlight, now, pool);
+                ChaosReport.Append(_reportPath, report[..report.IndexOf('\n', StringComparison.Ordinal)]);
+                _report = report;
                 _stalled.TrySetResult();
                 return;
             }
