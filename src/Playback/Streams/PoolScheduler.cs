@@ -30,7 +30,8 @@ internal sealed class PoolScheduler(Action<Exception> onError) : LocalScheduler
         return item;
     }
 
-    private sealed class WorkItem<TState>(IScheduler scheduler, TState state, Func<IScheduler, TState, IDisposable> action, Action<Exception> onError) : IThreadPoolWorkItem, IDisposable
+    /// <summary>One scheduled action: run once by the pool, unless disposed first. Internal for tests.</summary>
+    internal sealed class WorkItem<TState>(IScheduler scheduler, TState state, Func<IScheduler, TState, IDisposable> action, Action<Exception> onError) : IThreadPoolWorkItem, IDisposable
     {
         private static readonly IDisposable Disposed = new Sentinel();
         private IDisposable? _cancel; // null: not run yet; Disposed; or what the action returned

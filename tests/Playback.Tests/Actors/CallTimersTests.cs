@@ -13,6 +13,15 @@ public sealed class CallTimersTests() : TestKit("akka.scheduler.implementation =
 {
     private TestScheduler Clock => (TestScheduler)Sys.Scheduler;
 
+    /// <summary>Moves the clock on and takes the one timer message that came due (told during the advance).</summary>
+    private CallTimers.Fired Fire(TimeSpan after)
+    {
+        Clock.Advance(after);
+        var fired = ExpectMsg<CallTimers.Fired>();
+        Assert.False(HasMessages);
+        return fired;
+    }
+
     [Fact]
     public void A_timer_delivers_its_message_after_its_delay_and_then_no_longer_runs()
     {
@@ -20,9 +29,8 @@ public sealed class CallTimersTests() : TestKit("akka.scheduler.implementation =
         timers.StartSingleTimer("watchdog:a", "a", TimeSpan.FromSeconds(5));
 
         Clock.Advance(TimeSpan.FromSeconds(4));
-        ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        Clock.Advance(TimeSpan.FromSeconds(1));
-        var fired = ExpectMsg<CallTimers.Fired>();
+        Assert.False(HasMessages); // the clock's due messages are told during Advance
+        var fired = Fire(TimeSpan.FromSeconds(1));
 
         Assert.Equal("a", fired.Message);
         Assert.True(timers.IsCurrent(fired));
@@ -45,8 +53,7 @@ public sealed class CallTimersTests() : TestKit("akka.scheduler.implementation =
 
         Assert.False(timers.IsCurrent(first));
         Assert.False(timers.IsCurrent(other));
-        Clock.Advance(TimeSpan.FromSeconds(1));
-        var second = ExpectMsg<CallTimers.Fired>();
+        var second = Fire(TimeSpan.FromSeconds(1));
         Assert.Equal("second", second.Message);
         Assert.True(timers.IsCurrent(second));
     }
@@ -57,14 +64,12 @@ public sealed class CallTimersTests() : TestKit("akka.scheduler.implementation =
         // A restarted actor gets new timers whose generations start again: the old one's message must not match.
         var before = new CallTimers(TestActor, Sys.Scheduler);
         before.StartSingleTimer("watchdog:a", "old", TimeSpan.FromSeconds(1));
-        Clock.Advance(TimeSpan.FromSeconds(1));
-        var old = ExpectMsg<CallTimers.Fired>();
+        var old = Fire(TimeSpan.FromSeconds(1));
 
         var after = new CallTimers(TestActor, Sys.Scheduler);
         after.StartSingleTimer("watchdog:a", "new", TimeSpan.FromSeconds(5));
 
-        Clock.Advance(TimeSpan.FromSeconds(5));
-        var fresh = ExpectMsg<CallTimers.Fired>();
+        var fresh = Fire(TimeSpan.FromSeconds(5));
 
         Assert.Equal((old.Key, old.Generation), (fresh.Key, fresh.Generation));
         Assert.True(after.IsCurrent(fresh));
@@ -81,14 +86,12 @@ public sealed class CallTimersTests() : TestKit("akka.scheduler.implementation =
         timers.StartSingleTimer("all", "all", TimeSpan.FromSeconds(1));
         timers.Cancel("gone");
 
-        Clock.Advance(TimeSpan.FromSeconds(1));
-        var all = ExpectMsg<CallTimers.Fired>();
+        var all = Fire(TimeSpan.FromSeconds(1));
         Assert.Equal("all", all.Message);
-        ExpectNoMsg(TimeSpan.FromMilliseconds(50));
 
         timers.CancelAll();
         Assert.False(timers.IsCurrent(all));
         Clock.Advance(TimeSpan.FromSeconds(5));
-        ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+        Assert.False(HasMessages); // the clock's due messages are told during Advance
     }
 }

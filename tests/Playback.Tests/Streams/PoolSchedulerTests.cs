@@ -40,29 +40,42 @@ public sealed class PoolSchedulerTests
     }
 
     [Fact]
-    public async Task A_work_item_disposed_before_it_runs_does_not_run_and_one_disposed_after_disposes_what_it_returned()
+    public void A_work_item_disposed_before_it_runs_does_not_run_and_one_disposed_after_disposes_what_it_returned()
     {
+        // The items are run here, as the pool would run them: nothing waits on the clock.
         var scheduler = new PoolScheduler(e => Assert.Fail(e.ToString()));
         var ran = 0;
-        var cancelled = scheduler.Schedule(0, TimeSpan.FromMilliseconds(300), (_, _) =>
+        var cancelled = new PoolScheduler.WorkItem<int>(scheduler, 0, (_, _) =>
         {
-            Interlocked.Increment(ref ran);
+            ran++;
             return Disposable.Empty;
-        });
-        cancelled.Dispose();
-
+        }, e => Assert.Fail(e.ToString()));
         var returned = new BooleanDisposable();
-        var started = new TaskCompletionSource();
-        var item = scheduler.Schedule(0, (_, _) =>
-        {
-            started.TrySetResult();
-            return returned;
-        });
-        await started.Task.WaitAsync(Wait);
-        await Task.Delay(1000); // the cancelled one was due after 300 ms
-        item.Dispose();
+        var run = new PoolScheduler.WorkItem<int>(scheduler, 0, (_, _) => returned, e => Assert.Fail(e.ToString()));
 
-        Assert.Equal(0, Volatile.Read(ref ran));
+        cancelled.Dispose();
+        ((IThreadPoolWorkItem)cancelled).Execute();
+        ((IThreadPoolWorkItem)run).Execute();
+        Assert.False(returned.IsDisposed);
+        run.Dispose();
+
+        Assert.Equal(0, ran);
+        Assert.True(returned.IsDisposed);
+    }
+
+    [Fact]
+    public void A_work_item_disposed_while_its_action_runs_disposes_what_the_action_returns()
+    {
+        var returned = new BooleanDisposable();
+        PoolScheduler.WorkItem<int>? item = null;
+        item = new PoolScheduler.WorkItem<int>(new PoolScheduler(_ => { }), 0, (_, _) =>
+        {
+            item!.Dispose();
+            return returned;
+        }, e => Assert.Fail(e.ToString()));
+
+        ((IThreadPoolWorkItem)item).Execute();
+
         Assert.True(returned.IsDisposed);
     }
 
