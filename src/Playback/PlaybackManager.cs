@@ -20,6 +20,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     private readonly ICallingApi _api;
     private readonly bool _ownsApi;
     private readonly IActorRef _registry;
+    private readonly CallRoutes? _routes;
     private readonly PlaybackCounters _counters = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly ILoggingAdapter _log;
@@ -53,7 +54,9 @@ public sealed partial class PlaybackManager : IAsyncDisposable
             Telemetry = Telemetry,
             Persistence = settings.Persistence,
             Deletes = Store is null ? null : new DeleteGate(DeleteGate.DefaultLimit),
+            Routes = setup.StartRouter is null ? new CallRoutes() : null,
         };
+        _routes = actorSettings.Routes;
         _registry = setup.StartRouter is null
             ? system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture))
             : setup.StartRouter(system, actorSettings);
@@ -75,6 +78,9 @@ public sealed partial class PlaybackManager : IAsyncDisposable
 
     /// <summary>The actor that routes commands and webhooks to the call actors (for registration in Akka.Hosting's ActorRegistry).</summary>
     internal IActorRef CallRegistryActor => _registry;
+
+    /// <summary>The routes around the registry (null behind Playback.Cluster's router).</summary>
+    internal CallRoutes? Routes => _routes;
 
     /// <summary>Whether the manager accepts commands: not disposed and its ActorSystem not terminated.</summary>
     public bool IsRunning => Volatile.Read(ref _disposed) == 0 && !_shutdown.IsCancellationRequested && !_system.WhenTerminated.IsCompleted;
@@ -253,7 +259,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
             var token = linked?.Token ?? _shutdown.Token;
             reply = await (_replyPath is null
                 ? _registry.Ask<CommandReply>(command, Settings.AskTimeout, token)
-                : CommandPromise.SendAsync(_registry, ((IInternalActorRef)_registry).Provider, _replyPath, command, Settings.AskTimeout, token)).ConfigureAwait(false);
+                : CommandPromise.SendAsync(_routes!, _registry, _replyPath, command, Settings.AskTimeout, token)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -6,13 +6,15 @@ namespace Playback;
 /// Routes per-call messages by call id. Commands create the call's <see cref="PlaybackActor"/> on demand; webhooks
 /// reach existing actors only (a webhook for an unknown call is counted and answered Ignored, never creating an actor).
 /// Passivation is a handshake, so that no message is lost while a call actor stops: messages for a stopping actor are
-/// buffered and handed to its successor.
+/// buffered and handed to its successor. While a call's actor runs, the facade tells it most messages straight
+/// (<see cref="CallRoutes"/>): the registry opens and closes that route.
 /// </summary>
 internal sealed class CallRegistry : ReceiveActor
 {
     private readonly PlaybackActorSettings _settings;
     private readonly Props _callProps;
-    private readonly Dictionary<string, CallEntry> _calls = new(StringComparer.Ordinal);
+    private readonly CallRoutes _routes;
+    private readonly Dictionary<string, CallRoute> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _byActor = new();
     private HashSet<string>? _toRecover;
     private List<(IWithCallId Message, IActorRef Sender)>? _heldUntilListed;
@@ -21,8 +23,10 @@ internal sealed class CallRegistry : ReceiveActor
     {
         _settings = settings;
         _callProps = PlaybackActor.Props(settings);
+        _routes = settings.Routes ?? new CallRoutes();
         // With a store, webhooks for calls this registry does not know wait until the store's live calls are listed.
         _heldUntilListed = settings.Persistence is null ? null : [];
+        Receive<QueuedMessage>(OnQueued);
         Receive<IPlaybackCommand>(command => Route(command, create: true));
         Receive<RecoverCall>(recover => Route(recover, create: true));
         Receive<FindPlayback>(find => Route(find, create: false));
@@ -60,6 +64,20 @@ internal sealed class CallRegistry : ReceiveActor
                 ReplyShutdown(message, sender);
             }
         }
+
+        // Also on a restart: the children are gone, so senders go through the registry again until it opens new routes.
+        _routes.Clear();
+    }
+
+    private void OnQueued(QueuedMessage queued)
+    {
+        CallRoutes.Arrived(queued);
+        var message = queued.Message;
+        Route(message, create: message is IPlaybackCommand);
+        if (!_calls.ContainsKey(message.CallId))
+        {
+            _routes.Forget(message.CallId, queued.Route); // a webhook for a call without an actor: no route kept for it
+        }
     }
 
     private void Route(IWithCallId message, bool create)
@@ -72,7 +90,8 @@ internal sealed class CallRegistry : ReceiveActor
             }
             else
             {
-                entry.Actor.Forward(message);
+                entry.Actor!.Forward(message);
+                TryOpen(entry);
             }
 
             return;
@@ -102,7 +121,18 @@ internal sealed class CallRegistry : ReceiveActor
             return;
         }
 
-        Start(message.CallId).Actor.Forward(message);
+        var started = Start(message.CallId, null);
+        started.Actor!.Forward(message);
+        TryOpen(started);
+    }
+
+    /// <summary>Lets senders tell the actor straight, once nothing for it waits here.</summary>
+    private static void TryOpen(CallRoute entry)
+    {
+        if (!entry.Passivating && !entry.HasBuffer)
+        {
+            CallRoutes.TryOpen(entry, entry.Actor!);
+        }
     }
 
     private void OnRecoverCalls(RecoverCalls recover)
@@ -122,12 +152,21 @@ internal sealed class CallRegistry : ReceiveActor
         }
     }
 
-    private CallEntry Start(string callId)
+    /// <summary>Starts the call's actor; <paramref name="predecessor"/>'s buffered messages go to it (flushed by the caller).</summary>
+    private CallRoute Start(string callId, CallRoute? predecessor)
     {
         _toRecover?.Remove(callId);
         var actor = Context.ActorOf(_callProps, PlaybackActor.NameFor(callId));
         Context.Watch(actor);
-        var entry = new CallEntry(actor);
+        var entry = _routes.For(callId);
+        entry.Actor = actor;
+        entry.Passivating = false;
+        if (predecessor is not null && !ReferenceEquals(predecessor, entry) && predecessor.HasBuffer)
+        {
+            entry.Buffer.AddRange(predecessor.Buffer);
+            predecessor.Buffer.Clear();
+        }
+
         _calls[callId] = entry;
         _byActor[actor] = callId;
         _settings.Counters.CallStarted();
@@ -136,19 +175,22 @@ internal sealed class CallRegistry : ReceiveActor
 
     private void OnPassivate(Passivate passivate)
     {
-        if (_calls.TryGetValue(passivate.CallId, out var entry) && entry.Actor.Equals(Sender))
+        if (_calls.TryGetValue(passivate.CallId, out var entry) && Sender.Equals(entry.Actor))
         {
             entry.Passivating = true;
-            entry.Actor.Tell(StopIfIdle.Instance);
+            // Closed first: every message told straight is then ahead of StopIfIdle in the actor's mailbox.
+            CallRoutes.Close(entry);
+            entry.Actor!.Tell(StopIfIdle.Instance);
         }
     }
 
     private void OnPassivationCancelled(PassivationCancelled cancelled)
     {
-        if (_calls.TryGetValue(cancelled.CallId, out var entry) && entry.Actor.Equals(Sender))
+        if (_calls.TryGetValue(cancelled.CallId, out var entry) && Sender.Equals(entry.Actor))
         {
             entry.Passivating = false;
             Flush(entry);
+            TryOpen(entry);
         }
     }
 
@@ -160,27 +202,31 @@ internal sealed class CallRegistry : ReceiveActor
         }
 
         _settings.Counters.CallStopped();
+        CallRoutes.Close(entry); // already closed by a passivation; not when the actor stopped on its own
+        entry.Actor = null;
         if (entry.HasBuffer && entry.Buffer.Any(x => x.Message is IPlaybackCommand))
         {
-            var successor = Start(callId);
-            successor.Buffer.AddRange(entry.Buffer);
+            var successor = Start(callId, entry);
             Flush(successor);
+            TryOpen(successor);
             return;
         }
 
-        if (!entry.HasBuffer)
+        if (entry.HasBuffer)
         {
-            return;
+            foreach (var (message, sender) in entry.Buffer)
+            {
+                _settings.Counters.UnknownCall();
+                sender.Tell(WebhookResult.Ignored($"unknown call {message.CallId}"));
+            }
+
+            entry.Buffer.Clear();
         }
 
-        foreach (var (message, sender) in entry.Buffer)
-        {
-            _settings.Counters.UnknownCall();
-            sender.Tell(WebhookResult.Ignored($"unknown call {message.CallId}"));
-        }
+        _routes.Forget(callId, entry);
     }
 
-    private static void Flush(CallEntry entry)
+    private static void Flush(CallRoute entry)
     {
         if (!entry.HasBuffer)
         {
@@ -189,7 +235,7 @@ internal sealed class CallRegistry : ReceiveActor
 
         foreach (var (message, sender) in entry.Buffer)
         {
-            entry.Actor.Tell(message, sender);
+            entry.Actor!.Tell(message, sender);
         }
 
         entry.Buffer.Clear();
@@ -205,19 +251,5 @@ internal sealed class CallRegistry : ReceiveActor
         {
             sender.Tell(WebhookResult.Rejected("Playback is shutting down", WebhookRejection.Unavailable));
         }
-    }
-
-    private sealed class CallEntry(IActorRef actor)
-    {
-        public IActorRef Actor { get; } = actor;
-
-        public bool Passivating { get; set; }
-
-        /// <summary>Messages held while the actor passivates; created on first use.</summary>
-        public List<(IWithCallId Message, IActorRef Sender)> Buffer => _buffer ??= [];
-
-        public bool HasBuffer => _buffer is { Count: > 0 };
-
-        private List<(IWithCallId Message, IActorRef Sender)>? _buffer;
     }
 }

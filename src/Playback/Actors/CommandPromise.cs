@@ -34,11 +34,11 @@ internal sealed class CommandPromise : MinimalActorRef
     /// <summary>One path shared by a manager's promises: nothing resolves or compares them, they only receive.</summary>
     public override ActorPath Path => _path;
 
-    /// <summary>Sends <paramref name="command"/> to <paramref name="registry"/> with a new promise as its sender.</summary>
+    /// <summary>Sends <paramref name="command"/> to its call's actor (by <paramref name="routes"/>, else through <paramref name="registry"/>) with a new promise as its sender.</summary>
     /// <returns>The reply; faults with <see cref="AskTimeoutException"/> after <paramref name="timeout"/>; cancelled by <paramref name="cancellationToken"/>.</returns>
-    public static Task<CommandReply> SendAsync(IActorRef registry, IActorRefProvider provider, ActorPath path, IPlaybackCommand command, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task<CommandReply> SendAsync(CallRoutes routes, IActorRef registry, ActorPath path, IPlaybackCommand command, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var promise = new CommandPromise(provider, path);
+        var promise = new CommandPromise(((IInternalActorRef)registry).Provider, path);
         if (timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
         {
             promise._timer = new Timer(TimedOut, promise, timeout, Timeout.InfiniteTimeSpan);
@@ -49,7 +49,7 @@ internal sealed class CommandPromise : MinimalActorRef
             promise._cancellation = cancellationToken.UnsafeRegister(Canceled, promise);
         }
 
-        registry.Tell(command, promise);
+        routes.Send(command, promise, registry);
         return promise._reply.Task;
     }
 

@@ -26,4 +26,7 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
     /// flush, and the node that takes over reads the store.
     /// </summary>
     public TimeSpan WriteBehindHold { get; init; } = CallRecorder.WriteBehindDelay;
+
+    /// <summary>The routes the manager's facade tells call actors through, around the registry; null behind another router (Playback.Cluster).</summary>
+    public CallRoutes? Routes { get; init; }
 }

@@ -73,7 +73,7 @@ public sealed partial class PlaybackManager
 
             if (HandsOffLocally)
             {
-                _registry.Tell(message, new WebhookReceipt(this, scope));
+                _routes!.Send((IWithCallId)message!, new WebhookReceipt(this, scope), _registry);
             }
             else
             {

@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+
+namespace Playback;
+
+/// <summary>
+/// The way around the call registry: the facade tells a command or a handed-off webhook straight to the call's actor
+/// while the registry holds the call's route open, and through the registry otherwise (a call without an actor yet,
+/// a passivating actor, or messages of the call still queued in the registry). One mailbox hop less per message, and
+/// the registry no longer sees every message of every call.
+/// <para>
+/// What keeps it as safe as going through the registry, all under the route's lock:
+/// <list type="bullet">
+/// <item>the registry opens a route only when every message told through it for that route has been forwarded to the
+/// actor (<see cref="CallRoute.Queued"/> is zero, nothing buffered, not passivating), so a message told straight
+/// never overtakes an earlier one from the same sender that went through the registry;</item>
+/// <item>the registry closes the route before it tells the actor <see cref="StopIfIdle"/>, so every message told
+/// straight is in the actor's mailbox before it, as the passivation handshake needs; what comes later goes through
+/// the registry, which buffers it for the actor or its successor.</item>
+/// </list>
+/// </para>
+/// </summary>
+internal sealed class CallRoutes
+{
+    private static readonly Func<string, CallRoute> NewRoute = static _ => new CallRoute();
+
+    private readonly ConcurrentDictionary<string, CallRoute> _routes = new(StringComparer.Ordinal);
+
+    /// <summary>Tells <paramref name="message"/> to its call's actor: straight when the route is open, through <paramref name="registry"/> otherwise.</summary>
+    public void Send(IWithCallId message, IActorRef sender, IActorRef registry)
+    {
+        while (true)
+        {
+            var route = _routes.GetOrAdd(message.CallId, NewRoute);
+            lock (route)
+            {
+                if (route.Removed)
+                {
+                    continue; // the registry dropped it between the lookup and the lock: take the current one
+                }
+
+                if (route.Direct is { } actor)
+                {
+                    actor.Tell(message, sender);
+                    return;
+                }
+
+                route.Queued++;
+            }
+
+            registry.Tell(new QueuedMessage(message, route), sender);
+            return;
+        }
+    }
+
+    /// <summary>The registry's route for <paramref name="callId"/>, created when missing.</summary>
+    public CallRoute For(string callId) => _routes.GetOrAdd(callId, NewRoute);
+
+    /// <summary>The registry took <paramref name="queued"/> out of its mailbox.</summary>
+    public static void Arrived(QueuedMessage queued)
+    {
+        lock (queued.Route)
+        {
+            queued.Route.Queued--;
+        }
+    }
+
+    /// <summary>Opens <paramref name="route"/> to <paramref name="actor"/> when nothing told through the registry is still on its way.</summary>
+    public static void TryOpen(CallRoute route, IActorRef actor)
+    {
+        lock (route)
+        {
+            if (route.Queued == 0 && !route.Removed)
+            {
+                route.Direct = actor;
+            }
+        }
+    }
+
+    /// <summary>Closes <paramref name="route"/>: from now on its messages go through the registry.</summary>
+    public static void Close(CallRoute route)
+    {
+        lock (route)
+        {
+            route.Direct = null;
+        }
+    }
+
+    /// <summary>Drops <paramref name="route"/> (its call has no actor) unless messages told through the registry are still on their way.</summary>
+    public void Forget(string callId, CallRoute route)
+    {
+        lock (route)
+        {
+            if (route.Queued != 0 || route.Removed)
+            {
+                return;
+            }
+
+            route.Direct = null;
+            route.Removed = true;
+            _routes.TryRemove(new KeyValuePair<string, CallRoute>(callId, route));
+        }
+    }
+
+    /// <summary>How many calls have a route (tests: none is kept for a call without an actor).</summary>
+    internal int Count => _routes.Count;
+
+    /// <summary>Whether <paramref name="callId"/>'s messages are told straight to its actor.</summary>
+    internal bool IsOpen(string callId)
+    {
+        if (!_routes.TryGetValue(callId, out var route))
+        {
+            return false;
+        }
+
+        lock (route)
+        {
+            return route.Direct is not null;
+        }
+    }
+
+    /// <summary>Drops every route (the registry stops or restarts with its actors): senders take new ones, through the registry.</summary>
+    public void Clear()
+    {
+        foreach (var (callId, route) in _routes)
+        {
+            lock (route)
+            {
+                route.Direct = null;
+                route.Removed = true;
+                _routes.TryRemove(new KeyValuePair<string, CallRoute>(callId, route));
+            }
+        }
+    }
+}
+
+/// <summary>
+/// One call's route: the part shared with the senders (under its lock) and the registry's own entry for the call's
+/// actor (its thread only).
+/// </summary>
+internal sealed class CallRoute
+{
+    /// <summary>The actor told straight; null while the route is closed. Under the lock.</summary>
+    public IActorRef? Direct { get; set; }
+
+    /// <summary>Messages told through the registry on this route and not yet taken out of its mailbox. Under the lock.</summary>
+    public int Queued { get; set; }
+
+    /// <summary>No longer in the table; senders take the current route. Under the lock.</summary>
+    public bool Removed { get; set; }
+
+    private List<(IWithCallId Message, IActorRef Sender)>? _buffer;
+
+    /// <summary>The call's actor, null while it has none (registry only).</summary>
+    public IActorRef? Actor { get; set; }
+
+    /// <summary>Between the actor's <see cref="Passivate"/> and its end or <see cref="PassivationCancelled"/> (registry only).</summary>
+    public bool Passivating { get; set; }
+
+    /// <summary>Messages held while the actor passivates; created on first use (registry only).</summary>
+    public List<(IWithCallId Message, IActorRef Sender)> Buffer => _buffer ??= [];
+
+    public bool HasBuffer => _buffer is { Count: > 0 };
+}
+
+/// <summary>A message a sender told the registry on <paramref name="Route"/> while it was closed.</summary>
+internal sealed record QueuedMessage(IWithCallId Message, CallRoute Route);

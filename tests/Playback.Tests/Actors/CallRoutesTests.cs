@@ -1,0 +1,160 @@
+using Akka.TestKit.Xunit2;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Playback.Tests;
+
+/// <summary>
+/// The routes around the call registry: a message goes straight to a call's actor only while the registry holds the
+/// route open, and the registry never opens it while messages told through it are still on their way (so a message
+/// told straight never overtakes an earlier one from the same sender).
+/// </summary>
+public sealed class CallRoutesTests() : TestKit("akka.loglevel = WARNING")
+{
+    private static PausePlay Pause(string controlId) => new("call-1", controlId);
+
+    [Fact]
+    public void A_call_without_an_open_route_is_reached_through_the_registry_and_each_message_is_counted()
+    {
+        var routes = new CallRoutes();
+        var registry = CreateTestProbe();
+
+        routes.Send(Pause("a"), TestActor, registry);
+        routes.Send(Pause("b"), TestActor, registry);
+
+        var first = registry.ExpectMsg<QueuedMessage>();
+        var second = registry.ExpectMsg<QueuedMessage>();
+        Assert.Equal(Pause("a"), first.Message);
+        Assert.Equal(Pause("b"), second.Message);
+        Assert.Same(first.Route, second.Route);
+        Assert.Equal(2, first.Route.Queued);
+        Assert.Equal(TestActor, registry.LastSender);
+    }
+
+    [Fact]
+    public void A_route_opens_only_once_every_message_told_through_the_registry_has_arrived_there()
+    {
+        var routes = new CallRoutes();
+        var registry = CreateTestProbe();
+        var actor = CreateTestProbe();
+
+        routes.Send(Pause("a"), TestActor, registry);
+        var a = registry.ExpectMsg<QueuedMessage>();
+        CallRoutes.TryOpen(a.Route, actor);
+        Assert.False(routes.IsOpen("call-1")); // "a" is still in the registry's mailbox
+
+        routes.Send(Pause("b"), TestActor, registry);
+        var b = registry.ExpectMsg<QueuedMessage>();
+        CallRoutes.Arrived(a);
+        CallRoutes.TryOpen(a.Route, actor);
+        Assert.False(routes.IsOpen("call-1")); // "b" still is
+
+        CallRoutes.Arrived(b);
+        CallRoutes.TryOpen(b.Route, actor);
+        Assert.True(routes.IsOpen("call-1"));
+        routes.Send(Pause("c"), TestActor, registry);
+
+        Assert.Equal(Pause("c"), actor.ExpectMsg<PausePlay>());
+        Assert.Equal(TestActor, actor.LastSender);
+        Assert.False(registry.HasMessages);
+    }
+
+    [Fact]
+    public void A_closed_route_sends_through_the_registry_again_and_is_dropped_only_when_nothing_is_on_its_way()
+    {
+        var routes = new CallRoutes();
+        var registry = CreateTestProbe();
+        var actor = CreateTestProbe();
+        var route = routes.For("call-1");
+        CallRoutes.TryOpen(route, actor);
+
+        CallRoutes.Close(route);
+        routes.Send(Pause("a"), TestActor, registry);
+        var queued = registry.ExpectMsg<QueuedMessage>();
+        Assert.Same(route, queued.Route);
+        Assert.False(actor.HasMessages);
+
+        routes.Forget("call-1", route);
+        Assert.Equal(1, routes.Count); // "a" is on its way: its route stays
+        CallRoutes.Arrived(queued);
+        routes.Forget("call-1", route);
+        Assert.Equal(0, routes.Count);
+        Assert.True(route.Removed);
+
+        routes.Send(Pause("b"), TestActor, registry); // a sender that held the dropped route takes a new one
+        Assert.NotSame(route, registry.ExpectMsg<QueuedMessage>().Route);
+    }
+}
+
+/// <summary>The routes around the registry, with a real manager: open while the call's actor runs, gone with it.</summary>
+public sealed class CallRoutesManagerTests(ITestOutputHelper output) : PlaybackSpec(output, "akka.loglevel = WARNING")
+{
+    private const int Rounds = 100;
+
+    [Fact]
+    public async Task A_running_calls_route_is_open_and_is_dropped_when_its_actor_passivates()
+    {
+        await using var manager = CreateManager(Settings with { IdleTimeout = TimeSpan.FromMilliseconds(200) });
+        var routes = manager.Routes!;
+        var handle = await Within10s(manager.PlayAsync("call-r", Hello));
+        Assert.True(routes.IsOpen("call-r"));
+        await Within10s(handle.SetVolumeAsync(3));
+
+        await Within10s(handle.StopAsync());
+        await AwaitAssertAsync(() => Assert.Equal(0, manager.Statistics.ActiveCalls));
+        await AwaitAssertAsync(() => Assert.Equal(0, routes.Count));
+
+        var again = await Within10s(manager.PlayAsync("call-r", Hello));
+        Assert.True(routes.IsOpen("call-r"));
+        await Within10s(again.StopAsync());
+        Assert.Equal(
+            [CallingApi.Commands.Play, CallingApi.Commands.Volume, CallingApi.Commands.Stop, CallingApi.Commands.Play, CallingApi.Commands.Stop],
+            Api.Requests.Select(r => r.Command));
+    }
+
+    [Fact]
+    public async Task A_webhook_for_an_unknown_call_leaves_no_route_behind()
+    {
+        await using var manager = CreateManager();
+        var result = manager.HandOffWebhook("https://app.example.com/hook", NoHeaders, PlayWebhook("call-nobody", "ctl-1", "playing"));
+
+        Assert.Equal(WebhookStatus.Accepted, result.Status); // handed off
+        await AwaitAssertAsync(() => Assert.Equal(1, manager.Statistics.WebhooksForUnknownCalls));
+        await AwaitAssertAsync(() => Assert.Equal(0, manager.Routes!.Count));
+    }
+
+    [Fact]
+    public async Task Commands_sent_back_to_back_while_calls_passivate_each_get_one_outcome_and_reach_the_wire_in_order()
+    {
+        await using var manager = CreateManager(Settings with { IdleTimeout = TimeSpan.FromMilliseconds(1) });
+        var calls = Enumerable.Range(0, 4).Select(i => "call-" + i).ToArray();
+        var outcomes = new List<Task>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            foreach (var call in calls)
+            {
+                // Play and stop told one after the other without waiting: the stop must never overtake its play.
+                var controlId = $"ctl-{round}";
+                outcomes.Add(manager.PlayAsync(call, Hello, new PlayOptions { ControlId = controlId }));
+                outcomes.Add(manager.StopAsync(call, controlId));
+            }
+
+            await Within10s(Task.WhenAll(outcomes));
+            outcomes.Clear();
+            await Task.Delay(round % 8 * 2); // the next round then meets the calls at varied points of their passivation
+            if (round % 10 == 9)
+            {
+                await AwaitAssertAsync(() => Assert.Equal(0, manager.Statistics.ActiveCalls));
+            }
+        }
+
+        foreach (var call in calls)
+        {
+            var wire = Api.Requests.Where(r => r.CallId == call).Select(r => (r.Command, r.ControlId)).ToList();
+            var expected = Enumerable.Range(0, Rounds).SelectMany(i => new[] { (CallingApi.Commands.Play, $"ctl-{i}"), (CallingApi.Commands.Stop, $"ctl-{i}") });
+            Assert.Equal(expected, wire);
+        }
+
+        await AwaitAssertAsync(() => Assert.Equal(0, manager.Routes!.Count));
+    }
+}
