@@ -14,8 +14,9 @@ internal sealed class CallRegistry : ReceiveActor
     private readonly PlaybackActorSettings _settings;
     private readonly Props _callProps;
     private readonly CallRoutes _routes;
-    private readonly Dictionary<string, CallRoute> _calls = new(StringComparer.Ordinal);
-    private readonly Dictionary<IActorRef, string> _byActor = new();
+
+    /// <summary>The calls whose actor passivates, with what came for them meanwhile (handed to the actor or its successor).</summary>
+    private readonly Dictionary<string, List<(IWithCallId Message, IActorRef Sender)>> _passivating = new(StringComparer.Ordinal);
     private HashSet<string>? _toRecover;
     private List<(IWithCallId Message, IActorRef Sender)>? _heldUntilListed;
 
@@ -31,7 +32,7 @@ internal sealed class CallRegistry : ReceiveActor
         Receive<RecoverCall>(recover => Route(recover, create: true));
         Receive<FindPlayback>(find => Route(find, create: false));
         Receive<FlushCall>(flush => Route(flush, create: false));
-        Receive<ListCalls>(_ => Sender.Tell(new CallList(_calls.Keys.ToList())));
+        Receive<ListCalls>(_ => Sender.Tell(new CallList(_routes.Live.Select(static call => call.Key).ToList())));
         Receive<RecoverCalls>(OnRecoverCalls);
         Receive<PlayStatusReceived>(status => Route(status, create: false));
         Receive<CallStateReceived>(state => Route(state, create: false));
@@ -52,17 +53,9 @@ internal sealed class CallRegistry : ReceiveActor
             ReplyShutdown(message, sender);
         }
 
-        foreach (var entry in _calls.Values)
+        foreach (var (message, sender) in _passivating.Values.SelectMany(static held => held))
         {
-            if (!entry.HasBuffer)
-            {
-                continue;
-            }
-
-            foreach (var (message, sender) in entry.Buffer)
-            {
-                ReplyShutdown(message, sender);
-            }
+            ReplyShutdown(message, sender);
         }
 
         // Also on a restart: the children are gone, so senders go through the registry again until it opens new routes.
@@ -74,7 +67,7 @@ internal sealed class CallRegistry : ReceiveActor
         CallRoutes.Arrived(queued);
         var message = queued.Message;
         Route(message, create: message is IPlaybackCommand);
-        if (!_calls.ContainsKey(message.CallId))
+        if (!_routes.TryGetLive(message.CallId, out _))
         {
             _routes.Forget(message.CallId, queued.Route); // a webhook for a call without an actor: no route kept for it
         }
@@ -82,16 +75,16 @@ internal sealed class CallRegistry : ReceiveActor
 
     private void Route(IWithCallId message, bool create)
     {
-        if (_calls.TryGetValue(message.CallId, out var entry))
+        if (_routes.TryGetLive(message.CallId, out var entry))
         {
-            if (entry.Passivating)
+            if (_passivating.TryGetValue(message.CallId, out var held))
             {
-                entry.Buffer.Add((message, Sender));
+                held.Add((message, Sender));
             }
             else
             {
                 entry.Actor!.Forward(message);
-                TryOpen(entry);
+                CallRoutes.TryOpen(entry);
             }
 
             return;
@@ -121,28 +114,19 @@ internal sealed class CallRegistry : ReceiveActor
             return;
         }
 
-        var started = Start(message.CallId, null);
+        var started = Start(message.CallId);
         started.Actor!.Forward(message);
-        TryOpen(started);
-    }
-
-    /// <summary>Lets senders tell the actor straight, once nothing for it waits here.</summary>
-    private static void TryOpen(CallRoute entry)
-    {
-        if (!entry.Passivating && !entry.HasBuffer)
-        {
-            CallRoutes.TryOpen(entry, entry.Actor!);
-        }
+        CallRoutes.TryOpen(started);
     }
 
     private void OnRecoverCalls(RecoverCalls recover)
     {
         var held = _heldUntilListed ?? [];
         _heldUntilListed = null;
-        _toRecover = new HashSet<string>(recover.CallIds.Where(id => !_calls.ContainsKey(id)), StringComparer.Ordinal);
+        _toRecover = new HashSet<string>(recover.CallIds.Where(id => !_routes.TryGetLive(id, out _)), StringComparer.Ordinal);
         foreach (var (message, sender) in held)
         {
-            if (recover.Failed && !_calls.ContainsKey(message.CallId))
+            if (recover.Failed && !_routes.TryGetLive(message.CallId, out _))
             {
                 sender.Tell(WebhookResult.Rejected("the playback store is unavailable", WebhookRejection.Unavailable));
                 continue;
@@ -152,32 +136,22 @@ internal sealed class CallRegistry : ReceiveActor
         }
     }
 
-    /// <summary>Starts the call's actor; <paramref name="predecessor"/>'s buffered messages go to it (flushed by the caller).</summary>
-    private CallRoute Start(string callId, CallRoute? predecessor)
+    private CallRoute Start(string callId)
     {
         _toRecover?.Remove(callId);
         var actor = Context.ActorOf(_callProps, PlaybackActor.NameFor(callId));
         Context.Watch(actor);
         var entry = _routes.For(callId);
         entry.Actor = actor;
-        entry.Passivating = false;
-        if (predecessor is not null && !ReferenceEquals(predecessor, entry) && predecessor.HasBuffer)
-        {
-            entry.Buffer.AddRange(predecessor.Buffer);
-            predecessor.Buffer.Clear();
-        }
-
-        _calls[callId] = entry;
-        _byActor[actor] = callId;
         _settings.Counters.CallStarted();
         return entry;
     }
 
     private void OnPassivate(Passivate passivate)
     {
-        if (_calls.TryGetValue(passivate.CallId, out var entry) && Sender.Equals(entry.Actor))
+        if (_routes.TryGetLive(passivate.CallId, out var entry) && Sender.Equals(entry.Actor))
         {
-            entry.Passivating = true;
+            _passivating[passivate.CallId] = [];
             // Closed first: every message told straight is then ahead of StopIfIdle in the actor's mailbox.
             CallRoutes.Close(entry);
             entry.Actor!.Tell(StopIfIdle.Instance);
@@ -186,17 +160,19 @@ internal sealed class CallRegistry : ReceiveActor
 
     private void OnPassivationCancelled(PassivationCancelled cancelled)
     {
-        if (_calls.TryGetValue(cancelled.CallId, out var entry) && Sender.Equals(entry.Actor))
+        if (_routes.TryGetLive(cancelled.CallId, out var entry) && Sender.Equals(entry.Actor))
         {
-            entry.Passivating = false;
-            Flush(entry);
-            TryOpen(entry);
+            _passivating.Remove(cancelled.CallId, out var held);
+            Flush(entry, held);
+            CallRoutes.TryOpen(entry);
         }
     }
 
     private void OnTerminated(Terminated terminated)
     {
-        if (!_byActor.Remove(terminated.ActorRef, out var callId) || !_calls.Remove(callId, out var entry))
+        // Call actors are named after their call; the registry watches nothing else.
+        var callId = PlaybackActor.CallIdOf(terminated.ActorRef.Path.Name);
+        if (!_routes.TryGetLive(callId, out var entry) || !terminated.ActorRef.Equals(entry.Actor))
         {
             return;
         }
@@ -204,41 +180,31 @@ internal sealed class CallRegistry : ReceiveActor
         _settings.Counters.CallStopped();
         CallRoutes.Close(entry); // already closed by a passivation; not when the actor stopped on its own
         entry.Actor = null;
-        if (entry.HasBuffer && entry.Buffer.Any(x => x.Message is IPlaybackCommand))
+        _passivating.Remove(callId, out var held);
+        if (held is not null && held.Any(x => x.Message is IPlaybackCommand))
         {
-            var successor = Start(callId, entry);
-            Flush(successor);
-            TryOpen(successor);
+            var successor = Start(callId);
+            Flush(successor, held);
+            CallRoutes.TryOpen(successor);
             return;
         }
 
-        if (entry.HasBuffer)
+        foreach (var (message, sender) in held ?? [])
         {
-            foreach (var (message, sender) in entry.Buffer)
-            {
-                _settings.Counters.UnknownCall();
-                sender.Tell(WebhookResult.Ignored($"unknown call {message.CallId}"));
-            }
-
-            entry.Buffer.Clear();
+            _settings.Counters.UnknownCall();
+            sender.Tell(WebhookResult.Ignored($"unknown call {message.CallId}"));
         }
 
         _routes.Forget(callId, entry);
     }
 
-    private static void Flush(CallRoute entry)
+    /// <summary>Hands what came during a passivation to the call's actor, in the order it came.</summary>
+    private static void Flush(CallRoute entry, List<(IWithCallId Message, IActorRef Sender)>? held)
     {
-        if (!entry.HasBuffer)
-        {
-            return;
-        }
-
-        foreach (var (message, sender) in entry.Buffer)
+        foreach (var (message, sender) in held ?? [])
         {
             entry.Actor!.Tell(message, sender);
         }
-
-        entry.Buffer.Clear();
     }
 
     private static void ReplyShutdown(IWithCallId message, IActorRef sender)

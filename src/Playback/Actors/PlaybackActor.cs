@@ -65,7 +65,8 @@ internal partial class PlaybackActor : UntypedActor
     /// </summary>
     public static string NameFor(string callId) => callId is "." or ".." ? callId.Replace(".", "%2E", StringComparison.Ordinal) : Uri.EscapeDataString(callId);
 
-    private static string CallIdOf(string name) => Uri.UnescapeDataString(name);
+    /// <summary>The call id an actor named <see cref="NameFor"/> it has.</summary>
+    internal static string CallIdOf(string name) => Uri.UnescapeDataString(name);
 
     protected override void PreStart()
     {

@@ -40,17 +40,18 @@ public sealed class CallRoutesTests() : TestKit("akka.loglevel = WARNING")
 
         routes.Send(Pause("a"), TestActor, registry);
         var a = registry.ExpectMsg<QueuedMessage>();
-        CallRoutes.TryOpen(a.Route, actor);
+        a.Route.Actor = actor;
+        CallRoutes.TryOpen(a.Route);
         Assert.False(routes.IsOpen("call-1")); // "a" is still in the registry's mailbox
 
         routes.Send(Pause("b"), TestActor, registry);
         var b = registry.ExpectMsg<QueuedMessage>();
         CallRoutes.Arrived(a);
-        CallRoutes.TryOpen(a.Route, actor);
+        CallRoutes.TryOpen(a.Route);
         Assert.False(routes.IsOpen("call-1")); // "b" still is
 
         CallRoutes.Arrived(b);
-        CallRoutes.TryOpen(b.Route, actor);
+        CallRoutes.TryOpen(b.Route);
         Assert.True(routes.IsOpen("call-1"));
         routes.Send(Pause("c"), TestActor, registry);
 
@@ -66,7 +67,9 @@ public sealed class CallRoutesTests() : TestKit("akka.loglevel = WARNING")
         var registry = CreateTestProbe();
         var actor = CreateTestProbe();
         var route = routes.For("call-1");
-        CallRoutes.TryOpen(route, actor);
+        route.Actor = actor;
+        CallRoutes.TryOpen(route);
+        Assert.True(routes.IsOpen("call-1"));
 
         CallRoutes.Close(route);
         routes.Send(Pause("a"), TestActor, registry);
