@@ -88,6 +88,39 @@ public sealed class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commands_for_a_call_whose_store_cannot_be_read_each_fail_at_once_while_its_actors_stop_and_start_again()
+    {
+        // The store's file is fine (recovery lists it), but every read of a call's journal fails at once.
+        var system = Akka.Actor.ActorSystem.Create("unreadable", $"""
+            akka.loglevel = OFF
+            {PlaybackStore.JournalId}.class = "{typeof(UnreadableJournal).AssemblyQualifiedName}"
+            """);
+        await using var manager = PlaybackManager.Create(system, _stack.Settings(_store.Settings));
+        await manager.Recovery.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Each command starts the call's actor, whose read fails, and which then stops; commands keep coming meanwhile,
+        // some told straight to the stopping actor. Every one must fail with the store's error: none may be lost with
+        // the actor (that would show as a timeout after AskTimeout, 30 s).
+        var commands = new List<Task>();
+        for (var i = 0; i < 2000; i++)
+        {
+            commands.Add(manager.PauseAsync("call-" + (i % 4), "control"));
+            if (i % 20 == 19)
+            {
+                await Task.Yield();
+            }
+        }
+
+        foreach (var command in commands)
+        {
+            var error = await Assert.ThrowsAsync<PlaybackStoreException>(() => command.WaitAsync(TimeSpan.FromSeconds(20)));
+            Assert.Contains("could not be read from the playback store", error.Message, StringComparison.Ordinal);
+        }
+
+        await system.Terminate();
+    }
+
+    [Fact]
     public async Task An_unreachable_postgresql_fails_recovery_with_a_clear_error_and_no_password()
     {
         using var socket = Loopback.BindSocket();

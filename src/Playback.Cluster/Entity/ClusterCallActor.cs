@@ -87,6 +87,9 @@ internal sealed class ClusterCallActor : PlaybackActor
         }
     }
 
+    /// <summary>As before the registry's handshake for it: the shard starts the entity again on its next message.</summary>
+    protected override void OnRecoveryLost(Exception cause) => Context.Stop(Self);
+
     protected override bool OnRequestDone()
     {
         if (_handingOff)

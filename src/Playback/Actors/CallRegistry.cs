@@ -21,27 +21,35 @@ internal sealed class CallRegistry : ReceiveActor
     private List<(IWithCallId Message, IActorRef Sender)>? _heldUntilListed;
 
     public CallRegistry(PlaybackActorSettings settings)
+        : this(settings, PlaybackActor.Props(settings))
+    {
+    }
+
+    /// <summary>A registry whose call actors are made from <paramref name="callProps"/> (tests script them).</summary>
+    public CallRegistry(PlaybackActorSettings settings, Props callProps)
     {
         _settings = settings;
-        _callProps = PlaybackActor.Props(settings);
+        _callProps = callProps;
         _routes = settings.Routes ?? new CallRoutes();
         // With a store, webhooks for calls this registry does not know wait until the store's live calls are listed.
         _heldUntilListed = settings.Persistence is null ? null : [];
         Receive<QueuedMessage>(OnQueued);
-        Receive<IPlaybackCommand>(command => Route(command, create: true));
-        Receive<RecoverCall>(recover => Route(recover, create: true));
-        Receive<FindPlayback>(find => Route(find, create: false));
-        Receive<FlushCall>(flush => Route(flush, create: false));
+        Receive<IPlaybackCommand>(command => Route(command, Sender, create: true));
+        Receive<RecoverCall>(recover => Route(recover, Sender, create: true));
+        Receive<FindPlayback>(find => Route(find, Sender, create: false));
+        Receive<FlushCall>(flush => Route(flush, Sender, create: false));
         Receive<ListCalls>(_ => Sender.Tell(new CallList(_routes.Live.Select(static call => call.Key).ToList())));
         Receive<RecoverCalls>(OnRecoverCalls);
-        Receive<PlayStatusReceived>(status => Route(status, create: false));
-        Receive<CallStateReceived>(state => Route(state, create: false));
+        Receive<PlayStatusReceived>(status => Route(status, Sender, create: false));
+        Receive<CallStateReceived>(state => Route(state, Sender, create: false));
         Receive<Passivate>(OnPassivate);
         Receive<PassivationCancelled>(OnPassivationCancelled);
         Receive<Terminated>(OnTerminated);
     }
 
     public static Props Props(PlaybackActorSettings settings) => Akka.Actor.Props.Create(() => new CallRegistry(settings));
+
+    internal static Props Props(PlaybackActorSettings settings, Props callProps) => Akka.Actor.Props.Create(() => new CallRegistry(settings, callProps));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(Decider.From(_ => Directive.Restart));
@@ -66,25 +74,32 @@ internal sealed class CallRegistry : ReceiveActor
     {
         CallRoutes.Arrived(queued);
         var message = queued.Message;
-        Route(message, create: message is IPlaybackCommand);
+        Route(message, Sender, create: message is IPlaybackCommand);
         if (!_routes.TryGetLive(message.CallId, out _))
         {
             _routes.Forget(message.CallId, queued.Route); // a webhook for a call without an actor: no route kept for it
         }
     }
 
-    private void Route(IWithCallId message, bool create)
+    private void Route(IWithCallId message, IActorRef sender, bool create)
     {
+        if (!create && _heldUntilListed is { Count: > 0 } waiting && message is not (FindPlayback or FlushCall)
+            && waiting.Exists(x => x.Message.CallId == message.CallId))
+        {
+            waiting.Add((message, sender)); // behind the call's webhooks that wait for the listing, whose order they keep
+            return;
+        }
+
         if (_routes.TryGetLive(message.CallId, out var entry))
         {
             if (_passivating.TryGetValue(message.CallId, out var held))
             {
-                held.Add((message, Sender));
+                held.Add((message, sender));
             }
             else
             {
-                entry.Actor!.Forward(message);
-                CallRoutes.TryOpen(entry);
+                entry.Actor!.Tell(message, sender);
+                TryOpen(entry);
             }
 
             return;
@@ -92,7 +107,7 @@ internal sealed class CallRegistry : ReceiveActor
 
         if (!create && _heldUntilListed is not null && message is not (FindPlayback or FlushCall))
         {
-            _heldUntilListed.Add((message, Sender));
+            _heldUntilListed.Add((message, sender));
             return;
         }
 
@@ -101,22 +116,27 @@ internal sealed class CallRegistry : ReceiveActor
             create = true; // a call the store has live: started (and recovered) by its first message, Start forgets it
         }
 
-        if (!create && message is FindPlayback or FlushCall)
-        {
-            Sender.Tell(message is FlushCall ? StoreFlushed.Instance : new FoundPlayback(null, false));
-            return;
-        }
-
         if (!create)
         {
-            _settings.Counters.UnknownCall();
-            Sender.Tell(WebhookResult.Ignored($"unknown call {message.CallId}"));
+            AnswerWithoutActor(message, sender);
             return;
         }
 
         var started = Start(message.CallId);
-        started.Actor!.Forward(message);
-        CallRoutes.TryOpen(started);
+        started.Actor!.Tell(message, sender);
+        TryOpen(started);
+    }
+
+    /// <summary>
+    /// Opens the call's route (<see cref="CallRoutes.TryOpen"/>), but not while webhooks wait for the store's listing:
+    /// one told straight could overtake an earlier one for the same call that waits here.
+    /// </summary>
+    private void TryOpen(CallRoute entry)
+    {
+        if (_heldUntilListed is null)
+        {
+            CallRoutes.TryOpen(entry);
+        }
     }
 
     private void OnRecoverCalls(RecoverCalls recover)
@@ -132,7 +152,17 @@ internal sealed class CallRegistry : ReceiveActor
                 continue;
             }
 
-            Self.Tell(message, sender);
+            // Routed here and now, in the order they came: sent to the back of the mailbox, they could be overtaken by
+            // a later webhook for the same call told straight to the actor that a command or RecoverCall started.
+            Route(message, sender, create: false);
+        }
+
+        foreach (var (callId, entry) in _routes.Live)
+        {
+            if (!_passivating.ContainsKey(callId))
+            {
+                CallRoutes.TryOpen(entry); // the calls started while the listing was awaited
+            }
         }
     }
 
@@ -149,9 +179,9 @@ internal sealed class CallRegistry : ReceiveActor
 
     private void OnPassivate(Passivate passivate)
     {
-        if (_routes.TryGetLive(passivate.CallId, out var entry) && Sender.Equals(entry.Actor))
+        // A second Passivate (idle, then the call ended) before the actor answered the first: its StopIfIdle is on its way.
+        if (_routes.TryGetLive(passivate.CallId, out var entry) && Sender.Equals(entry.Actor) && _passivating.TryAdd(passivate.CallId, []))
         {
-            _passivating[passivate.CallId] = [];
             // Closed first: every message told straight is then ahead of StopIfIdle in the actor's mailbox.
             CallRoutes.Close(entry);
             entry.Actor!.Tell(StopIfIdle.Instance);
@@ -164,7 +194,7 @@ internal sealed class CallRegistry : ReceiveActor
         {
             _passivating.Remove(cancelled.CallId, out var held);
             Flush(entry, held);
-            CallRoutes.TryOpen(entry);
+            TryOpen(entry);
         }
     }
 
@@ -181,18 +211,17 @@ internal sealed class CallRegistry : ReceiveActor
         CallRoutes.Close(entry); // already closed by a passivation; not when the actor stopped on its own
         entry.Actor = null;
         _passivating.Remove(callId, out var held);
-        if (held is not null && held.Any(x => x.Message is IPlaybackCommand))
+        if (held is not null && held.Any(static x => x.Message is IPlaybackCommand or RecoverCall))
         {
             var successor = Start(callId);
             Flush(successor, held);
-            CallRoutes.TryOpen(successor);
+            TryOpen(successor);
             return;
         }
 
         foreach (var (message, sender) in held ?? [])
         {
-            _settings.Counters.UnknownCall();
-            sender.Tell(WebhookResult.Ignored($"unknown call {message.CallId}"));
+            AnswerWithoutActor(message, sender);
         }
 
         _routes.Forget(callId, entry);
@@ -204,6 +233,24 @@ internal sealed class CallRegistry : ReceiveActor
         foreach (var (message, sender) in held ?? [])
         {
             entry.Actor!.Tell(message, sender);
+        }
+    }
+
+    /// <summary>Answers a message that does not start an actor, for a call that has none.</summary>
+    private void AnswerWithoutActor(IWithCallId message, IActorRef sender)
+    {
+        switch (message)
+        {
+            case FindPlayback:
+                sender.Tell(new FoundPlayback(null, false));
+                break;
+            case FlushCall:
+                sender.Tell(StoreFlushed.Instance);
+                break;
+            default:
+                _settings.Counters.UnknownCall();
+                sender.Tell(WebhookResult.Ignored($"unknown call {message.CallId}"));
+                break;
         }
     }
 

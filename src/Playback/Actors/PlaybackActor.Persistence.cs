@@ -134,66 +134,6 @@ internal partial class PlaybackActor
         Stash.UnstashAll();
     }
 
-    private void Recovering(object message)
-    {
-        switch (message)
-        {
-            case CallRecovered recovered:
-                _recovering = false;
-                UnbecomeStacked();
-                Restore(recovered.State);
-                Stash.UnstashAll();
-                break;
-            case StoreFailed failed:
-                RecoveryLost(failed.Cause);
-                break;
-            case Terminated t when t.ActorRef.Equals(_recorder):
-                _recorder = null;
-                RecoveryLost(new InvalidOperationException("the call's journal stopped"));
-                break;
-            default:
-                Stash.Stash();
-                break;
-        }
-    }
-
-    /// <summary>The store could not be read: what waits is answered (commands fail, webhooks get a 503 to be sent again) and the actor stops; the next message starts it again.</summary>
-    private void RecoveryLost(Exception cause)
-    {
-        LogStoreFailure(cause);
-        AnswerStashed(
-            command => new CommandFailed(new PlaybackStoreException($"{command.Name} was not sent: call {CallId} could not be read from the playback store ({cause.Message}).", cause, CallId, command.ControlId)),
-            "the playback store is unavailable");
-        Context.Stop(Self);
-    }
-
-    /// <summary>Continues from the store's state: publishes each live playback once, re-arms its timers, and sends again the request that was on the wire (its outcome is unknown; any refusal then counts as "may have been applied", see truth under failure).</summary>
-    private void Restore(CallPlaybacks stored)
-    {
-        if (stored.Playbacks.IsEmpty && stored.InFlight is null)
-        {
-            return;
-        }
-
-        _storeHasEvents = true;
-        State = stored;
-        var now = Now;
-        foreach (var entry in State.Current)
-        {
-            Publish(new PlaybackEvent(CallId, entry.ControlId, entry.State, null, entry.Volume, entry.Reason, now, PlaybackChange.State));
-        }
-
-        ArmTimers();
-        if (State.InFlight is { } flight)
-        {
-            _resent = true;
-            Become(BusyBehaviour);
-            Send(flight.Request);
-        }
-
-        RestartIdleTimer();
-    }
-
     /// <summary>Errors of a request sent again after recovery: an earlier attempt may have landed.</summary>
     private Exception? Resent(Exception? error)
     {
@@ -257,7 +197,7 @@ internal partial class PlaybackActor
     }
 
     /// <summary>Answers what waits in the stash when the actor stops: commands with <paramref name="reply"/>, webhooks with a 503 (sent again later).</summary>
-    private void AnswerStashed(Func<IPlaybackCommand, CommandReply> reply, string webhookReason = "Playback is shutting down")
+    private void AnswerStashed(Func<IPlaybackCommand, CommandReply> reply, string webhookReason = "Playback is shutting down", Status.Failure? lookups = null)
     {
         foreach (var envelope in _stash?.ClearStash() ?? [])
         {
@@ -268,6 +208,9 @@ internal partial class PlaybackActor
                     break;
                 case PlayStatusReceived or CallStateReceived:
                     envelope.Sender.Tell(WebhookResult.Rejected(webhookReason, WebhookRejection.Unavailable));
+                    break;
+                case FindPlayback or RecoverCall when lookups is not null:
+                    envelope.Sender.Tell(lookups);
                     break;
             }
         }

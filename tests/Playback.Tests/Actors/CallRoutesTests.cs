@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Xunit;
 using Xunit.Abstractions;
@@ -159,5 +160,83 @@ public sealed class CallRoutesManagerTests(ITestOutputHelper output) : PlaybackS
         }
 
         await AwaitAssertAsync(() => Assert.Equal(0, manager.Routes!.Count));
+    }
+}
+
+/// <summary>
+/// The registry's side of the routes, with scripted call actors (each tells the test what it gets, and asks its parent
+/// what the test says): what waits in the registry is never overtaken and never dropped.
+/// </summary>
+public sealed class CallRegistryRoutesTests() : TestKit("akka.loglevel = WARNING")
+{
+    private readonly CallRoutes _routes = new();
+
+    private static PlayStatusReceived Webhook(string controlId) => new("call-1", controlId, ReportedPlayState.Playing, null);
+
+    private IActorRef Registry(bool withStore)
+    {
+        var settings = new PlaybackActorSettings(new FakeCallingApi(), new PlaybackEventHub(null, _ => { }), new PlaybackCounters(), TimeSpan.FromHours(1), TimeSpan.Zero, CancellationToken.None)
+        {
+            Routes = _routes,
+            Persistence = withStore ? PlaybackPersistenceSettings.Sqlite("Data Source=unused.db") : null,
+        };
+        return Sys.ActorOf(CallRegistry.Props(settings, Props.Create<ScriptedCall>(TestActor)));
+    }
+
+    [Fact]
+    public void A_second_passivate_keeps_what_the_first_held_and_the_successor_gets_it()
+    {
+        var registry = Registry(withStore: false);
+        _routes.Send(new PausePlay("call-1", "a"), TestActor, registry);
+        ExpectMsg<PausePlay>();
+        var first = LastSender; // the call's actor
+        Assert.True(_routes.IsOpen("call-1"));
+
+        first.Tell(new Ask(new Passivate("call-1"))); // idle
+        ExpectMsg<StopIfIdle>();
+        Assert.False(_routes.IsOpen("call-1"));
+        _routes.Send(new PausePlay("call-1", "b"), TestActor, registry); // held: the actor passivates
+        first.Tell(new Ask(new Passivate("call-1"))); // and the call ended meanwhile
+        first.Tell(new Ask(ListCalls.Instance)); // answered after the second Passivate is handled
+        ExpectMsg<CallList>(); // and no second StopIfIdle before it: the actor answers the first one
+
+        first.Tell(PoisonPill.Instance);
+        Assert.Equal(new PausePlay("call-1", "b"), ExpectMsg<PausePlay>());
+        Assert.NotEqual(first, LastSender); // the successor
+        AwaitAssert(() => Assert.True(_routes.IsOpen("call-1")));
+    }
+
+    [Fact]
+    public void Webhooks_waiting_for_the_stores_listing_keep_their_order_and_the_route_opens_after_it()
+    {
+        var registry = Registry(withStore: true);
+        _routes.Send(Webhook("w1"), TestActor, registry); // no actor yet: waits for the listing
+        registry.Tell(new RecoverCall("call-1"), TestActor); // starts the call's actor
+        ExpectMsg<RecoverCall>();
+        Assert.False(_routes.IsOpen("call-1"));
+
+        _routes.Send(Webhook("w2"), TestActor, registry);
+        registry.Tell(new RecoverCalls(["call-1"], Failed: false));
+
+        Assert.Equal("w1", ExpectMsg<PlayStatusReceived>().ControlId);
+        Assert.Equal("w2", ExpectMsg<PlayStatusReceived>().ControlId);
+        AwaitAssert(() => Assert.True(_routes.IsOpen("call-1")));
+    }
+
+    private sealed record Ask(object Message);
+
+    /// <summary>A call actor that tells the test everything it gets and, on <see cref="Ask"/>, tells its parent the message.</summary>
+    private sealed class ScriptedCall(IActorRef test) : UntypedActor
+    {
+        protected override void OnReceive(object message)
+        {
+            if (message is Ask ask)
+            {
+                Context.Parent.Tell(ask.Message);
+                return;
+            }
+
+            test.Tell(message, Self);
+        }
     }
 }
