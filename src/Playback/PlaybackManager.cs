@@ -249,6 +249,10 @@ public sealed partial class PlaybackManager : IAsyncDisposable
             return AskAsync(create(callId, controlId), cancellationToken);
         });
 
+    /// <summary>Every reply to a command is a CommandReply; anything else would be a bug, and fails the command rather than hang it.</summary>
+    private static readonly Func<object?, CommandReply> UnexpectedReply =
+        static message => new CommandFailed(new PlaybackShutdownException($"Unexpected reply {message?.GetType().Name}.", null, null));
+
     private async Task<PlaybackSnapshot> AskAsync(IPlaybackCommand command, CancellationToken cancellationToken)
     {
         // Linking costs an allocation per command: only link when the caller's token can fire.
@@ -259,7 +263,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
             var token = linked?.Token ?? _shutdown.Token;
             reply = await (_replyPath is null
                 ? _registry.Ask<CommandReply>(command, Settings.AskTimeout, token)
-                : CommandPromise.SendAsync(_routes!, _registry, _replyPath, command, Settings.AskTimeout, token)).ConfigureAwait(false);
+                : ReplyPromise<CommandReply>.SendAsync(_routes!, _registry, _replyPath, command, UnexpectedReply, Settings.AskTimeout, token)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

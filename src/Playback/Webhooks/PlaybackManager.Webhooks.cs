@@ -119,6 +119,9 @@ public sealed partial class PlaybackManager
         return null;
     }
 
+    private static readonly Func<object?, WebhookResult> UnexpectedWebhookReply =
+        static message => WebhookResult.Rejected($"unexpected reply {message?.GetType().Name}", WebhookRejection.Unavailable);
+
     private async Task AskAndFinishAsync(object message, WebhookScope scope) =>
         WebhookFinished(scope, await AskActorAsync(message, scope, CancellationToken.None).ConfigureAwait(false));
 
@@ -127,7 +130,10 @@ public sealed partial class PlaybackManager
         using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token) : null;
         try
         {
-            return await _registry.Ask<WebhookResult>(message, Settings.AskTimeout, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
+            var token = linked?.Token ?? _shutdown.Token;
+            return await (_routes is null
+                ? _registry.Ask<WebhookResult>(message, Settings.AskTimeout, token)
+                : ReplyPromise<WebhookResult>.SendAsync(_routes, _registry, _replyPath!, (IWithCallId)message, UnexpectedWebhookReply, Settings.AskTimeout, token)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -117,13 +117,16 @@ public sealed class CallRoutesManagerTests(ITestOutputHelper output) : PlaybackS
     }
 
     [Fact]
-    public async Task A_webhook_for_an_unknown_call_leaves_no_route_behind()
+    public async Task Webhooks_for_unknown_calls_handed_off_or_awaited_leave_no_route_behind()
     {
         await using var manager = CreateManager();
         var result = manager.HandOffWebhook("https://app.example.com/hook", NoHeaders, PlayWebhook("call-nobody", "ctl-1", "playing"));
 
         Assert.Equal(WebhookStatus.Accepted, result.Status); // handed off
-        await AwaitAssertAsync(() => Assert.Equal(1, manager.Statistics.WebhooksForUnknownCalls));
+        var awaited = await Within10s(manager.HandleWebhookAsync("https://app.example.com/hook", NoHeaders, PlayWebhook("call-nobody-2", "ctl-1", "playing")));
+
+        Assert.Equal(WebhookStatus.Ignored, awaited.Status);
+        await AwaitAssertAsync(() => Assert.Equal(2, manager.Statistics.WebhooksForUnknownCalls));
         await AwaitAssertAsync(() => Assert.Equal(0, manager.Routes!.Count));
     }
 
