@@ -19,6 +19,9 @@ internal sealed class CallRegistry : ReceiveActor
     private readonly Dictionary<string, List<(IWithCallId Message, IActorRef Sender)>> _passivating = new(StringComparer.Ordinal);
     private HashSet<string>? _toRecover;
     private List<(IWithCallId Message, IActorRef Sender)>? _heldUntilListed;
+    private readonly HashSet<string> _heldCalls = new(StringComparer.Ordinal); // the calls with webhooks in _heldUntilListed
+    private HashSet<string>? _unreadable; // passivating calls whose store could not be read
+    private bool _draining; // routing what waited for the listing: no route opens until all of it is routed
 
     public CallRegistry(PlaybackActorSettings settings)
         : this(settings, PlaybackActor.Props(settings))
@@ -83,8 +86,7 @@ internal sealed class CallRegistry : ReceiveActor
 
     private void Route(IWithCallId message, IActorRef sender, bool create)
     {
-        if (!create && _heldUntilListed is { Count: > 0 } waiting && message is not (FindPlayback or FlushCall)
-            && waiting.Exists(x => x.Message.CallId == message.CallId))
+        if (!create && _heldUntilListed is { } waiting && message is not (FindPlayback or FlushCall) && _heldCalls.Contains(message.CallId))
         {
             waiting.Add((message, sender)); // behind the call's webhooks that wait for the listing, whose order they keep
             return;
@@ -108,6 +110,7 @@ internal sealed class CallRegistry : ReceiveActor
         if (!create && _heldUntilListed is not null && message is not (FindPlayback or FlushCall))
         {
             _heldUntilListed.Add((message, sender));
+            _heldCalls.Add(message.CallId);
             return;
         }
 
@@ -133,7 +136,7 @@ internal sealed class CallRegistry : ReceiveActor
     /// </summary>
     private void TryOpen(CallRoute entry)
     {
-        if (_heldUntilListed is null)
+        if (_heldUntilListed is null && !_draining)
         {
             CallRoutes.TryOpen(entry);
         }
@@ -143,6 +146,8 @@ internal sealed class CallRegistry : ReceiveActor
     {
         var held = _heldUntilListed ?? [];
         _heldUntilListed = null;
+        _heldCalls.Clear();
+        _draining = true; // opened at the end: one opened now would let a later webhook overtake this call's next held one
         _toRecover = new HashSet<string>(recover.CallIds.Where(id => !_routes.TryGetLive(id, out _)), StringComparer.Ordinal);
         foreach (var (message, sender) in held)
         {
@@ -157,6 +162,7 @@ internal sealed class CallRegistry : ReceiveActor
             Route(message, sender, create: false);
         }
 
+        _draining = false;
         foreach (var (callId, entry) in _routes.Live)
         {
             if (!_passivating.ContainsKey(callId))
@@ -182,6 +188,11 @@ internal sealed class CallRegistry : ReceiveActor
         // A second Passivate (idle, then the call ended) before the actor answered the first: its StopIfIdle is on its way.
         if (_routes.TryGetLive(passivate.CallId, out var entry) && Sender.Equals(entry.Actor) && _passivating.TryAdd(passivate.CallId, []))
         {
+            if (passivate.Unreadable)
+            {
+                (_unreadable ??= new(StringComparer.Ordinal)).Add(passivate.CallId);
+            }
+
             // Closed first: every message told straight is then ahead of StopIfIdle in the actor's mailbox.
             CallRoutes.Close(entry);
             entry.Actor!.Tell(StopIfIdle.Instance);
@@ -211,7 +222,14 @@ internal sealed class CallRegistry : ReceiveActor
         CallRoutes.Close(entry); // already closed by a passivation; not when the actor stopped on its own
         entry.Actor = null;
         _passivating.Remove(callId, out var held);
-        if (held is not null && held.Any(static x => x.Message is IPlaybackCommand or RecoverCall))
+        var unreadable = _unreadable?.Remove(callId) == true;
+        if (unreadable)
+        {
+            _toRecover?.Add(callId); // it may be live in the store: its next message, a webhook too, starts it again
+        }
+
+        // After a failed read, what came meanwhile goes to a successor (which reads again) rather than being answered as for an unknown call.
+        if (held is { Count: > 0 } && (unreadable || held.Any(static x => x.Message is IPlaybackCommand or RecoverCall)))
         {
             var successor = Start(callId);
             Flush(successor, held);
@@ -260,9 +278,13 @@ internal sealed class CallRegistry : ReceiveActor
         {
             sender.Tell(new CommandFailed(new PlaybackShutdownException($"{command.Name} for call {command.CallId} was not run: Playback is shutting down.", command.CallId, command.ControlId)));
         }
-        else
+        else if (message is PlayStatusReceived or CallStateReceived)
         {
             sender.Tell(WebhookResult.Rejected("Playback is shutting down", WebhookRejection.Unavailable));
+        }
+        else
+        {
+            sender.Tell(new Status.Failure(new PlaybackShutdownException($"Call {message.CallId}: Playback is shutting down.", message.CallId, null)));
         }
     }
 }

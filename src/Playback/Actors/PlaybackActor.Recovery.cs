@@ -47,8 +47,9 @@ internal partial class PlaybackActor
     /// </summary>
     protected virtual void OnRecoveryLost(Exception cause)
     {
+        _recovering = false; // nothing waits for the store any more: timer messages go to Lost, which drops them
         Become((actor, message) => actor.Lost(message, cause));
-        Context.Parent.Tell(new Passivate(CallId));
+        Context.Parent.Tell(new Passivate(CallId, Unreadable: true));
     }
 
     private const string Unreadable = "the playback store is unavailable";
@@ -60,7 +61,7 @@ internal partial class PlaybackActor
     private CommandFailed Unread(IPlaybackCommand command, Exception cause) =>
         new(new PlaybackStoreException($"{command.Name} was not sent: call {CallId} could not be read from the playback store ({cause.Message}).", cause, CallId, command.ControlId));
 
-    /// <summary>After a failed read, until the registry lets the actor stop.</summary>
+    /// <summary>After a failed read, until the registry lets the actor stop. Anything else (timers, the recorder's end) is dropped.</summary>
     private void Lost(object message, Exception cause)
     {
         switch (message)

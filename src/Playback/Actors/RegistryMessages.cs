@@ -1,7 +1,7 @@
 namespace Playback;
 
-/// <summary>A call actor asks its parent to stop it (idle, or the call is gone).</summary>
-internal sealed record Passivate(string CallId) : IWithCallId;
+/// <summary>A call actor asks its parent to stop it (idle, or the call is gone; <paramref name="Unreadable"/>: its store could not be read).</summary>
+internal sealed record Passivate(string CallId, bool Unreadable = false) : IWithCallId;
 
 /// <summary>The parent's go-ahead: stop if still idle, otherwise cancel the passivation.</summary>
 internal sealed class StopIfIdle

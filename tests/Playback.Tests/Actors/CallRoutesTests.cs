@@ -226,6 +226,33 @@ public sealed class CallRegistryRoutesTests() : TestKit("akka.loglevel = WARNING
         AwaitAssert(() => Assert.True(_routes.IsOpen("call-1")));
     }
 
+    [Fact]
+    public void What_comes_while_a_call_whose_store_could_not_be_read_stops_goes_to_a_successor_and_so_does_a_later_webhook()
+    {
+        var registry = Registry(withStore: true);
+        registry.Tell(new RecoverCalls([], Failed: false)); // the listing is done
+        _routes.Send(new PausePlay("call-1", "a"), TestActor, registry);
+        ExpectMsg<PausePlay>();
+        var lost = LastSender;
+
+        lost.Tell(new Ask(new Passivate("call-1", Unreadable: true)));
+        ExpectMsg<StopIfIdle>();
+        _routes.Send(Webhook("w1"), TestActor, registry); // held: the actor stops
+        lost.Tell(PoisonPill.Instance);
+
+        Assert.Equal("w1", ExpectMsg<PlayStatusReceived>().ControlId); // not answered "unknown call": a successor reads again
+        var successor = LastSender;
+        Assert.NotEqual(lost, successor);
+
+        successor.Tell(new Ask(new Passivate("call-1", Unreadable: true)));
+        ExpectMsg<StopIfIdle>();
+        successor.Tell(PoisonPill.Instance);
+        AwaitAssert(() => Assert.Equal(0, _routes.Count));
+        _routes.Send(Webhook("w2"), TestActor, registry); // no actor, but the call may be live in the store
+
+        Assert.Equal("w2", ExpectMsg<PlayStatusReceived>().ControlId);
+    }
+
     private sealed record Ask(object Message);
 
     /// <summary>A call actor that tells the test everything it gets and, on <see cref="Ask"/>, tells its parent the message.</summary>
