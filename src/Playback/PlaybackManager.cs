@@ -239,53 +239,6 @@ public sealed partial class PlaybackManager : IAsyncDisposable
         Telemetry.Dispose();
     }
 
-    private Task<PlaybackSnapshot> ControlAsync(string command, string callId, string controlId, Func<string, string, IPlaybackCommand> create, CancellationToken cancellationToken, Action? validateFirst = null) =>
-        Telemetry.CommandAsync(command, callId, controlId, () =>
-        {
-            validateFirst?.Invoke();
-            PlayValidation.ValidateCallId(callId);
-            PlayValidation.ValidateControlId(controlId, "control_id");
-            ThrowIfDisposed();
-            return AskAsync(create(callId, controlId), cancellationToken);
-        });
-
-    /// <summary>Every reply to a command is a CommandReply; anything else would be a bug, and fails the command rather than hang it.</summary>
-    private static readonly Func<object?, CommandReply> UnexpectedReply =
-        static message => new CommandFailed(new PlaybackShutdownException($"Unexpected reply {message?.GetType().Name}.", null, null));
-
-    private async Task<PlaybackSnapshot> AskAsync(IPlaybackCommand command, CancellationToken cancellationToken)
-    {
-        // Linking costs an allocation per command: only link when the caller's token can fire.
-        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token) : null;
-        CommandReply reply;
-        try
-        {
-            var token = linked?.Token ?? _shutdown.Token;
-            reply = await (_replyPath is null
-                ? _registry.Ask<CommandReply>(command, Settings.AskTimeout, token)
-                : ReplyPromise<CommandReply>.SendAsync(_routes!, _registry, _replyPath, command, UnexpectedReply, Settings.AskTimeout, token)).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException($"Stopped waiting for {command.Name} on call {command.CallId}; the command itself may still complete.", null, cancellationToken);
-        }
-        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
-        {
-            throw new PlaybackShutdownException($"{command.Name} for call {command.CallId} got no outcome: Playback is shutting down.", command.CallId, command.ControlId);
-        }
-        catch (AskTimeoutException)
-        {
-            throw new TimeoutException($"{command.Name} for call {command.CallId} (control id {command.ControlId}) got no outcome within {Settings.AskTimeout}.");
-        }
-
-        return reply switch
-        {
-            CommandSucceeded ok => ok.Playback,
-            CommandFailed failed => throw failed.Error,
-            _ => throw new InvalidOperationException($"Unexpected reply {reply.GetType().Name}."),
-        };
-    }
-
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1 || _shutdown.IsCancellationRequested, this);
 
     private void Shutdown()

@@ -274,17 +274,12 @@ internal sealed class CallRegistry : ReceiveActor
 
     private static void ReplyShutdown(IWithCallId message, IActorRef sender)
     {
-        if (message is IPlaybackCommand command)
-        {
-            sender.Tell(new CommandFailed(new PlaybackShutdownException($"{command.Name} for call {command.CallId} was not run: Playback is shutting down.", command.CallId, command.ControlId)));
-        }
-        else if (message is PlayStatusReceived or CallStateReceived)
-        {
-            sender.Tell(WebhookResult.Rejected("Playback is shutting down", WebhookRejection.Unavailable));
-        }
-        else
-        {
-            sender.Tell(new Status.Failure(new PlaybackShutdownException($"Call {message.CallId}: Playback is shutting down.", message.CallId, null)));
-        }
+        var shutdown = new PlaybackShutdownException($"Call {message.CallId}: Playback is shutting down.", message.CallId, null);
+        Refusals.Refuse(
+            message,
+            sender,
+            command => new CommandFailed(new PlaybackShutdownException($"{command.Name} for call {command.CallId} was not run: Playback is shutting down.", command.CallId, command.ControlId)),
+            "Playback is shutting down",
+            new Status.Failure(shutdown));
     }
 }

@@ -107,14 +107,10 @@ internal sealed class CallRoutes
     {
         lock (route)
         {
-            if (route.Queued != 0 || route.Removed)
+            if (route.Queued == 0 && !route.Removed)
             {
-                return;
+                Drop(callId, route);
             }
-
-            route.Direct = null;
-            route.Removed = true;
-            _routes.TryRemove(new KeyValuePair<string, CallRoute>(callId, route));
         }
     }
 
@@ -142,11 +138,17 @@ internal sealed class CallRoutes
         {
             lock (route)
             {
-                route.Direct = null;
-                route.Removed = true;
-                _routes.TryRemove(new KeyValuePair<string, CallRoute>(callId, route));
+                Drop(callId, route);
             }
         }
+    }
+
+    /// <summary>Takes <paramref name="route"/> out of the table for good (under its lock): senders holding it take the current one.</summary>
+    private void Drop(string callId, CallRoute route)
+    {
+        route.Direct = null;
+        route.Removed = true;
+        _routes.TryRemove(new KeyValuePair<string, CallRoute>(callId, route));
     }
 }
 

@@ -201,18 +201,7 @@ internal partial class PlaybackActor
     {
         foreach (var envelope in _stash?.ClearStash() ?? [])
         {
-            switch (envelope.Message)
-            {
-                case IPlaybackCommand command:
-                    envelope.Sender.Tell(reply(command));
-                    break;
-                case PlayStatusReceived or CallStateReceived:
-                    envelope.Sender.Tell(WebhookResult.Rejected(webhookReason, WebhookRejection.Unavailable));
-                    break;
-                case FindPlayback or RecoverCall when lookups is not null:
-                    envelope.Sender.Tell(lookups);
-                    break;
-            }
+            Refusals.Refuse(envelope.Message, envelope.Sender, reply, webhookReason, lookups);
         }
     }
 

@@ -54,7 +54,7 @@ internal partial class PlaybackActor
 
     private const string Unreadable = "the playback store is unavailable";
 
-    /// <summary>The answer to a lookup (<see cref="FindPlayback"/>, <see cref="RecoverCall"/>) after a failed read.</summary>
+    /// <summary>The answer to a lookup (<see cref="FindPlayback"/>, <see cref="RecoverCall"/>, <see cref="FlushCall"/>) after a failed read.</summary>
     private Status.Failure Unread(Exception cause) =>
         new(new PlaybackStoreException($"Call {CallId} could not be read from the playback store ({cause.Message}).", cause, CallId));
 
@@ -64,24 +64,13 @@ internal partial class PlaybackActor
     /// <summary>After a failed read, until the registry lets the actor stop. Anything else (timers, the recorder's end) is dropped.</summary>
     private void Lost(object message, Exception cause)
     {
-        switch (message)
+        if (message is StopIfIdle)
         {
-            case IPlaybackCommand command:
-                Sender.Tell(Unread(command, cause));
-                break;
-            case PlayStatusReceived or CallStateReceived:
-                Sender.Tell(WebhookResult.Rejected(Unreadable, WebhookRejection.Unavailable));
-                break;
-            case FindPlayback or RecoverCall:
-                Sender.Tell(Unread(cause));
-                break;
-            case FlushCall:
-                Sender.Tell(StoreFlushed.Instance);
-                break;
-            case StopIfIdle:
-                Context.Stop(Self);
-                break;
+            Context.Stop(Self);
+            return;
         }
+
+        Refusals.Refuse(message, Sender, command => Unread(command, cause), Unreadable, Unread(cause));
     }
 
     /// <summary>Continues from the store's state: publishes each live playback once, re-arms its timers, and sends again the request that was on the wire (its outcome is unknown; any refusal then counts as "may have been applied", see truth under failure).</summary>

@@ -130,10 +130,7 @@ public sealed partial class PlaybackManager
         using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token) : null;
         try
         {
-            var token = linked?.Token ?? _shutdown.Token;
-            return await (_routes is null
-                ? _registry.Ask<WebhookResult>(message, Settings.AskTimeout, token)
-                : ReplyPromise<WebhookResult>.SendAsync(_routes, _registry, _replyPath!, (IWithCallId)message, UnexpectedWebhookReply, Settings.AskTimeout, token)).ConfigureAwait(false);
+            return await AskCallAsync((IWithCallId)message, UnexpectedWebhookReply, linked?.Token ?? _shutdown.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
