@@ -116,7 +116,15 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
             builder.AddRateLimiter(new RateLimiterStrategyOptions { RateLimiter = args => TakeTokenAsync(args.Context.CancellationToken) });
         }
 
-        _pipeline = builder.AddTimeout(attemptTimeout).Build();
+        // The attempt's timeout: Playback's own HTTP client enforces the same one on every request (Flurl's timeout, which
+        // fails the attempt as a transient CallingApiException that may have been applied), so a second timer per attempt
+        // would only race it; any other client gets the pipeline's.
+        if (inner is not CallingApi { RequestTimeout: var enforced } || enforced != attemptTimeout)
+        {
+            builder.AddTimeout(attemptTimeout);
+        }
+
+        _pipeline = builder.Build();
     }
 
     /// <summary>Retries made so far.</summary>

@@ -24,6 +24,7 @@ internal sealed partial class CallingApi
 
         var (message, errors) = ParseErrorBody(text);
         var headers = e.Call.Response?.ResponseMessage;
+        headers?.Dispose(); // read to the end, or given up on: its connection goes back to the pool (its headers stay readable)
         var requestId = headers is null ? null : FindRequestId(headers);
         if (status == 404 && command == Commands.Play)
         {
@@ -37,6 +38,25 @@ internal sealed partial class CallingApi
         {
             MayHaveBeenApplied = CallingApiException.IsAmbiguousStatus(status),
         };
+    }
+
+    /// <summary>
+    /// Why an answer Flurl let through (below 400) is not a success, or null when it is one: only a 2xx answer from the
+    /// calls endpoint itself is. A 1xx or 3xx is a final refusal that was not applied (the request went nowhere: redirects
+    /// are never followed, and a client injected with a handler that follows them is caught by the answer's request,
+    /// which then names another URL or method).
+    /// </summary>
+    private string? Unsuccessful(IFlurlResponse response)
+    {
+        var status = response.StatusCode;
+        if (status is < 200 or >= 300)
+        {
+            return $"unexpected answer {status}: only a 2xx means success, and redirects are not followed";
+        }
+
+        return response.ResponseMessage.RequestMessage is { } sent && (sent.Method != HttpMethod.Post || sent.RequestUri != _callsUri)
+            ? $"the answer ({status}) came from a redirect to another address, not from the calls endpoint"
+            : null;
     }
 
     /// <summary>Whether a transport failure happened before the request could leave (no connection was made), so the server cannot have acted on it.</summary>

@@ -35,6 +35,7 @@ internal sealed partial class CallingApi : ICallingApi, IDisposable
     // The one endpoint every command posts to, as an absolute URL built once (the client's Request(segments) combines,
     // validates and parses it again for every request).
     private readonly string _callsUrl;
+    private readonly Uri _callsUri;
 
     /// <summary>Creates a client for the settings' space or base URL and credentials.</summary>
     /// <param name="settings">Settings with <see cref="PlaybackSettings.ProjectId"/>, <see cref="PlaybackSettings.ApiToken"/> and a space or base URL.</param>
@@ -54,9 +55,11 @@ internal sealed partial class CallingApi : ICallingApi, IDisposable
         _client = client ?? new FlurlClient(CreateHttpClient(settings), baseUrl);
         _client.BaseUrl ??= baseUrl;
         _callsUrl = Flurl.Url.Combine(_client.BaseUrl, "api", "calling", "calls");
+        _callsUri = new Uri(_callsUrl);
         _client.Settings.JsonSerializer = new DefaultJsonSerializer(WireJsonContext.Default.Options);
         _client.Settings.Timeout = settings.RequestTimeout;
         _client.Settings.HttpVersion = "2.0";
+        _client.Settings.Redirects.Enabled = false; // a redirected command went nowhere: its 3xx is the answer (see Unsuccessful)
         if (_ownsClient)
         {
             // On the HttpClient Playback owns: HttpClient adds its default headers to each request as it sends it, while
@@ -88,6 +91,7 @@ internal sealed partial class CallingApi : ICallingApi, IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             EnableMultipleHttp2Connections = true,
             AutomaticDecompression = System.Net.DecompressionMethods.All,
+            AllowAutoRedirect = false,
         };
         return new HttpClient(handler)
         {
@@ -96,6 +100,9 @@ internal sealed partial class CallingApi : ICallingApi, IDisposable
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
     }
+
+    /// <summary>How long one request may take (its answer included): enforced on every request, by the HTTP client's timeout.</summary>
+    internal TimeSpan RequestTimeout => _requestTimeout;
 
     /// <summary>The User-Agent sent with every request: <c>Playback/&lt;assembly version&gt;</c>.</summary>
     public static string UserAgent { get; } = "Playback/" + ReadVersion();
@@ -164,13 +171,15 @@ internal sealed partial class CallingApi : ICallingApi, IDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        IFlurlResponse response;
         try
         {
-            // The client's timeout is this API's request timeout (set above): no per-request settings.
+            // The client's timeout is this API's request timeout (set above): no per-request settings. The status decides
+            // (success = 2xx, the body is optional): a 2xx whose body then breaks off was still applied, and must not be
+            // taken for a lost answer and sent again.
             var request = new FlurlRequest(_callsUrl) { Client = _client };
             PlaybackActivities.InjectTraceContext(request); // before the first await: the thread's outgoing command is this request's
-            using var response = await request.PostJsonAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
-            Telemetry?.ApiAttempt(body.Command, started, response.StatusCode, null);
+            response = await request.PostJsonAsync(body, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (Telemetry is { } telemetry && telemetry.AttemptFailed(body.Command, started, e))
         {
@@ -203,6 +212,15 @@ internal sealed partial class CallingApi : ICallingApi, IDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+
+        using (response)
+        {
+            Telemetry?.ApiAttempt(body.Command, started, response.StatusCode, null);
+            if (Unsuccessful(response) is { } refusal)
+            {
+                throw new CallingApiException(body.Command, callId, controlId, response.StatusCode, refusal, null, FindRequestId(response.ResponseMessage), isTransient: false);
+            }
         }
     }
 

@@ -98,7 +98,12 @@ internal sealed partial record CallPlaybacks
             }
         }
 
-        /// <summary>A stop failed. A refusal (404, 422: nothing is playing under that control id) and a refused retry of a stop whose earlier attempt may have landed both end the playback as stopped.</summary>
+        /// <summary>
+        /// A stop failed. A refusal that says nothing plays under that control id (404, 422), on the first attempt or on a
+        /// retry after one whose answer was lost, ends the playback as stopped. Any other failure leaves it live, even when
+        /// the stop may have landed (a 5xx, a lost answer, then a retry refused 400/401/403): a later finished webhook, or
+        /// another stop, settles it; it is never reported ended while it may still play.
+        /// </summary>
         private void StopFailed(InFlightRequest flight, PlaybackException error, CallingApiException? api)
         {
             var id = flight.Request.ControlId;
@@ -111,11 +116,10 @@ internal sealed partial record CallPlaybacks
                 return;
             }
 
-            if (entry is not null && !entry.State.IsTerminal()
-                && api is { IsTransient: false } && (api.MayHaveBeenApplied || api.StatusCode is 404 or 422))
+            if (entry is not null && !entry.State.IsTerminal() && api is { IsTransient: false, StatusCode: 404 or 422 })
             {
-                // Either an earlier attempt landed (its answer was lost) and the retry was refused, however it was worded, or
-                // the server refused the only attempt because it has no active play with that control id (404, 422).
+                // The server has no active play with that control id, however it worded it: an earlier attempt of this stop
+                // landed (its answer was lost), or the play ended on its own. Either way nothing plays under it.
                 Acknowledged(flight, api.MayHaveBeenApplied ? "stopped" : $"stopped: the server had no active play for it ({api.StatusCode})");
                 return;
             }

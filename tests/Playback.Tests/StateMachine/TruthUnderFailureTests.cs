@@ -286,11 +286,14 @@ public sealed class TruthUnderFailureTests
         Assert.All(ended.Events(), e => Assert.Equal(PlaybackState.Failed, e.State));
     }
 
-    // ───────────────────────── 5. A stop whose first attempt landed ends as Stopped ─────────────────────────
+    // ───────────────────────── 5. A stop ends a playback only when nothing can still play ─────────────────────────
 
     [Theory]
-    [MemberData(nameof(Refusals))]
-    public void A_stop_whose_lost_attempt_may_have_landed_ends_stopped_however_its_retry_is_answered(string refusal)
+    [InlineData("reference-422")]
+    [InlineData("other-422")]
+    [InlineData("bare-422")]
+    [InlineData("404")]
+    public void A_stop_whose_lost_attempt_may_have_landed_ends_stopped_when_its_retry_finds_no_active_play(string refusal)
     {
         var sent = Playing("a").Decide(Stop("a"), Later);
 
@@ -298,6 +301,40 @@ public sealed class TruthUnderFailureTests
 
         Assert.Equal(PlaybackState.Stopped, t.SucceededWith().State);
         t.Published("a", PlaybackState.Playing, PlaybackState.Stopped);
+    }
+
+    /// <summary>
+    /// Answers that say nothing of whether the media still plays: a retry refused 400/401/403 after an attempt whose answer was
+    /// lost, or a 5xx that is not retried (501, 505, 507, a proxy's 520-526) on the only attempt. The stop may have landed,
+    /// or not: the playback stays live and the caller hears the failure, marked as possibly applied; the finished webhook
+    /// that follows a stop that did land still ends it as Stopped.
+    /// </summary>
+    [Theory]
+    [InlineData(400, true)]
+    [InlineData(401, true)]
+    [InlineData(403, true)]
+    [InlineData(501, false)]
+    [InlineData(505, false)]
+    [InlineData(507, false)]
+    [InlineData(522, false)]
+    public void A_stop_whose_outcome_stays_unknown_leaves_the_playback_live_until_a_webhook_settles_it(int status, bool afterLostAttempt)
+    {
+        var sent = Playing("a").Decide(Stop("a"), Later);
+        var answer = new CallingApiException(CallingApi.Commands.Stop, CallId, "a", status, "refused", null, null, isTransient: false)
+        {
+            MayHaveBeenApplied = CallingApiException.IsAmbiguousStatus(status),
+        };
+        var error = afterLostAttempt ? answer.AsMaybeApplied() : answer;
+
+        var t = sent.State.RequestFailed(error, Later.AddSeconds(1));
+
+        Assert.True(t.FailedWith<CallingApiException>().MayHaveBeenApplied);
+        Assert.Empty(t.Events());
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("a"));
+        t.NoRequest();
+
+        var finished = t.State.PlayStatus(Status("a", "finished", Later.AddSeconds(2)), Later.AddSeconds(2));
+        finished.Published("a", PlaybackState.Playing, PlaybackState.Stopped);
     }
 
     [Theory]
