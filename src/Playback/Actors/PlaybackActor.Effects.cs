@@ -89,9 +89,11 @@ internal partial class PlaybackActor
         {
             if (ended || wasBusy)
             {
-                var reason = State.GoneReason;
-                _waiting?.AnswerCommands(command => CommandErrors.Gone(command, CallId, reason));
+                // What waited for the request is handled as the ended call handles it: commands fail with the call's end,
+                // and a StopIfIdle the parent sent meanwhile (a passivation that began before the call ended) stops the
+                // actor. Dropped, that stop would leave the parent waiting for a Terminated that never comes.
                 Become(GoneBehaviour);
+                _waiting?.RunInOrder(static () => true, Gone);
                 OnCallEnded();
             }
 

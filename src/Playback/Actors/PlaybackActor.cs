@@ -194,15 +194,17 @@ internal partial class PlaybackActor : UntypedActor
         }
     }
 
-    private void Gone(object message)
+    private void Gone(object message) => Gone(message, Sender);
+
+    private void Gone(object message, IActorRef sender)
     {
         switch (message)
         {
             case IPlaybackCommand command:
-                Sender.Tell(CommandErrors.Gone(command, CallId, State.GoneReason));
+                sender.Tell(CommandErrors.Gone(command, CallId, State.GoneReason));
                 break;
             case PlayStatusReceived or CallStateReceived:
-                Sender.Tell(WebhookResult.Accepted($"call {CallId} has ended"));
+                sender.Tell(WebhookResult.Accepted($"call {CallId} has ended"));
                 break;
             case StopIfIdle:
                 Context.Stop(Self);
@@ -210,10 +212,10 @@ internal partial class PlaybackActor : UntypedActor
             case IdleTick or StatusTimedOut or RequestCompleted or SettleAgain:
                 break;
             case RecoverCall:
-                Sender.Tell(new CallReady(CallId, Live: false));
+                sender.Tell(new CallReady(CallId, Live: false));
                 break;
             case FindPlayback:
-                Sender.Tell(new FoundPlayback(null, false));
+                sender.Tell(new FoundPlayback(null, false));
                 break;
             default:
                 if (!StoreMessage(message) && !ReceiveGone(message))
