@@ -29,7 +29,11 @@ internal sealed class CallGateway : UntypedActor
         switch (message)
         {
             case IPlaybackCommand command:
-                Context.ActorOf(CommandCourier.Props(_region(), command, Sender, _giveUpAfter));
+                // The first copy leaves from here, in the order the commands came, with the courier as its sender: couriers
+                // start on turns of their own, in any order, and one caller's commands for a call must reach it in order.
+                var region = _region();
+                var courier = Context.ActorOf(CommandCourier.Props(region, command, Sender, _giveUpAfter, sent: true));
+                region.Tell(command, courier);
                 break;
             case IWithCallId webhook:
                 _region().Forward(webhook);
@@ -75,27 +79,37 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
     private readonly IPlaybackCommand _command;
     private readonly IActorRef _replyTo;
     private readonly TimeSpan _giveUpAfter;
+    private readonly bool _sent;
     private IActorRef? _entity;
     private bool _movedOnce;
     private bool _replied;
 
-    public CommandCourier(IActorRef region, IPlaybackCommand command, IActorRef replyTo, TimeSpan giveUpAfter)
+    public CommandCourier(IActorRef region, IPlaybackCommand command, IActorRef replyTo, TimeSpan giveUpAfter, bool sent)
     {
         _region = region;
         _command = command;
         _replyTo = replyTo;
         _giveUpAfter = giveUpAfter;
+        _sent = sent;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef region, IPlaybackCommand command, IActorRef replyTo, TimeSpan giveUpAfter) =>
-        Akka.Actor.Props.Create(() => new CommandCourier(region, command, replyTo, giveUpAfter));
+    /// <summary>A courier for <paramref name="command"/>; <paramref name="sent"/> when its first copy has already gone to the region, with the courier as its sender.</summary>
+    public static Props Props(IActorRef region, IPlaybackCommand command, IActorRef replyTo, TimeSpan giveUpAfter, bool sent = false) =>
+        Akka.Actor.Props.Create(() => new CommandCourier(region, command, replyTo, giveUpAfter, sent));
 
     protected override void PreStart()
     {
         Timers.StartSingleTimer(GiveUpTimer, GiveUp.Instance, _giveUpAfter);
-        Send();
+        if (_sent)
+        {
+            Timers.StartPeriodicTimer(ResendTimer, ResendNow.Instance, ResendInterval);
+        }
+        else
+        {
+            Send();
+        }
     }
 
     protected override void PostStop()

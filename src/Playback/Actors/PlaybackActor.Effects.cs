@@ -121,9 +121,13 @@ internal partial class PlaybackActor
         }
     }
 
+    private static long s_requests;
+
     private void Send(ApiRequest request)
     {
-        var sequence = ++_sequence;
+        // Unique in the process, not per actor: the answer to a request of an earlier incarnation (before a restart, which
+        // keeps the actor's address) is never taken for this one's.
+        var sequence = _sequence = Interlocked.Increment(ref s_requests);
         var api = Settings.Api;
         var token = Settings.Shutdown;
         Task task;

@@ -30,6 +30,20 @@ public sealed class CommandCourierTests(ITestOutputHelper output) : Akka.TestKit
         return (courier, region, replyTo);
     }
 
+    [Fact]
+    public void One_caller_s_commands_reach_the_region_in_the_order_they_reached_the_gateway()
+    {
+        // Each command gets a courier of its own, and couriers start on turns of their own, in any order (the thread
+        // pool runs a thread's own work last-in first-out): the first copies must not leave from their starts.
+        var region = CreateTestProbe("region");
+        var gateway = Sys.ActorOf(CallGateway.Props(() => region.Ref, TimeSpan.FromHours(1)));
+        var commands = Enumerable.Range(0, 100).Select(i => new PausePlay("call-1", "ctl-" + i)).ToList();
+
+        commands.ForEach(c => gateway.Tell(c, TestActor));
+
+        Assert.Equal(commands, commands.Select(_ => region.ExpectMsg<PausePlay>()).ToList());
+    }
+
     /// <summary>A started courier whose command has reached the region.</summary>
     private async Task<(IActorRef Courier, TestProbe Region, TestProbe ReplyTo)> StartSentAsync(TimeSpan? giveUpAfter = null)
     {

@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+
+namespace Playback.Tests;
+
+/// <summary>Races of a call actor with its parent and with its own earlier incarnation, with the real actor and registry.</summary>
+public sealed class CallActorRaceTests() : TestKit("akka.loglevel = WARNING")
+{
+    private readonly CallRoutes _routes = new();
+    private readonly FakeCallingApi _api = new();
+
+    private PlaybackActorSettings ActorSettings() =>
+        new(_api, new PlaybackEventHub(null, _ => { }), new PlaybackCounters(), TimeSpan.FromHours(1), TimeSpan.Zero, CancellationToken.None) { Routes = _routes };
+
+    private static StartPlay Play(string controlId) => new("call-1", controlId, ImmutableArray.Create<MediaItem>(Media.Tts("Hello")), new PlayOptions { ControlId = controlId });
+
+    /// <summary>
+    /// A call that ends while its passivation is under way (the registry's <see cref="StopIfIdle"/> waits behind the request
+    /// that then finds the call gone): the actor still stops, and the call's next messages reach a successor.
+    /// </summary>
+    [Fact]
+    public async Task A_call_that_ends_while_its_passivation_waits_for_a_request_still_stops_and_its_next_command_is_answered()
+    {
+        var gate = new RequestGate();
+        _api.Respond = gate.Respond;
+        var settings = ActorSettings();
+        var registry = Sys.ActorOf(CallRegistry.Props(settings, Props.Create(typeof(PlaybackActor), settings)));
+
+        _routes.Send(Play("p"), TestActor, registry);
+        var (_, done) = await gate.NextAsync(); // the play is on the wire: the actor is busy
+        var actor = await Sys.ActorSelection(registry.Path / PlaybackActor.NameFor("call-1")).ResolveOne(TimeSpan.FromSeconds(5));
+        Watch(actor);
+
+        registry.Tell(new Passivate("call-1"), actor); // what the actor's idle check sent just before the play reached it
+        registry.Tell(ListCalls.Instance);
+        ExpectMsg<CallList>(); // the registry has closed the route and told the actor StopIfIdle, which waits behind the play
+        done.SetException(new CallGoneException(CallingApi.Commands.Play, "call-1", "p", 404, "Not Found", null));
+
+        Assert.IsType<CallGoneException>(ExpectMsg<CommandFailed>().Error);
+        ExpectTerminated(actor);
+        _routes.Send(new PausePlay("call-1", "p"), TestActor, registry);
+        ExpectMsg<CommandFailed>(); // from a successor (no active playback), not a timeout
+    }
+
+    /// <summary>
+    /// An actor restarted (an exception in a handler) while its request was on the wire: that request's answer reaches the
+    /// new incarnation (same address) and must not be taken for the answer to the new incarnation's own first request.
+    /// </summary>
+    [Fact]
+    public async Task The_answer_to_a_request_of_an_earlier_incarnation_is_not_taken_for_the_new_one_s()
+    {
+        var gate = new RequestGate();
+        _api.Respond = gate.Respond;
+        var actor = Sys.ActorOf(Props.Create(() => new FailingCall(ActorSettings())));
+
+        actor.Tell(Play("old"), TestActor);
+        var (_, old) = await gate.NextAsync();
+        actor.Tell("fail"); // restarts the actor; the play's caller hears that it stopped
+        Assert.IsType<PlaybackShutdownException>(ExpectMsg<CommandFailed>().Error);
+        actor.Tell(Play("new"), TestActor);
+        var (request, current) = await gate.NextAsync();
+        Assert.Equal("new", request.ControlId);
+
+        old.SetException(new CallingApiException(CallingApi.Commands.Play, "call-1", "old", 422, "refused", null, null, isTransient: false));
+        current.SetResult();
+
+        Assert.Equal("new", Assert.IsType<CommandSucceeded>(ExpectMsg<CommandReply>()).Playback.ControlId);
+    }
+
+    /// <summary>A call actor that fails on "fail" while a request is on the wire.</summary>
+    private sealed class FailingCall(PlaybackActorSettings settings) : PlaybackActor("call-1", settings)
+    {
+        protected override bool ReceiveBusy(object message) => message is "fail" ? throw new InvalidOperationException("a bug") : base.ReceiveBusy(message);
+    }
+}
