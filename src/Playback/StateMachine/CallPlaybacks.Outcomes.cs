@@ -12,6 +12,11 @@ internal sealed partial record CallPlaybacks
             var flight = TakeInFlight();
             if (flight.Settles)
             {
+                if (_state.Playbacks.GetValueOrDefault(flight.Request.ControlId) is { Unconfirmed: true } owed && owed.State.IsTerminal())
+                {
+                    OwedStopAnswered(owed.ControlId, null);
+                }
+
                 // The stop sent to settle a play whose outcome was unknown was accepted: whatever the play did, it is not
                 // playing now, so it can be reported as failed.
                 Change(flight.Request.ControlId, PlaybackState.Failed, $"{flight.Error?.Message ?? "calling.play's outcome was unknown."} Its outcome was unknown, so Playback stopped it.");

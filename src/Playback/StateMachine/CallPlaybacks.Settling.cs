@@ -12,10 +12,42 @@ internal sealed partial record CallPlaybacks
         public void SettleAgain(string controlId)
         {
             if (_state.GoneReason is null && _state.Playbacks.TryGetValue(controlId, out var entry)
-                && entry is { Unconfirmed: true, Heard: false } && !entry.State.IsTerminal())
+                && entry is { Unconfirmed: true } && (entry.State.IsTerminal() || !entry.Heard))
             {
                 Update(controlId, e => e with { Settling = true });
                 Send(new ApiRequest(ApiCommand.Stop, controlId), hasCaller: false, settles: true);
+            }
+        }
+
+        /// <summary>
+        /// A play reported failed (the stop sent to settle it found nothing to stop) is running after all: its live webhook
+        /// came (the play reached the server after that stop). It stays failed, and is owed a stop, sent now or once the
+        /// request in flight is answered, so that nothing reported failed keeps playing.
+        /// </summary>
+        private void StopLateStart(PlaybackEntry entry)
+        {
+            Update(entry.ControlId, e => e with { Unconfirmed = true });
+            if (_state.InFlight is null)
+            {
+                Send(new ApiRequest(ApiCommand.Stop, entry.ControlId), hasCaller: false, settles: true);
+            }
+            else
+            {
+                _effects.Add(new SettleLater(entry.ControlId));
+            }
+        }
+
+        /// <summary>The answer to the stop owed by a play that had already ended (see <see cref="StopLateStart"/>): settled, or tried again later.</summary>
+        private void OwedStopAnswered(string controlId, CallingApiException? stopError)
+        {
+            var settled = stopError is null or { IsTransient: false, MayHaveBeenApplied: false };
+            if (settled)
+            {
+                Update(controlId, e => e with { Unconfirmed = false });
+            }
+            else
+            {
+                _effects.Add(new SettleLater(controlId));
             }
         }
 
@@ -71,6 +103,11 @@ internal sealed partial record CallPlaybacks
             var entry = _state.Playbacks.GetValueOrDefault(id);
             if (entry is null || entry.State.IsTerminal())
             {
+                if (entry is { Unconfirmed: true })
+                {
+                    OwedStopAnswered(id, stopError);
+                }
+
                 ReplyFailed(flight);
                 return;
             }

@@ -92,9 +92,10 @@ internal sealed partial record CallPlaybacks
                 return;
             }
 
-            // An ended playback keeps only what recognises its late webhooks: its media and options are dropped.
+            // An ended playback keeps only what recognises its late webhooks: its media and options are dropped. It owes no
+            // stop any more (until a webhook shows it running after all: see StopLateStart).
             var after = Update(controlId, e => next.IsTerminal()
-                ? e with { State = next, Reason = reason, Media = ImmutableArray<MediaItem>.Empty, Options = PlayOptions.Default }
+                ? e with { State = next, Reason = reason, Media = ImmutableArray<MediaItem>.Empty, Options = PlayOptions.Default, Unconfirmed = false }
                 : e with { State = next, Reason = reason });
             if (next.IsTerminal())
             {

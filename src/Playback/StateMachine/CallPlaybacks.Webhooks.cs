@@ -34,6 +34,12 @@ internal sealed partial record CallPlaybacks
 
             if (entry.State.IsTerminal())
             {
+                if (entry is { State: PlaybackState.Failed, Settling: true, Unconfirmed: false } && status.State is ReportedPlayState.Playing or ReportedPlayState.Paused)
+                {
+                    StopLateStart(entry);
+                    return WebhookResult.Accepted($"playback {entry.ControlId} was reported failed and runs after all: Playback stops it");
+                }
+
                 return WebhookResult.Accepted($"playback {entry.ControlId} has already ended ({entry.State})");
             }
 

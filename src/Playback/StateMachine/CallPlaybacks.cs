@@ -50,9 +50,9 @@ internal sealed partial record CallPlaybacks
             // The dictionary's own (struct) enumerator: read on every message the call handles, so no iterator or delegate.
             foreach (var (_, playback) in Playbacks)
             {
-                if (!playback.State.IsTerminal())
+                if (!playback.State.IsTerminal() || playback.Unconfirmed)
                 {
-                    return false;
+                    return false; // live, or owed a stop (see PlaybackEntry.Unconfirmed)
                 }
             }
 

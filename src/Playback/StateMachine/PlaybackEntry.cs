@@ -17,7 +17,11 @@ internal sealed record PlaybackEntry(string ControlId, PlaybackState State, doub
     /// <summary>A stop was sent (or is to be sent again) to settle a play whose outcome was unknown: a <c>finished</c> webhook then means <see cref="PlaybackState.Failed"/> (Playback stopped it), unless you stopped it too.</summary>
     public bool Settling { get; init; }
 
-    /// <summary>Its play's outcome is unknown and the stop sent to settle it failed too: tracked as playing, stopped again later.</summary>
+    /// <summary>
+    /// Owed a stop, sent again later until the server settles it: a live play whose outcome is unknown and whose settling
+    /// stop failed too (tracked as playing), or a play reported failed that a webhook then showed running (it reached the
+    /// server after the stop that found nothing to stop).
+    /// </summary>
     public bool Unconfirmed { get; init; }
 
     /// <summary>The newest server timestamp of a webhook applied to this playback.</summary>

@@ -92,6 +92,57 @@ public sealed class TruthUnderFailureTests
         t.NoRequest();
     }
 
+    /// <summary>
+    /// The settling stop found nothing to stop (so the play was reported failed), and then the play runs: it reached the
+    /// server after that stop (an overloaded server, or another of its nodes). Playback stops it, once the request in
+    /// flight is answered, and again later while the server cannot be reached; it stays failed.
+    /// </summary>
+    [Theory]
+    [InlineData("playing", null, false)]
+    [InlineData("paused", "404", false)]
+    [InlineData("playing", "deadline", true)]
+    public void A_play_reported_failed_that_then_runs_is_stopped(string webhook, string? stopAnswer, bool triedAgain)
+    {
+        var failed = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
+            .RequestFailed(Refusal(CallingApi.Commands.Stop, "p", "404"), At(4)).State;
+        Assert.Equal(PlaybackState.Failed, failed.StateOf("p"));
+        Assert.True(failed.IsIdle);
+
+        var late = failed.PlayStatus(Status("p", webhook, At(9)), At(9));
+
+        late.Sent(ApiCommand.Stop, "p");
+        Assert.Empty(late.Events());
+        Assert.Empty(late.Replies());
+        var t = stopAnswer is null
+            ? late.State.RequestSucceeded(At(10))
+            : late.State.RequestFailed(stopAnswer == "404" ? Refusal(CallingApi.Commands.Stop, "p", "404") : Unknown(CallingApi.Commands.Stop, "p", stopAnswer), At(10));
+
+        Assert.Empty(t.Events());
+        Assert.Empty(t.Replies());
+        Assert.Equal(PlaybackState.Failed, t.State.StateOf("p"));
+        Assert.Equal(triedAgain, t.Effects.OfType<SettleLater>().Any());
+        Assert.Equal(!triedAgain, t.State.IsIdle);
+        if (triedAgain)
+        {
+            t.State.SettleAgain("p", At(20)).Sent(ApiCommand.Stop, "p");
+            Assert.Contains(t.State.TimersToArm(), e => e is SettleLater { ControlId: "p" });
+        }
+    }
+
+    [Fact]
+    public void A_play_reported_failed_that_then_runs_while_a_request_is_in_flight_is_stopped_after_it()
+    {
+        var failed = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
+            .RequestFailed(Refusal(CallingApi.Commands.Stop, "p", "404"), At(4)).State;
+        var busy = failed.Decide(Play("q"), At(5)).State;
+
+        var late = busy.PlayStatus(Status("p", "playing", At(6)), At(6));
+
+        Assert.Empty(late.Requests());
+        Assert.Contains(late.Effects.OfType<SettleLater>(), e => e.ControlId == "p");
+        late.State.RequestSucceeded(At(7)).State.SettleAgain("p", At(12)).Sent(ApiCommand.Stop, "p");
+    }
+
     [Fact]
     public void An_unknown_play_whose_settling_stop_is_unknown_too_is_tracked_as_playing_and_the_caller_hears_the_unknown_failure()
     {
