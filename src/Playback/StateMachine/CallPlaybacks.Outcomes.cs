@@ -143,10 +143,19 @@ internal sealed partial record CallPlaybacks
             ReplyFailed(flight, error);
         }
 
-        /// <summary>Pause, resume or volume failed. A 404 ends that playback only: the server no longer knows its control id.</summary>
+        /// <summary>
+        /// Pause, resume or volume failed. A 404 ends that playback only: the server no longer knows its control id. A pause or
+        /// resume whose outcome is unknown, and whose target state a webhook reported while it was on the wire, landed.
+        /// </summary>
         private void ControlFailed(InFlightRequest flight, PlaybackException error, CallingApiException? api)
         {
             var id = flight.Request.ControlId;
+            if (flight.Confirmed && api is { MayHaveBeenApplied: true, StatusCode: not 404 })
+            {
+                Acknowledged(flight);
+                return;
+            }
+
             if (api is { StatusCode: 404 } && _state.Playbacks.TryGetValue(id, out var entry) && !entry.State.IsTerminal())
             {
                 Change(id, entry.StopSent ? PlaybackState.Stopped : PlaybackState.Failed, entry.StopSent

@@ -92,6 +92,14 @@ internal sealed partial record CallPlaybacks
 
                     if (IsStale(entry, status))
                     {
+                        if (_state.InFlight is { Request: var sent } flight && sent.ControlId == entry.ControlId
+                            && CommandTable.OnAcknowledged(sent.Command) == target && !IsOlderThanLastAck(entry, status))
+                        {
+                            // What the command on the wire asks for, reported after the last acknowledged command: it landed,
+                            // should its answer be lost (the state changes when its outcome is known).
+                            _state = _state with { InFlight = flight with { Confirmed = true } };
+                        }
+
                         return WebhookResult.Accepted($"stale: {status.State.Wire()} contradicts a newer command");
                     }
 
@@ -129,11 +137,12 @@ internal sealed partial record CallPlaybacks
 
         private bool IsStale(PlaybackEntry entry, PlayStatusReceived status)
         {
-            if (_state.InFlight?.Request.ControlId == entry.ControlId)
-            {
-                return true;
-            }
+            return _state.InFlight?.Request.ControlId == entry.ControlId || IsOlderThanLastAck(entry, status);
+        }
 
+        /// <summary>Whether the event may have been sent before the playback's last acknowledged command (or an event already applied).</summary>
+        private static bool IsOlderThanLastAck(PlaybackEntry entry, PlayStatusReceived status)
+        {
             if (status.Timestamp is not { } ts)
             {
                 // Without a timestamp an event cannot be ordered after an acknowledged command.

@@ -54,4 +54,11 @@ internal sealed record InFlightRequest(ApiRequest Request, bool HasCaller)
 
     /// <summary>The failure of the play being settled, reported to its caller once the stop's outcome is known (null when the stop is tried again later, without a caller).</summary>
     public PlaybackException? Error { get; init; }
+
+    /// <summary>
+    /// A webhook for its control id, newer than the playback's last acknowledged command, reported the state this command
+    /// asks for (paused for a pause, playing for a resume) while it was on the wire: evidence that it landed, should its
+    /// answer be lost.
+    /// </summary>
+    public bool Confirmed { get; init; }
 }

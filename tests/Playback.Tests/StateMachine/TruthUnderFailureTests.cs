@@ -414,6 +414,44 @@ public sealed class TruthUnderFailureTests
         t.Sent(ApiCommand.Play, "r");
     }
 
+    // ───────────────────────── 6. A pause or resume whose outcome is unknown ─────────────────────────
+
+    /// <summary>
+    /// The pause (resume) got no answer, or a 5xx, and its retries failed; meanwhile the server reported the paused
+    /// (playing) state it asks for, newer than the last acknowledged command: it landed, and the caller hears so.
+    /// </summary>
+    [Theory]
+    [InlineData("pause", "paused", "deadline")]
+    [InlineData("pause", "paused", "400")]
+    [InlineData("resume", "playing", "deadline")]
+    public void A_pause_or_resume_whose_outcome_is_unknown_landed_when_a_webhook_reported_its_state_meanwhile(string command, string webhook, string retryAnswer)
+    {
+        var pause = command == "pause";
+        var sent = (pause ? Playing("a") : Paused("a")).Decide(pause ? Pause("a") : Resume("a"), At(40));
+        var heard = sent.State.PlayStatus(Status("a", webhook, At(41)), At(41));
+        Assert.Empty(heard.Events()); // the state changes when the command's outcome is known
+
+        var t = heard.State.RequestFailed(Unknown(pause ? CallingApi.Commands.Pause : CallingApi.Commands.Resume, "a", retryAnswer), At(60));
+
+        var expected = pause ? PlaybackState.Paused : PlaybackState.Playing;
+        Assert.Equal(expected, t.SucceededWith().State);
+        t.Published("a", pause ? PlaybackState.Playing : PlaybackState.Paused, expected);
+    }
+
+    [Theory]
+    [InlineData(5.0, true)] // sent before the play's acknowledgment (At(10)): an older event, no evidence
+    [InlineData(41.0, false)] // certainly not applied: whatever the server said, the command failed
+    public void A_pause_whose_state_was_reported_is_not_taken_as_landed_on_old_or_certain_evidence(double webhookAt, bool unknown)
+    {
+        var sent = Playing("a").Decide(Pause("a"), At(40));
+        var heard = sent.State.PlayStatus(Status("a", "paused", At(webhookAt)), At(41)).State;
+        var error = unknown ? Unknown(CallingApi.Commands.Pause, "a", "deadline") : Refusal(CallingApi.Commands.Pause, "a", "400");
+
+        var t = heard.RequestFailed(error, At(60));
+
+        t.FailedKeeping(error, "a", PlaybackState.Playing);
+    }
+
     // ───────────────────────── helpers ─────────────────────────
 
     /// <summary>A play on the wire that expects webhooks (a status URL), so the watchdog applies to it.</summary>
