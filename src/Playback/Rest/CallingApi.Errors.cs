@@ -9,22 +9,40 @@ internal sealed partial class CallingApi
 {
     private static readonly string[] RequestIdHeaders = ["x-request-id", "x-signalwire-request-id", "request-id"];
 
-    private static async Task<CallingApiException> ToApiExceptionAsync(FlurlHttpException e, string command, string callId, string controlId)
+    /// <summary>The most of an error body that is read: enough for any error list, never a stream that does not end.</summary>
+    private const int MaxErrorBodyBytes = 64 * 1024;
+
+    /// <summary>
+    /// The failure an error answer (4xx, 5xx) means. Its body is read within what is left of the attempt's timeout (the
+    /// HTTP client's timeout ends with the headers), at most <see cref="MaxErrorBodyBytes"/>, and best effort: a body that
+    /// stalls, breaks off or cannot be decoded leaves only the status, which says what happened. The response is disposed
+    /// whatever happens, so its connection goes back to the pool.
+    /// </summary>
+    private async Task<CallingApiException> ToApiExceptionAsync(FlurlHttpException e, string command, string callId, string controlId, long started, CancellationToken cancellationToken)
     {
         var status = e.StatusCode!.Value;
+        var headers = e.Call.Response?.ResponseMessage;
         string? text = null;
         try
         {
-            text = await e.GetResponseStringAsync().ConfigureAwait(false);
+            if (headers?.Content is { } content)
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var left = _requestTimeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                timeout.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                text = await ReadCappedAsync(content, timeout.Token).ConfigureAwait(false);
+            }
         }
-        catch (Exception readError) when (readError is HttpRequestException or IOException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception readError) when (readError is not OutOfMemoryException)
         {
-            // The body could not be read; the status still says what happened.
+            // The body could not be read in time, or at all; the status still says what happened.
+        }
+        finally
+        {
+            headers?.Dispose(); // its headers stay readable
         }
 
         var (message, errors) = ParseErrorBody(text);
-        var headers = e.Call.Response?.ResponseMessage;
-        headers?.Dispose(); // read to the end, or given up on: its connection goes back to the pool (its headers stay readable)
         var requestId = headers is null ? null : FindRequestId(headers);
         if (status == 404 && command == Commands.Play)
         {
@@ -43,20 +61,38 @@ internal sealed partial class CallingApi
     /// <summary>
     /// Why an answer Flurl let through (below 400) is not a success, or null when it is one: only a 2xx answer from the
     /// calls endpoint itself is. A 1xx or 3xx is a final refusal that was not applied (the request went nowhere: redirects
-    /// are never followed, and a client injected with a handler that follows them is caught by the answer's request,
-    /// which then names another URL or method).
+    /// are never followed). A client that follows redirects itself (only a client given to this class, never its own) is
+    /// caught by the answer's request, which then names another URL or method; a redirect that kept the POST and its body
+    /// (307, 308) may have been applied there.
     /// </summary>
-    private string? Unsuccessful(IFlurlResponse response)
+    private (string Reason, bool MayHaveBeenApplied)? Unsuccessful(IFlurlResponse response)
     {
         var status = response.StatusCode;
         if (status is < 200 or >= 300)
         {
-            return $"unexpected answer {status}: only a 2xx means success, and redirects are not followed";
+            return ($"unexpected answer {status}: only a 2xx means success, and redirects are not followed", false);
         }
 
         return response.ResponseMessage.RequestMessage is { } sent && (sent.Method != HttpMethod.Post || sent.RequestUri != _callsUri)
-            ? $"the answer ({status}) came from a redirect to another address, not from the calls endpoint"
+            ? ($"the answer ({status}) came from a redirect to another address, not from the calls endpoint", sent.Method == HttpMethod.Post)
             : null;
+    }
+
+    private static async Task<string> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[MaxErrorBodyBytes];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
+
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+        }
     }
 
     /// <summary>Whether a transport failure happened before the request could leave (no connection was made), so the server cannot have acted on it.</summary>

@@ -207,7 +207,7 @@ internal sealed partial class CallingApi : ICallingApi, IDisposable
         }
         catch (FlurlHttpException e)
         {
-            throw await ToApiExceptionAsync(e, body.Command, callId, controlId).ConfigureAwait(false);
+            throw await ToApiExceptionAsync(e, body.Command, callId, controlId, started, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -219,7 +219,10 @@ internal sealed partial class CallingApi : ICallingApi, IDisposable
             Telemetry?.ApiAttempt(body.Command, started, response.StatusCode, null);
             if (Unsuccessful(response) is { } refusal)
             {
-                throw new CallingApiException(body.Command, callId, controlId, response.StatusCode, refusal, null, FindRequestId(response.ResponseMessage), isTransient: false);
+                throw new CallingApiException(body.Command, callId, controlId, response.StatusCode, refusal.Reason, null, FindRequestId(response.ResponseMessage), isTransient: false)
+                {
+                    MayHaveBeenApplied = refusal.MayHaveBeenApplied,
+                };
             }
         }
     }

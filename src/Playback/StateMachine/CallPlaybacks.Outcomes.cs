@@ -12,14 +12,20 @@ internal sealed partial record CallPlaybacks
             var flight = TakeInFlight();
             if (flight.Settles)
             {
-                if (_state.Playbacks.GetValueOrDefault(flight.Request.ControlId) is { Unconfirmed: true } owed && owed.State.IsTerminal())
+                var settled = _state.Playbacks.GetValueOrDefault(flight.Request.ControlId);
+                if (settled is { Unconfirmed: true } && settled.State.IsTerminal())
                 {
-                    OwedStopAnswered(owed.ControlId, null);
+                    OwedStopAnswered(settled.ControlId, null);
                 }
 
                 // The stop sent to settle a play whose outcome was unknown was accepted: whatever the play did, it is not
-                // playing now, so it can be reported as failed.
-                Change(flight.Request.ControlId, PlaybackState.Failed, $"{flight.Error?.Message ?? "calling.play's outcome was unknown."} Its outcome was unknown, so Playback stopped it.");
+                // playing now, so it can be reported as failed. (A play that had already ended may have left the ended
+                // history meanwhile.)
+                if (settled is not null)
+                {
+                    Change(flight.Request.ControlId, PlaybackState.Failed, $"{flight.Error?.Message ?? "calling.play's outcome was unknown."} Its outcome was unknown, so Playback stopped it.");
+                }
+
                 ReplyFailed(flight);
                 return;
             }

@@ -34,10 +34,20 @@ internal sealed partial record CallPlaybacks
 
             if (entry.State.IsTerminal())
             {
-                if (entry is { State: PlaybackState.Failed, Settling: true, Unconfirmed: false } && status.State is ReportedPlayState.Playing or ReportedPlayState.Paused)
+                if (_state.GoneReason is null && entry is { State: PlaybackState.Failed, Settling: true }
+                    && status.State is ReportedPlayState.Playing or ReportedPlayState.Paused)
                 {
-                    StopLateStart(entry);
+                    if (!entry.Unconfirmed)
+                    {
+                        StopLateStart(entry);
+                    }
+
                     return WebhookResult.Accepted($"playback {entry.ControlId} was reported failed and runs after all: Playback stops it");
+                }
+
+                if (entry.Unconfirmed && status.State is ReportedPlayState.Finished or ReportedPlayState.Error)
+                {
+                    Update(entry.ControlId, e => e with { Unconfirmed = false }); // it ended: the stop it was owed is moot
                 }
 
                 return WebhookResult.Accepted($"playback {entry.ControlId} has already ended ({entry.State})");
@@ -129,6 +139,14 @@ internal sealed partial record CallPlaybacks
             foreach (var entry in _state.Current.ToList())
             {
                 Change(entry.ControlId, PlaybackState.Failed, reason);
+            }
+
+            foreach (var (id, entry) in _state.Playbacks)
+            {
+                if (entry.Unconfirmed)
+                {
+                    Update(id, e => e with { Unconfirmed = false }); // nothing plays on an ended call: no stop is owed
+                }
             }
 
             _state = _state with { GoneReason = reason };

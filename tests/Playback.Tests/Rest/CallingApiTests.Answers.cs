@@ -54,7 +54,7 @@ public partial class CallingApiTests
         var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
 
         Assert.Equal(200, e.StatusCode);
-        Assert.False(e.MayHaveBeenApplied);
+        Assert.True(e.MayHaveBeenApplied); // a 307 keeps the POST and its body: the other address may have acted on it
         Assert.Equal((1, 1), (server.Commands, server.Elsewhere));
     }
 
@@ -157,6 +157,52 @@ public partial class CallingApiTests
         var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
 
         Assert.Equal("""{"message":"quota"}""", e.ServerMessage);
+    }
+
+    [Fact]
+    public async Task An_error_answer_whose_body_stalls_fails_within_the_request_timeout()
+    {
+        // Headers at once, then a body that never comes: the HTTP client's timeout ended with the headers.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await AnsweringServer.StartAsync(async c =>
+        {
+            c.Response.StatusCode = 503;
+            c.Response.ContentLength = 1000;
+            await c.Response.WriteAsync("{\"error\":");
+            await c.Response.Body.FlushAsync();
+            await release.Task.WaitAsync(c.RequestAborted);
+        });
+        using var api = new CallingApi(Settings with { Space = null, BaseUrl = new Uri(server.Web.BaseUrl), RequestTimeout = TimeSpan.FromMilliseconds(500) });
+
+        try
+        {
+            var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api).WaitAsync(TimeSpan.FromSeconds(30)));
+
+            Assert.Equal(503, e.StatusCode);
+            Assert.True(e.IsTransient);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+
+    [Fact]
+    public async Task An_error_answer_with_a_body_that_cannot_be_decoded_keeps_its_status()
+    {
+        await using var server = await AnsweringServer.StartAsync(async c =>
+        {
+            c.Response.StatusCode = 503;
+            c.Response.Headers.ContentEncoding = "gzip";
+            await c.Response.Body.WriteAsync("not gzip at all"u8.ToArray());
+        });
+        using var api = new CallingApi(Settings with { Space = null, BaseUrl = new Uri(server.Web.BaseUrl) });
+
+        var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
+
+        Assert.Equal(503, e.StatusCode);
+        Assert.True(e.IsTransient);
+        Assert.True(e.MayHaveBeenApplied);
     }
 
     /// <summary>A loopback server whose calls endpoint answers with <c>answer</c>, and that counts what reaches it and its other addresses.</summary>

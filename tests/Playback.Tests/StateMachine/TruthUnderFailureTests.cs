@@ -129,6 +129,26 @@ public sealed class TruthUnderFailureTests
         }
     }
 
+    [Theory]
+    [InlineData("finished")]
+    [InlineData("error")]
+    [InlineData("call-ended")]
+    public void A_stop_owed_to_a_play_reported_failed_is_moot_once_it_or_its_call_ends(string news)
+    {
+        var owing = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
+            .RequestFailed(Refusal(CallingApi.Commands.Stop, "p", "404"), At(4)).State
+            .PlayStatus(Status("p", "playing", At(9)), At(9)).State
+            .RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "deadline"), At(10)).State;
+        Assert.False(owing.IsIdle);
+
+        var t = news == "call-ended" ? owing.CallState(CallStateEvent("ended"), At(11)) : owing.PlayStatus(Status("p", news, At(11)), At(11));
+
+        Assert.True(t.State.IsIdle); // passivated, and pruned from a store, as any ended call
+        t.State.SettleAgain("p", At(20)).NoRequest();
+        Assert.Empty(t.State.TimersToArm().OfType<SettleLater>());
+        Assert.Equal(PlaybackState.Failed, t.State.StateOf("p"));
+    }
+
     [Fact]
     public void A_play_reported_failed_that_then_runs_while_a_request_is_in_flight_is_stopped_after_it()
     {
