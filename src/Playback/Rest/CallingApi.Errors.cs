@@ -91,7 +91,23 @@ internal sealed partial class CallingApi
                 length += read;
             }
 
-            return System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+            // The declared charset (UTF-8 when none or unknown), without a byte-order mark, as HttpContent reads it.
+            var encoding = System.Text.Encoding.UTF8;
+            try
+            {
+                if (content.Headers.ContentType?.CharSet is { Length: > 0 } charset)
+                {
+                    encoding = System.Text.Encoding.GetEncoding(charset.Trim('"'));
+                }
+            }
+            catch (ArgumentException)
+            {
+                // An unknown charset: read as UTF-8.
+            }
+
+            var preamble = encoding.Preamble;
+            var skip = buffer.AsSpan(0, length).StartsWith(preamble) ? preamble.Length : 0;
+            return encoding.GetString(buffer, skip, length - skip);
         }
     }
 

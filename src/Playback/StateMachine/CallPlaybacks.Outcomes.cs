@@ -15,7 +15,7 @@ internal sealed partial record CallPlaybacks
                 var settled = _state.Playbacks.GetValueOrDefault(flight.Request.ControlId);
                 if (settled is { Unconfirmed: true } && settled.State.IsTerminal())
                 {
-                    OwedStopAnswered(settled.ControlId, null);
+                    OwedStopAnswered(settled.ControlId, accepted: true, null);
                 }
 
                 // The stop sent to settle a play whose outcome was unknown was accepted: whatever the play did, it is not

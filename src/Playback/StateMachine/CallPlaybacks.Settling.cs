@@ -37,10 +37,10 @@ internal sealed partial record CallPlaybacks
             }
         }
 
-        /// <summary>The answer to the stop owed by a play that had already ended (see <see cref="StopLateStart"/>): settled, or tried again later.</summary>
-        private void OwedStopAnswered(string controlId, CallingApiException? stopError)
+        /// <summary>The answer to the stop owed by a play that had already ended (see <see cref="StopLateStart"/>): settled (accepted, or refused for certain), or tried again later.</summary>
+        private void OwedStopAnswered(string controlId, bool accepted, CallingApiException? stopError)
         {
-            var settled = stopError is null or { IsTransient: false, MayHaveBeenApplied: false };
+            var settled = accepted || stopError is { IsTransient: false, MayHaveBeenApplied: false };
             if (settled)
             {
                 Update(controlId, e => e with { Unconfirmed = false });
@@ -105,7 +105,7 @@ internal sealed partial record CallPlaybacks
             {
                 if (entry is { Unconfirmed: true })
                 {
-                    OwedStopAnswered(id, stopError);
+                    OwedStopAnswered(id, accepted: false, stopError);
                 }
 
                 ReplyFailed(flight);

@@ -101,10 +101,16 @@ internal sealed partial record CallPlaybacks
             {
                 var ended = _state.Ended.Add(controlId);
                 var playbacks = _state.Playbacks;
-                while (ended.Count > EndedHistory)
+                for (var oldest = 0; ended.Count > EndedHistory && oldest < ended.Count; )
                 {
-                    playbacks = playbacks.Remove(ended[0]);
-                    ended = ended.RemoveAt(0);
+                    if (playbacks.TryGetValue(ended[oldest], out var old) && old.Unconfirmed)
+                    {
+                        oldest++; // still owed a stop: kept until it is settled
+                        continue;
+                    }
+
+                    playbacks = playbacks.Remove(ended[oldest]);
+                    ended = ended.RemoveAt(oldest);
                 }
 
                 _state = _state with { Ended = ended, Playbacks = playbacks, Queue = _state.Queue.Remove(controlId) };

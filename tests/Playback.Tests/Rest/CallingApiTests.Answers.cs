@@ -187,6 +187,27 @@ public partial class CallingApiTests
         }
     }
 
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json; charset=no-such-charset")]
+    public async Task An_error_body_with_a_byte_order_mark_is_read_as_its_errors(string contentType)
+    {
+        await using var server = await AnsweringServer.StartAsync(async c =>
+        {
+            c.Response.StatusCode = 422;
+            c.Response.ContentType = contentType;
+            byte[] body = [0xEF, 0xBB, 0xBF, .. """{"errors":[{"code":"exists","attribute":"control_id"}]}"""u8.ToArray()];
+            await c.Response.Body.WriteAsync(body);
+        });
+        using var api = new CallingApi(Settings with { Space = null, BaseUrl = new Uri(server.Web.BaseUrl) });
+
+        var e = await Assert.ThrowsAsync<CallingApiException>(() => PauseAsync(api));
+
+        Assert.True(e.NamesAttribute("control_id"));
+    }
+
     [Fact]
     public async Task An_error_answer_with_a_body_that_cannot_be_decoded_keeps_its_status()
     {

@@ -149,6 +149,41 @@ public sealed class TruthUnderFailureTests
         Assert.Equal(PlaybackState.Failed, t.State.StateOf("p"));
     }
 
+    /// <summary>An owed stop whose request ended without an answer from the server (Playback shutting down) is still owed.</summary>
+    [Fact]
+    public void A_stop_owed_to_a_play_reported_failed_stays_owed_when_its_request_gets_no_answer()
+    {
+        var sending = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
+            .RequestFailed(Refusal(CallingApi.Commands.Stop, "p", "404"), At(4)).State
+            .PlayStatus(Status("p", "playing", At(9)), At(9)).State;
+
+        var t = sending.RequestFailed(new PlaybackShutdownException("shutting down", CallId, "p"), At(10));
+
+        Assert.False(t.State.IsIdle);
+        Assert.Contains(t.State.TimersToArm(), e => e is SettleLater { ControlId: "p" });
+    }
+
+    /// <summary>Playbacks that end later push the oldest out of the ended history; one still owed a stop stays until it is settled.</summary>
+    [Fact]
+    public void A_stop_owed_to_a_play_reported_failed_survives_the_ended_history()
+    {
+        var state = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
+            .RequestFailed(Refusal(CallingApi.Commands.Stop, "p", "404"), At(4)).State
+            .PlayStatus(Status("p", "playing", At(9)), At(9)).State
+            .RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "deadline"), At(10)).State;
+
+        for (var i = 0; i < 100; i++)
+        {
+            var id = "other-" + i;
+            state = state.Decide(Play(id), At(20 + i)).State.RequestSucceeded(At(20 + i)).State
+                .PlayStatus(Status(id, "finished", At(20.5 + i)), At(20.5 + i)).State;
+        }
+
+        Assert.DoesNotContain("other-0", state.Playbacks.Keys); // the history is bounded
+        Assert.True(state.Playbacks["p"].Unconfirmed);
+        state.SettleAgain("p", At(200)).Sent(ApiCommand.Stop, "p");
+    }
+
     [Fact]
     public void A_play_reported_failed_that_then_runs_while_a_request_is_in_flight_is_stopped_after_it()
     {
