@@ -289,20 +289,4 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
     }
 
     private string Describe(TimeSpan timeout) => timeout == _deadline ? $"the command deadline of {timeout.TotalSeconds:0.###} s" : $"{timeout.TotalSeconds:0.###} s";
-
-    /// <summary>The lease Polly gets for a taken token: disposing it gives nothing back (tokens return only with time).</summary>
-    private sealed class SpentToken : RateLimitLease
-    {
-        public static readonly SpentToken Instance = new();
-
-        public override bool IsAcquired => true;
-
-        public override IEnumerable<string> MetadataNames => [];
-
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
-            return false;
-        }
-    }
 }

@@ -21,8 +21,8 @@ internal sealed partial record CallPlaybacks
 
         /// <summary>
         /// A play reported failed (the stop sent to settle it found nothing to stop) is running after all: its live webhook
-        /// came (the play reached the server after that stop). It stays failed, and is owed a stop, sent now or once the
-        /// request in flight is answered, so that nothing reported failed keeps playing.
+        /// came (the play reached the server after that stop). It stays failed, and is owed a stop, sent now (or, when a
+        /// request is in flight, by the settle timer), so that nothing reported failed keeps playing.
         /// </summary>
         private void StopLateStart(PlaybackEntry entry)
         {
