@@ -5,9 +5,12 @@ namespace Playback;
 /// <summary>Cluster restore: the state handed to a successor, and the state rebuilt from a handoff or from the events this node saw.</summary>
 internal static class CallRestore
 {
-    /// <summary>What a successor on another node needs (no request may be in flight): the playbacks that have not ended, the queue, the ended ids.</summary>
+    /// <summary>
+    /// What a successor on another node needs (no request may be in flight): the playbacks that have not ended, and those
+    /// ended ones still owed a stop (a play reported failed that then ran), the queue, the ended ids.
+    /// </summary>
     public static CallHandoff ToHandoff(this CallPlaybacks state) =>
-        new(state.CallId, state.Playbacks.Values.Where(p => !p.State.IsTerminal()).ToImmutableArray(), state.Queue, state.Ended);
+        new(state.CallId, state.Playbacks.Values.Where(p => !p.State.IsTerminal() || p.Unconfirmed).ToImmutableArray(), state.Queue, state.Ended);
 
     /// <summary>The state a predecessor handed off.</summary>
     public static CallPlaybacks FromHandoff(CallHandoff handoff) =>
@@ -52,6 +55,7 @@ internal static class CallRestore
     public static CallPlaybacks Merge(this CallPlaybacks state, CallHandoff handoff)
     {
         var playbacks = state.Playbacks;
+        var ended = state.Ended;
         var queued = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in handoff.Playbacks)
         {
@@ -71,11 +75,15 @@ internal static class CallRestore
             {
                 queued.Add(entry.ControlId);
             }
+            else if (entry.State.IsTerminal())
+            {
+                ended = ended.Add(entry.ControlId); // owed a stop: in the ended history, as where it came from
+            }
         }
 
         // In the handoff's queue order: its playbacks come in no particular order (they are a dictionary's values).
         var queue = state.Queue.AddRange(handoff.Queue.Where(id => queued.Contains(id) && !state.Queue.Contains(id)));
 
-        return state with { Playbacks = playbacks, Queue = queue };
+        return state with { Playbacks = playbacks, Queue = queue, Ended = ended };
     }
 }

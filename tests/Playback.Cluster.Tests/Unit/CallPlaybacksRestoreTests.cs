@@ -31,6 +31,45 @@ public sealed class CallPlaybacksRestoreTests
     private static PlaybackSnapshot Seen(string id, PlaybackState state, double volume = 0, string? reason = null) =>
         new(Call, id, state, volume, reason);
 
+    /// <summary>A play reported failed whose webhook then showed it running, and whose stop could not get through yet.</summary>
+    private static CallPlaybacks OwingAStop()
+    {
+        static CallingApiException Lost(string command) =>
+            new CallingApiException(command, Call, "p", null, "no answer", null, null, isTransient: true).AsMaybeApplied();
+
+        var s = Run(new CallPlaybacks(Call), new StartPlay(Call, "p", Hold, new PlayOptions { ControlId = "p" }));
+        s = s.RequestFailed(Lost(CallingApi.Commands.Play), Now).State; // unknown: a settling stop goes out
+        s = s.RequestFailed(new CallingApiException(CallingApi.Commands.Stop, Call, "p", 404, "Not Found", null, null, isTransient: false), Now).State;
+        s = s.PlayStatus(new PlayStatusReceived(Call, "p", ReportedPlayState.Playing, Now.AddSeconds(1)), Now.AddSeconds(1)).State;
+        s = s.RequestFailed(Lost(CallingApi.Commands.Stop), Now.AddSeconds(2)).State;
+        Assert.Equal(PlaybackState.Failed, s.Playbacks["p"].State);
+        Assert.True(s.Playbacks["p"].Unconfirmed);
+        return s;
+    }
+
+    [Fact]
+    public void A_handoff_carries_a_stop_still_owed_and_the_successor_sends_it()
+    {
+        var after = CallRestore.FromHandoff(OwingAStop().ToHandoff());
+
+        Assert.True(after.Playbacks["p"].Unconfirmed);
+        Assert.False(after.IsIdle);
+        Assert.Contains(after.TimersToArm(), e => e is SettleLater { ControlId: "p" });
+        Assert.Equal(ApiCommand.Stop, Assert.Single(after.SettleAgain("p", Now.AddSeconds(9)).Effects.OfType<SendRequest>()).Request.Command);
+    }
+
+    [Fact]
+    public void A_late_handoff_merged_into_a_state_rebuilt_from_events_keeps_a_stop_still_owed_in_the_ended_history()
+    {
+        var rebuilt = CallRestore.FromEvents(Call, [], out _);
+
+        var merged = rebuilt.Merge(OwingAStop().ToHandoff());
+
+        Assert.True(merged.Playbacks["p"].Unconfirmed);
+        Assert.Contains("p", merged.Ended);
+        Assert.Contains(merged.TimersToArm(), e => e is SettleLater { ControlId: "p" });
+    }
+
     [Fact]
     public void A_handoff_keeps_the_live_playbacks_the_queue_and_the_ended_ids()
     {
