@@ -121,13 +121,9 @@ internal partial class PlaybackActor
         }
     }
 
-    private static long s_requests;
-
     private void Send(ApiRequest request)
     {
-        // Unique in the process, not per actor: the answer to a request of an earlier incarnation (before a restart, which
-        // keeps the actor's address) is never taken for this one's.
-        var sequence = _sequence = Interlocked.Increment(ref s_requests);
+        var sequence = ++_sequence;
         var api = Settings.Api;
         var token = Settings.Shutdown;
         Task task;

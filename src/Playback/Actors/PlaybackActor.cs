@@ -12,9 +12,12 @@ namespace Playback;
 /// </summary>
 internal partial class PlaybackActor : UntypedActor
 {
+    private static long s_incarnations;
     private ILoggingAdapter? _log;
     private IActorRef? _caller;
-    private long _sequence;
+    // Request numbers start at a base of their own per incarnation (2^32 apart): the answer to a request of an earlier
+    // incarnation (before a restart, which keeps the actor's address) is never taken for this one's.
+    private long _sequence = Interlocked.Add(ref s_incarnations, 1L << 32);
     private string? _evidenceFor;
     private WaitingMessages? _waiting;
 

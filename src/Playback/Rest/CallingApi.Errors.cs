@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using Flurl.Http;
 
@@ -63,7 +65,7 @@ internal sealed partial class CallingApi
     /// calls endpoint itself is. A 1xx or 3xx is a final refusal that was not applied (the request went nowhere: redirects
     /// are never followed). A client that follows redirects itself (only a client given to this class, never its own) is
     /// caught by the answer's request, which then names another URL or method; a redirect that kept the POST and its body
-    /// (307, 308) may have been applied there.
+    /// (307, 308) may have been applied there. Playback's own client never follows one, so its answers skip that check.
     /// </summary>
     private (string Reason, bool MayHaveBeenApplied)? Unsuccessful(IFlurlResponse response)
     {
@@ -73,31 +75,34 @@ internal sealed partial class CallingApi
             return ($"unexpected answer {status}: only a 2xx means success, and redirects are not followed", false);
         }
 
-        return response.ResponseMessage.RequestMessage is { } sent && (sent.Method != HttpMethod.Post || sent.RequestUri != _callsUri)
+        return !_ownsClient && response.ResponseMessage.RequestMessage is { } sent && (sent.Method != HttpMethod.Post || sent.RequestUri != _callsUri)
             ? ($"the answer ({status}) came from a redirect to another address, not from the calls endpoint", sent.Method == HttpMethod.Post)
             : null;
     }
 
     private static async Task<string> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
     {
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxErrorBodyBytes);
+        try
         {
-            var buffer = new byte[MaxErrorBodyBytes];
             var length = 0;
-            int read;
-            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+            var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
             {
-                length += read;
+                int read;
+                while (length < MaxErrorBodyBytes && (read = await stream.ReadAsync(buffer.AsMemory(length, MaxErrorBodyBytes - length), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    length += read;
+                }
             }
 
             // The declared charset (UTF-8 when none or unknown), without a byte-order mark, as HttpContent reads it.
-            var encoding = System.Text.Encoding.UTF8;
+            var encoding = Encoding.UTF8;
             try
             {
                 if (content.Headers.ContentType?.CharSet is { Length: > 0 } charset)
                 {
-                    encoding = System.Text.Encoding.GetEncoding(charset.Trim('"'));
+                    encoding = Encoding.GetEncoding(charset.Trim('"'));
                 }
             }
             catch (ArgumentException)
@@ -105,9 +110,12 @@ internal sealed partial class CallingApi
                 // An unknown charset: read as UTF-8.
             }
 
-            var preamble = encoding.Preamble;
-            var skip = buffer.AsSpan(0, length).StartsWith(preamble) ? preamble.Length : 0;
+            var skip = buffer.AsSpan(0, length).StartsWith(encoding.Preamble) ? encoding.Preamble.Length : 0;
             return encoding.GetString(buffer, skip, length - skip);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -12,11 +12,36 @@ internal sealed partial record CallPlaybacks
         public void SettleAgain(string controlId)
         {
             if (_state.GoneReason is null && _state.Playbacks.TryGetValue(controlId, out var entry)
-                && entry is { Unconfirmed: true } && (entry.State.IsTerminal() || !entry.Heard))
+                && entry.OwesStop)
             {
                 Update(controlId, e => e with { Settling = true });
                 Send(new ApiRequest(ApiCommand.Stop, controlId), hasCaller: false, settles: true);
             }
+        }
+
+        /// <summary>
+        /// A webhook for a playback that has ended: changes nothing, but a play reported failed after settling that the
+        /// server reports running is owed a stop (<see cref="StopLateStart"/>), and one that then ends owes none.
+        /// </summary>
+        private WebhookResult EndedPlaybackReported(PlaybackEntry entry, ReportedPlayState reported)
+        {
+            if (_state.GoneReason is null && entry is { State: PlaybackState.Failed, Settling: true }
+                && reported is ReportedPlayState.Playing or ReportedPlayState.Paused)
+            {
+                if (!entry.Unconfirmed)
+                {
+                    StopLateStart(entry);
+                }
+
+                return WebhookResult.Accepted($"playback {entry.ControlId} was reported failed and runs after all: Playback stops it");
+            }
+
+            if (entry.Unconfirmed && reported is ReportedPlayState.Finished or ReportedPlayState.Error)
+            {
+                Update(entry.ControlId, e => e with { Unconfirmed = false }); // it ended: the stop it was owed is moot
+            }
+
+            return WebhookResult.Accepted($"playback {entry.ControlId} has already ended ({entry.State})");
         }
 
         /// <summary>
@@ -29,7 +54,7 @@ internal sealed partial record CallPlaybacks
             Update(entry.ControlId, e => e with { Unconfirmed = true });
             if (_state.InFlight is null)
             {
-                Send(new ApiRequest(ApiCommand.Stop, entry.ControlId), hasCaller: false, settles: true);
+                SettleAgain(entry.ControlId);
             }
             else
             {

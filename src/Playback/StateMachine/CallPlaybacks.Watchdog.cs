@@ -17,7 +17,7 @@ internal sealed partial record CallPlaybacks
         var timers = ImmutableArray.CreateBuilder<Effect>();
         foreach (var entry in Playbacks.Values)
         {
-            if (entry is { Unconfirmed: true } && (entry.State.IsTerminal() || !entry.Heard))
+            if (entry.OwesStop)
             {
                 timers.Add(new SettleLater(entry.ControlId));
             }

@@ -34,23 +34,7 @@ internal sealed partial record CallPlaybacks
 
             if (entry.State.IsTerminal())
             {
-                if (_state.GoneReason is null && entry is { State: PlaybackState.Failed, Settling: true }
-                    && status.State is ReportedPlayState.Playing or ReportedPlayState.Paused)
-                {
-                    if (!entry.Unconfirmed)
-                    {
-                        StopLateStart(entry);
-                    }
-
-                    return WebhookResult.Accepted($"playback {entry.ControlId} was reported failed and runs after all: Playback stops it");
-                }
-
-                if (entry.Unconfirmed && status.State is ReportedPlayState.Finished or ReportedPlayState.Error)
-                {
-                    Update(entry.ControlId, e => e with { Unconfirmed = false }); // it ended: the stop it was owed is moot
-                }
-
-                return WebhookResult.Accepted($"playback {entry.ControlId} has already ended ({entry.State})");
+                return EndedPlaybackReported(entry, status.State);
             }
 
             // Any webhook about a live playback is news for its watchdog, even a duplicate or stale one that changes nothing.

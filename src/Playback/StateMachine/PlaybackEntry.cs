@@ -24,6 +24,9 @@ internal sealed record PlaybackEntry(string ControlId, PlaybackState State, doub
     /// </summary>
     public bool Unconfirmed { get; init; }
 
+    /// <summary>A stop is owed and not yet sent again (see <see cref="Unconfirmed"/>): a live play no webhook has confirmed, or an ended one.</summary>
+    public bool OwesStop => Unconfirmed && (State.IsTerminal() || !Heard);
+
     /// <summary>The newest server timestamp of a webhook applied to this playback.</summary>
     public DateTimeOffset? LastEventAt { get; init; }
 

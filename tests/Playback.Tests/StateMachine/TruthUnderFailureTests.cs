@@ -103,8 +103,7 @@ public sealed class TruthUnderFailureTests
     [InlineData("playing", "deadline", true)]
     public void A_play_reported_failed_that_then_runs_is_stopped(string webhook, string? stopAnswer, bool triedAgain)
     {
-        var failed = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
-            .RequestFailed(Refusal(CallingApi.Commands.Stop, "p", "404"), At(4)).State;
+        var failed = ReportedFailedAfterSettling();
         Assert.Equal(PlaybackState.Failed, failed.StateOf("p"));
         Assert.True(failed.IsIdle);
 
@@ -135,8 +134,7 @@ public sealed class TruthUnderFailureTests
     [InlineData("call-ended")]
     public void A_stop_owed_to_a_play_reported_failed_is_moot_once_it_or_its_call_ends(string news)
     {
-        var owing = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
-            .RequestFailed(Refusal(CallingApi.Commands.Stop, "p", "404"), At(4)).State
+        var owing = ReportedFailedAfterSettling()
             .PlayStatus(Status("p", "playing", At(9)), At(9)).State
             .RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "deadline"), At(10)).State;
         Assert.False(owing.IsIdle);
@@ -153,8 +151,7 @@ public sealed class TruthUnderFailureTests
     [Fact]
     public void A_stop_owed_to_a_play_reported_failed_stays_owed_when_its_request_gets_no_answer()
     {
-        var sending = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
-            .RequestFailed(Refusal(CallingApi.Commands.Stop, "p", "404"), At(4)).State
+        var sending = ReportedFailedAfterSettling()
             .PlayStatus(Status("p", "playing", At(9)), At(9)).State;
 
         var t = sending.RequestFailed(new PlaybackShutdownException("shutting down", CallId, "p"), At(10));
@@ -167,8 +164,7 @@ public sealed class TruthUnderFailureTests
     [Fact]
     public void A_stop_owed_to_a_play_reported_failed_survives_the_ended_history()
     {
-        var state = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
-            .RequestFailed(Refusal(CallingApi.Commands.Stop, "p", "404"), At(4)).State
+        var state = ReportedFailedAfterSettling()
             .PlayStatus(Status("p", "playing", At(9)), At(9)).State
             .RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "deadline"), At(10)).State;
 
@@ -187,8 +183,7 @@ public sealed class TruthUnderFailureTests
     [Fact]
     public void A_play_reported_failed_that_then_runs_while_a_request_is_in_flight_is_stopped_after_it()
     {
-        var failed = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
-            .RequestFailed(Refusal(CallingApi.Commands.Stop, "p", "404"), At(4)).State;
+        var failed = ReportedFailedAfterSettling();
         var busy = failed.Decide(Play("q"), At(5)).State;
 
         var late = busy.PlayStatus(Status("p", "playing", At(6)), At(6));
@@ -508,6 +503,11 @@ public sealed class TruthUnderFailureTests
     }
 
     // ───────────────────────── helpers ─────────────────────────
+
+    /// <summary>A play whose outcome was unknown, reported failed at 4 s because the stop sent to settle it found nothing to stop (404).</summary>
+    private static CallPlaybacks ReportedFailedAfterSettling() =>
+        Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
+            .RequestFailed(Refusal(CallingApi.Commands.Stop, "p", "404"), At(4)).State;
 
     /// <summary>A play on the wire that expects webhooks (a status URL), so the watchdog applies to it.</summary>
     private static CallPlaybacks WatchedStarting(string id) =>
