@@ -9,7 +9,7 @@ namespace Playback;
 /// buffered and handed to its successor. While a call's actor runs, the facade tells it most messages straight
 /// (<see cref="CallRoutes"/>): the registry opens and closes that route.
 /// </summary>
-internal sealed class CallRegistry : ReceiveActor
+internal sealed partial class CallRegistry : ReceiveActor
 {
     private readonly PlaybackActorSettings _settings;
     private readonly Props _callProps;
@@ -48,6 +48,7 @@ internal sealed class CallRegistry : ReceiveActor
         Receive<Passivate>(OnPassivate);
         Receive<PassivationCancelled>(OnPassivationCancelled);
         Receive<Terminated>(OnTerminated);
+        Receive<Akka.Event.AllDeadLetters>(OnDeadLetter);
     }
 
     public static Props Props(PlaybackActorSettings settings) => Akka.Actor.Props.Create(() => new CallRegistry(settings));

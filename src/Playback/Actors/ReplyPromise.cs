@@ -65,11 +65,13 @@ internal sealed class ReplyPromise<TReply> : MinimalActorRef
         return promise._reply.Task;
     }
 
-    /// <summary>The reply (sent from the actor's thread): the caller continues on the thread pool.</summary>
+    /// <summary>The reply (sent from the actor's thread): the caller continues on the thread pool. The first reply is the one; a later one (there should be none) is dropped.</summary>
     protected override void TellInternal(object message, IActorRef sender)
     {
-        Volatile.Write(ref _answer, message as TReply ?? _unexpected(message));
-        ThreadPool.UnsafeQueueUserWorkItem(Deliver, this, preferLocal: true);
+        if (Interlocked.CompareExchange(ref _answer, message as TReply ?? _unexpected(message), null) is null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(Deliver, this, preferLocal: true);
+        }
     }
 
     private void Fail(bool canceled)

@@ -25,6 +25,10 @@ internal static class CommandErrors
     public static CommandFailed Shutdown(IPlaybackCommand command, string callId) =>
         new(new PlaybackShutdownException($"{command.Name} for call {callId} was not run: Playback is shutting down.", callId, command.ControlId));
 
+    /// <summary>The call's actor stopped (its registry failed and restarted) before the command reached it: nothing was sent.</summary>
+    public static CommandFailed NotRun(IPlaybackCommand command) =>
+        new(new PlaybackShutdownException($"{command.Name} for call {command.CallId} was not run: the call's actor stopped before the command reached it. Nothing was sent; it is safe to send again.", command.CallId, command.ControlId));
+
     /// <summary>The call's actor moved to another node before the command ran: the caller's manager sends it again.</summary>
     public static CommandFailed Moved(IPlaybackCommand command, string callId) =>
         new(new PlaybackMovedException($"{command.Name} for call {callId} was not sent: the call's actor moved to another node. Send it again.", callId, command.ControlId));

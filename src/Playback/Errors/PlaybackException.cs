@@ -40,7 +40,10 @@ public sealed class PlaybackStateException : PlaybackException
     public PlaybackState? State { get; }
 }
 
-/// <summary>The command could not complete because Playback (its actor system) is shutting down.</summary>
+/// <summary>
+/// The command could not complete because Playback (its actor system) is shutting down, or because the actor running its
+/// call stopped before it (the message says which, and whether anything was sent).
+/// </summary>
 public sealed class PlaybackShutdownException : PlaybackException
 {
     /// <summary>Creates the exception.</summary>

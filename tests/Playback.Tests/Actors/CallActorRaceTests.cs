@@ -68,6 +68,45 @@ public sealed class CallActorRaceTests() : TestKit("akka.loglevel = WARNING")
         Assert.Equal("new", Assert.IsType<CommandSucceeded>(ExpectMsg<CommandReply>()).Playback.ControlId);
     }
 
+    /// <summary>
+    /// The registry fails (a bug; simulated with a malformed internal message) and restarts, which stops its call actors:
+    /// what waited in a call actor's mailbox, told straight to it, goes to dead letters when it stops. Each of those
+    /// callers hears at once that its command was not run, instead of waiting for <c>AskTimeout</c>; the call's next
+    /// command reaches a new actor. A webhook that waited there gets a 503, so SignalWire sends it again.
+    /// </summary>
+    [Fact]
+    public async Task Commands_waiting_in_a_call_actor_s_mailbox_when_its_registry_restarts_are_answered_not_run()
+    {
+        using var held = new HeldSend("p"); // the play's request holds the call actor's thread, then stays on the wire
+        _api.Respond = held.Respond;
+        var settings = ActorSettings();
+        var registry = Sys.ActorOf(CallRegistry.Props(settings, Props.Create(typeof(PlaybackActor), settings)));
+
+        _routes.Send(Play("p"), TestActor, registry);
+        held.WaitUntilHeld();
+        var pause = CreateTestProbe();
+        var stop = CreateTestProbe();
+        var webhook = CreateTestProbe();
+        _routes.Send(new PausePlay("call-1", "p"), pause.Ref, registry);
+        _routes.Send(new StopPlay("call-1", "p"), stop.Ref, registry);
+        _routes.Send(new PlayStatusReceived("call-1", "p", ReportedPlayState.Playing, null), webhook.Ref, registry);
+        registry.Tell(ListCalls.Instance);
+        ExpectMsg<CallList>(); // both commands are in the call actor's mailbox (told straight, or forwarded before this)
+        EventFilter.Exception<ArgumentNullException>().ExpectOne(() => registry.Tell(new QueuedMessage(new PausePlay("call-1", "p"), null!)));
+        held.Release();
+
+        Assert.IsType<PlaybackShutdownException>(ExpectMsg<CommandFailed>().Error); // the play, on the wire when its actor stopped
+        var paused = Assert.IsType<PlaybackShutdownException>(pause.ExpectMsg<CommandFailed>(TimeSpan.FromSeconds(5)).Error);
+        Assert.Contains("not run", paused.Message, StringComparison.Ordinal);
+        Assert.Equal("p", paused.ControlId);
+        Assert.IsType<PlaybackShutdownException>(stop.ExpectMsg<CommandFailed>(TimeSpan.FromSeconds(5)).Error);
+        var result = webhook.ExpectMsg<WebhookResult>(TimeSpan.FromSeconds(5));
+        Assert.Equal((WebhookStatus.Rejected, WebhookRejection.Unavailable), (result.Status, result.Rejection)); // a 503: sent again
+
+        _routes.Send(Play("q"), TestActor, registry);
+        Assert.Equal("q", Assert.IsType<CommandSucceeded>(ExpectMsg<CommandReply>()).Playback.ControlId);
+    }
+
     /// <summary>A call actor that fails on "fail" while a request is on the wire.</summary>
     private sealed class FailingCall(PlaybackActorSettings settings) : PlaybackActor("call-1", settings)
     {

@@ -111,3 +111,37 @@ public sealed class RequestGate
 
     public int Waiting => _pending.Count;
 }
+
+/// <summary>
+/// Holds the thread of the call actor that sends the request for one control id inside its send until released (that
+/// request then stays on the wire); other requests succeed at once.
+/// </summary>
+public sealed class HeldSend(string controlId) : IDisposable
+{
+    private readonly ManualResetEventSlim _inSend = new();
+    private readonly ManualResetEventSlim _release = new();
+
+    public Task Respond(FakeRequest request)
+    {
+        if (request.ControlId != controlId)
+        {
+            return Task.CompletedTask;
+        }
+
+        _inSend.Set();
+        _release.Wait(TimeSpan.FromSeconds(10));
+        return new TaskCompletionSource().Task;
+    }
+
+    /// <summary>Waits until the call actor is inside the held send.</summary>
+    public void WaitUntilHeld() => Assert.True(_inSend.Wait(TimeSpan.FromSeconds(10)), "the held request was not sent");
+
+    public void Release() => _release.Set();
+
+    public void Dispose()
+    {
+        _release.Set();
+        _inSend.Dispose();
+        _release.Dispose();
+    }
+}

@@ -1,0 +1,37 @@
+using Akka.Actor;
+using Akka.Event;
+
+namespace Playback;
+
+/// <summary>
+/// The registry's answer to messages its call actors never handled. A call actor that stops with messages still in its
+/// mailbox (it only does when the registry itself fails and restarts: the passivation handshake leaves nothing behind a
+/// <see cref="StopIfIdle"/>) sends them to dead letters, where their senders would wait for <c>AskTimeout</c>. The registry
+/// listens to the dead letters of its own children and answers each by its kind: a command was not run (nothing was
+/// sent), a webhook gets a 503 so it is sent again, a lookup fails. The subscription outlives a restart (the address
+/// stays) and ends when the registry stops.
+/// </summary>
+internal sealed partial class CallRegistry
+{
+    private const string ActorStopped = "the call's actor stopped before the message reached it";
+
+    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(AllDeadLetters));
+
+    // Akka's PostRestart runs PreStart (subscribing again is a no-op). PostStop, which a restart also runs, does not
+    // unsubscribe: the children stop (and their mailboxes empty into dead letters) after it, while the registry restarts.
+
+    private void OnDeadLetter(AllDeadLetters letter)
+    {
+        if (letter.Message is not IWithCallId message || letter.Recipient.Path.Parent != Self.Path)
+        {
+            return;
+        }
+
+        Refusals.Refuse(
+            message,
+            letter.Sender,
+            CommandErrors.NotRun,
+            ActorStopped,
+            new Status.Failure(new PlaybackShutdownException($"Call {message.CallId}: {ActorStopped}.", message.CallId, null)));
+    }
+}
