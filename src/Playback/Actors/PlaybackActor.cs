@@ -19,6 +19,7 @@ internal partial class PlaybackActor : UntypedActor
     // incarnation (before a restart, which keeps the actor's address) is never taken for this one's.
     private long _sequence = Interlocked.Add(ref s_incarnations, 1L << 32);
     private string? _evidenceFor;
+    private Task? _wire; // the call's last request: this incarnation's, or one its predecessor left on the wire
     private WaitingMessages? _waiting;
 
     // An UntypedActor with shared behaviour delegates (PlaybackActor.Plumbing.cs): a call actor is created per call and
@@ -29,6 +30,10 @@ internal partial class PlaybackActor : UntypedActor
         Settings = settings;
         State = new CallPlaybacks(callId);
         _behaviour = ReadyBehaviour;
+        if (settings.LeftOnTheWire.TryGetValue(callId, out var predecessor) && !predecessor.IsCompleted)
+        {
+            _wire = predecessor; // this incarnation's first request waits for it (see Send)
+        }
     }
 
     /// <summary>A call actor named after its call (<see cref="NameFor"/>): its call id is read back from its name.</summary>
@@ -85,6 +90,7 @@ internal partial class PlaybackActor : UntypedActor
     {
         _timers?.CancelAll();
         _idleTick?.Cancel();
+        LeaveOnTheWire();
         ForgetEvidence();
         TelemetryStopped();
         if (_caller is not null)
@@ -178,6 +184,7 @@ internal partial class PlaybackActor : UntypedActor
         switch (message)
         {
             case RequestCompleted done when done.Sequence == _sequence:
+                _wire = null;
                 ForgetEvidence();
                 Settings.Counters.RequestCompleted(done.Error);
                 var now = Now;

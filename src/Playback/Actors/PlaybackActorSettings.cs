@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Akka.Actor;
 
 namespace Playback;
@@ -26,6 +27,12 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
     /// flush, and the node that takes over reads the store.
     /// </summary>
     public TimeSpan WriteBehindHold { get; init; } = CallRecorder.WriteBehindDelay;
+
+    /// <summary>
+    /// The requests call actors left on the wire when they stopped or restarted, by call (until answered): the call's next
+    /// actor, or next incarnation, puts nothing on the wire before that one is answered. One per manager.
+    /// </summary>
+    public ConcurrentDictionary<string, Task> LeftOnTheWire { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The routes the manager's facade tells call actors through, around the registry; null behind another router (Playback.Cluster).</summary>
     public CallRoutes? Routes { get; init; }

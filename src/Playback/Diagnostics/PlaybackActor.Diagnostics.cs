@@ -38,8 +38,8 @@ internal partial class PlaybackActor
         }
     }
 
-    /// <summary>Makes the handled command's trace current while a request starts (so the HTTP request is its child).</summary>
-    private PlaybackActivities.CurrentScope EnterCommandTrace()
+    /// <summary>The handled command's trace, made current while its request starts (so the HTTP request is its child).</summary>
+    private Activity? CommandTrace()
     {
         // A request started while no caller waits (a queued play starting, a settling stop) belongs to no command's trace.
         if (_caller is null)
@@ -47,7 +47,7 @@ internal partial class PlaybackActor
             _commandTrace = null;
         }
 
-        return PlaybackActivities.Enter(_commandTrace);
+        return _commandTrace;
     }
 
     private void WatchdogFired(string controlId)

@@ -44,8 +44,9 @@ public sealed class CallActorRaceTests() : TestKit("akka.loglevel = WARNING")
     }
 
     /// <summary>
-    /// An actor restarted (an exception in a handler) while its request was on the wire: that request's answer reaches the
-    /// new incarnation (same address) and must not be taken for the answer to the new incarnation's own first request.
+    /// An actor restarted (an exception in a handler) while its request was on the wire: the new incarnation sends its
+    /// first request only once that one is answered (one request per call at a time), and that answer, which reaches the
+    /// new incarnation (same address), is not taken for the answer to the new incarnation's own request.
     /// </summary>
     [Fact]
     public async Task The_answer_to_a_request_of_an_earlier_incarnation_is_not_taken_for_the_new_one_s()
@@ -59,13 +60,17 @@ public sealed class CallActorRaceTests() : TestKit("akka.loglevel = WARNING")
         actor.Tell("fail"); // restarts the actor; the play's caller hears that it stopped
         Assert.IsType<PlaybackShutdownException>(ExpectMsg<CommandFailed>().Error);
         actor.Tell(Play("new"), TestActor);
-        var (request, current) = await gate.NextAsync();
-        Assert.Equal("new", request.ControlId);
+        actor.Tell(new FindPlayback("call-1", "new"), TestActor);
+        Assert.NotNull(ExpectMsg<FoundPlayback>().Playback); // the new incarnation has decided the play: it waits for the old request
+        Assert.Single(_api.Requests);
 
         old.SetException(new CallingApiException(CallingApi.Commands.Play, "call-1", "old", 422, "refused", null, null, isTransient: false));
+        var (request, current) = await gate.NextAsync();
+        Assert.Equal("new", request.ControlId);
         current.SetResult();
 
         Assert.Equal("new", Assert.IsType<CommandSucceeded>(ExpectMsg<CommandReply>()).Playback.ControlId);
+        Assert.Equal(1, _api.MaxInFlightPerCall);
     }
 
     /// <summary>
@@ -103,6 +108,7 @@ public sealed class CallActorRaceTests() : TestKit("akka.loglevel = WARNING")
         var result = webhook.ExpectMsg<WebhookResult>(TimeSpan.FromSeconds(5));
         Assert.Equal((WebhookStatus.Rejected, WebhookRejection.Unavailable), (result.Status, result.Rejection)); // a 503: sent again
 
+        held.Answer.SetResult();
         _routes.Send(Play("q"), TestActor, registry);
         Assert.Equal("q", Assert.IsType<CommandSucceeded>(ExpectMsg<CommandReply>()).Playback.ControlId);
     }

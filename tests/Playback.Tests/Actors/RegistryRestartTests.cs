@@ -8,7 +8,8 @@ public sealed class RegistryRestartTests(ITestOutputHelper output) : PlaybackSpe
 {
     /// <summary>
     /// Commands the facade told straight to a call's actor, still in its mailbox when the restart stops that actor, fail at
-    /// once as not run (their promises would otherwise wait for <c>AskTimeout</c>); the call's next play runs on a new actor.
+    /// once as not run (their promises would otherwise wait for <c>AskTimeout</c>). The call's next play runs on a new actor,
+    /// which sends it only once the play its predecessor left on the wire is answered: one request per call at a time.
     /// </summary>
     [Fact]
     public async Task Commands_a_registry_restart_leaves_in_a_stopped_call_actor_s_mailbox_fail_as_not_run_at_once()
@@ -35,7 +36,12 @@ public sealed class RegistryRestartTests(ITestOutputHelper output) : PlaybackSpe
         }
 
         Assert.DoesNotContain(Api.Requests, r => r.Command != CallingApi.Commands.Play);
-        var next = await Within10s(manager.PlayAsync("call-1", Hello, new PlayOptions { ControlId = "q" }));
-        Assert.Equal(PlaybackState.Playing, next.Current);
+        var next = manager.PlayAsync("call-1", Hello, new PlayOptions { ControlId = "q" });
+        manager.CallRegistryActor.Tell(ListCalls.Instance, TestActor);
+        Assert.Equal(["call-1"], ExpectMsg<CallList>().CallIds); // the new actor has the play
+        held.Answer.SetResult(); // the predecessor's play is answered: only now may the next one go out
+        Assert.Equal(PlaybackState.Playing, (await Within10s(next)).Current);
+        Assert.Equal(["p", "q"], Api.Requests.Select(r => r.ControlId));
+        Assert.Equal(1, Api.MaxInFlightPerCall);
     }
 }

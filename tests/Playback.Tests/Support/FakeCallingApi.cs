@@ -114,12 +114,15 @@ public sealed class RequestGate
 
 /// <summary>
 /// Holds the thread of the call actor that sends the request for one control id inside its send until released (that
-/// request then stays on the wire); other requests succeed at once.
+/// request then stays on the wire until <see cref="Answer"/> completes); other requests succeed at once.
 /// </summary>
 public sealed class HeldSend(string controlId) : IDisposable
 {
     private readonly ManualResetEventSlim _inSend = new();
     private readonly ManualResetEventSlim _release = new();
+
+    /// <summary>Completes the held request.</summary>
+    public TaskCompletionSource Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task Respond(FakeRequest request)
     {
@@ -130,7 +133,7 @@ public sealed class HeldSend(string controlId) : IDisposable
 
         _inSend.Set();
         _release.Wait(TimeSpan.FromSeconds(10));
-        return new TaskCompletionSource().Task;
+        return Answer.Task;
     }
 
     /// <summary>Waits until the call actor is inside the held send.</summary>
