@@ -79,13 +79,23 @@ internal sealed class WebhookIngestion(bool quick, Report report)
         Console.WriteLine(Invariant($"webhooks per second in process: {rate:0}   (HandOffWebhook, signed; {first.Count:N0} events for {calls:N0} calls, all delivered to a subscriber in {wall.TotalSeconds:0.00} s; process CPU {cpu.TotalMicroseconds / first.Count:0.0} µs and {allocated / first.Count:N0} B allocated per webhook)"));
         report.Ingestion("in process, handed off: signature + parse + route + transition + Rx publish (10,000 calls)", rate, $"{first.Count:N0} events, all delivered to a subscriber in {wall.TotalSeconds:0.00} s; {cpu.TotalMicroseconds / first.Count:0.0} µs CPU per webhook");
 
-        // Awaited: HandleWebhookAsync, the in-process caller that waits for the actor's outcome (32 at a time).
+        // Awaited: HandleWebhookAsync, the in-process caller that waits for the actor's outcome (32 at a time). A feeder
+        // that falls 10,000 webhooks behind the others (the machine's 2 cores run 32 of them) delivers a call's event after
+        // that call's next one: the state machine drops it as stale (an older timestamp), and it publishes nothing. So the
+        // events to wait for are the webhooks that changed a state (accepted without a reason), not all of them.
         var rest = signed.Skip(signed.Count / 2).ToList();
         var before = Interlocked.Read(ref published);
+        long changed = 0;
         (wall, cpu, allocated) = await TimedAsync(async () =>
         {
-            await FeedAsync(rest, 32, s => manager.HandleWebhookAsync(url, s.Headers, s.Body));
-            await WaitForAsync(() => Interlocked.Read(ref published) - before >= rest.Count);
+            await FeedAsync(rest, 32, async s =>
+            {
+                if (await manager.HandleWebhookAsync(url, s.Headers, s.Body) is { Status: WebhookStatus.Accepted, Reason: null })
+                {
+                    Interlocked.Increment(ref changed);
+                }
+            });
+            await WaitForAsync(() => Interlocked.Read(ref published) - before >= Interlocked.Read(ref changed));
         });
         var awaited = rest.Count / wall.TotalSeconds;
         Console.WriteLine(Invariant($"webhooks per second in process, awaited: {awaited:0}   (HandleWebhookAsync, 32 at a time; process CPU {cpu.TotalMicroseconds / rest.Count:0.0} µs and {allocated / rest.Count:N0} B allocated per webhook)"));
