@@ -51,6 +51,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
             // Webhooks that prove an attempt landed stop ResilientCallingApi from retrying it (a given API shares one board).
             Evidence = api is ResilientCallingApi resilient ? resilient.Evidence ??= new LandedEvidence() : null,
             SettleRetryDelay = settings.SettleRetryDelay,
+            LeftRequestWaitLimit = settings.AskTimeout,
             Telemetry = Telemetry,
             Persistence = settings.Persistence,
             Deletes = Store is null ? null : new DeleteGate(DeleteGate.DefaultLimit),

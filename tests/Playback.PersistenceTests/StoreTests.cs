@@ -1,3 +1,5 @@
+using Akka.Actor;
+
 namespace Playback.PersistenceTests;
 
 /// <summary>The store at its edges: the serializer, SQLite's locks and durability, bursts, and a store that cannot be opened.</summary>
@@ -151,5 +153,81 @@ public sealed class StoreTests : IAsyncLifetime
         Assert.Equal(1L, await command.ExecuteScalarAsync()); // NORMAL (SQLite's default is FULL, 2)
         command.CommandText = "PRAGMA busy_timeout;";
         Assert.Equal(30000L, await command.ExecuteScalarAsync()); // waits for the write lock inside SQLite, not in 150 ms sleeps
+    }
+
+    /// <summary>
+    /// The call registry fails and restarts (a bug; simulated with a malformed internal message) while a play is on the
+    /// wire: the call's next actor recovers that play from the store as in flight. It is the very request its predecessor
+    /// left on the wire, so the new actor takes that request's outcome instead of sending the play a second time.
+    /// </summary>
+    [Fact]
+    public async Task After_a_registry_restart_the_play_recovered_as_in_flight_takes_the_outcome_of_the_one_on_the_wire_instead_of_going_out_again()
+    {
+        var api = new HeldPlayApi();
+        var manager = _stack.Start(_store.Settings, api);
+        await manager.Recovery;
+        var play = manager.PlayAsync("call-r", [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "p" });
+        await api.PlaySent.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        manager.CallRegistryActor.Tell(new QueuedMessage(new PausePlay("call-r", "p"), null!), ActorRefs.NoSender); // the registry throws and restarts
+        await Assert.ThrowsAsync<PlaybackShutdownException>(() => play.WaitAsync(TimeSpan.FromSeconds(10)));
+        var pause = manager.PauseAsync("call-r", "p"); // starts the call's next actor, which recovers the play as in flight
+        Assert.NotNull(await manager.FindAsync("call-r", "p").WaitAsync(TimeSpan.FromSeconds(10)));
+
+        api.Answer.SetResult(); // the play on the wire is accepted
+        Assert.Equal(PlaybackState.Paused, (await pause.WaitAsync(TimeSpan.FromSeconds(10))).State);
+        Assert.Equal(1, api.Plays);
+    }
+
+    /// <summary>
+    /// The call registry restarts (a bug; simulated) after the store's calls were listed: the listing does not come again,
+    /// so the restarted registry must not wait for it. The calls whose actors the restart stopped are recovered from the
+    /// store by their next message, a webhook too: the play's <c>finished</c> webhook ends it, instead of waiting forever.
+    /// </summary>
+    [Fact]
+    public async Task After_a_registry_restart_a_webhook_for_a_call_it_had_recovers_the_call_from_the_store_and_is_applied()
+    {
+        var api = new HeldPlayApi();
+        api.Answer.SetResult(); // plays are accepted at once
+        var manager = _stack.Start(_store.Settings, api);
+        await manager.Recovery;
+        var handle = await manager.PlayAsync("call-w", [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "p" });
+
+        manager.CallRegistryActor.Tell(new QueuedMessage(new PausePlay("call-w", "p"), null!), ActorRefs.NoSender); // the registry throws and restarts
+        await Eventually.AssertAsync(async () => Assert.Empty((await manager.CallRegistryActor.Ask<CallList>(ListCalls.Instance, TimeSpan.FromSeconds(5))).CallIds)); // restarted: no call has an actor
+        var url = _stack.WebhookUrl;
+        var body = System.Text.Encoding.UTF8.GetBytes("""{"event_type":"calling.call.play","timestamp":4102444800,"params":{"call_id":"call-w","control_id":"p","state":"finished"}}""");
+        KeyValuePair<string, string>[] headers = [new(WebhookSignature.Sha256Header, WebhookSignature.ComputeSha256(_stack.Emulator.SigningKey, url, body))];
+        var result = await manager.HandleWebhookAsync(url, headers, body).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal((WebhookStatus.Accepted, null), (result.Status, result.Reason));
+        Assert.Equal(PlaybackState.Finished, (await handle.Completion.WaitAsync(TimeSpan.FromSeconds(10))).State);
+    }
+
+    /// <summary>Holds every play on the wire until <see cref="Answer"/> completes, counting them; the rest succeed at once.</summary>
+    private sealed class HeldPlayApi : ICallingApi
+    {
+        private int _plays;
+
+        public TaskCompletionSource PlaySent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Plays => Volatile.Read(ref _plays);
+
+        public Task PlayAsync(string callId, string controlId, IReadOnlyList<MediaItem> media, PlayOptions options, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _plays);
+            PlaySent.TrySetResult();
+            return Answer.Task;
+        }
+
+        public Task PauseAsync(string callId, string controlId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task ResumeAsync(string callId, string controlId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(string callId, string controlId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task SetVolumeAsync(string callId, string controlId, double volume, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

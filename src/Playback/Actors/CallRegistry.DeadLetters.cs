@@ -8,8 +8,10 @@ namespace Playback;
 /// mailbox (it only does when the registry itself fails and restarts: the passivation handshake leaves nothing behind a
 /// <see cref="StopIfIdle"/>) sends them to dead letters, where their senders would wait for <c>AskTimeout</c>. The registry
 /// listens to the dead letters of its own children and answers each by its kind: a command was not run (nothing was
-/// sent), a webhook gets a 503 so it is sent again, a lookup fails. The subscription outlives a restart (the address
-/// stays) and ends when the registry stops.
+/// sent), a lookup fails. A webhook is routed again, as if it came now: to the call's new actor when it has one (with a
+/// store, the calls its predecessor had live are recovered by their next message), else answered as for an unknown call;
+/// a 503 would reach SignalWire only for an awaited webhook, not for one the endpoint already answered. The subscription
+/// outlives a restart (the address stays) and ends when the registry stops.
 /// </summary>
 internal sealed partial class CallRegistry
 {
@@ -24,6 +26,12 @@ internal sealed partial class CallRegistry
     {
         if (letter.Message is not IWithCallId message || letter.Recipient.Path.Parent != Self.Path)
         {
+            return;
+        }
+
+        if (message is PlayStatusReceived or CallStateReceived)
+        {
+            Route(message, letter.Sender, create: false);
             return;
         }
 

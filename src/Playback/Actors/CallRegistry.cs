@@ -34,8 +34,10 @@ internal sealed partial class CallRegistry : ReceiveActor
         _settings = settings;
         _callProps = callProps;
         _routes = settings.Routes ?? new CallRoutes();
-        // With a store, webhooks for calls this registry does not know wait until the store's live calls are listed.
-        _heldUntilListed = settings.Persistence is null ? null : [];
+        // With a store, webhooks for calls this registry does not know wait until the store's live calls are listed (once:
+        // a restarted registry knows the listing, and recovers what its predecessor had live on each call's next message).
+        _heldUntilListed = settings.Persistence is null || _routes.Memory.Listed ? null : [];
+        (_toRecover, _routes.Memory.CallsToRecover) = (_routes.Memory.CallsToRecover, null);
         Receive<QueuedMessage>(OnQueued);
         Receive<IPlaybackCommand>(command => Route(command, Sender, create: true));
         Receive<RecoverCall>(recover => Route(recover, Sender, create: true));
@@ -70,7 +72,15 @@ internal sealed partial class CallRegistry : ReceiveActor
             ReplyShutdown(message, sender);
         }
 
-        // Also on a restart: the children are gone, so senders go through the registry again until it opens new routes.
+        // Also on a restart: the children are gone, so senders go through the registry again until it opens new routes. With
+        // a store, what they had is there: each of their calls is recovered by its next message, as the listed ones are.
+        if (_settings.Persistence is not null && _heldUntilListed is null)
+        {
+            var recover = _toRecover ?? new HashSet<string>(StringComparer.Ordinal);
+            recover.UnionWith(_routes.Live.Select(static call => call.Key));
+            _routes.Memory.CallsToRecover = recover;
+        }
+
         _routes.Clear();
     }
 
@@ -147,6 +157,7 @@ internal sealed partial class CallRegistry : ReceiveActor
     {
         var held = _heldUntilListed ?? [];
         _heldUntilListed = null;
+        _routes.Memory.Listed = true;
         _heldCalls.Clear();
         _draining = true; // opened at the end: one opened now would let a later webhook overtake this call's next held one
         _toRecover = new HashSet<string>(recover.CallIds.Where(id => !_routes.TryGetLive(id, out _)), StringComparer.Ordinal);

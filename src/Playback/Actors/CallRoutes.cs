@@ -131,17 +131,29 @@ internal sealed class CallRoutes
         }
     }
 
-    /// <summary>Drops every route (the registry stops or restarts with its actors): senders take new ones, through the registry.</summary>
+    /// <summary>
+    /// Closes every route and forgets its actor (the registry stops or restarts with its actors): senders go through the
+    /// registry. A route with messages still queued in the registry's mailbox is kept, with its count, so that the
+    /// restarted registry does not open it before they are routed (a later message told straight would overtake them).
+    /// </summary>
     public void Clear()
     {
         foreach (var (callId, route) in _routes)
         {
             lock (route)
             {
-                Drop(callId, route);
+                route.Direct = null;
+                route.Actor = null;
+                if (route.Queued == 0)
+                {
+                    Drop(callId, route);
+                }
             }
         }
     }
+
+    /// <summary>What the registry knew that must outlive a restart of it (with a store): whether the store's calls were listed, and the calls to recover on their next message.</summary>
+    internal RegistryMemory Memory { get; } = new();
 
     /// <summary>Takes <paramref name="route"/> out of the table for good (under its lock): senders holding it take the current one.</summary>
     private void Drop(string callId, CallRoute route)
@@ -173,3 +185,16 @@ internal sealed class CallRoute
 
 /// <summary>A message a sender told the registry on <paramref name="Route"/> while it was closed.</summary>
 internal sealed record QueuedMessage(IWithCallId Message, CallRoute Route);
+
+/// <summary>
+/// What a call registry knows that its restart must not lose (with a store): whether the store's live calls have been
+/// listed (the listing comes once), and the calls the store may hold live that have no actor, each started and recovered
+/// by its next message, a webhook too. The registry's thread only.
+/// </summary>
+internal sealed class RegistryMemory
+{
+    public bool Listed { get; set; }
+
+    /// <summary>The calls to recover that a stopped incarnation handed over; taken by the next one.</summary>
+    public HashSet<string>? CallsToRecover { get; set; }
+}

@@ -121,64 +121,6 @@ internal partial class PlaybackActor
         }
     }
 
-    private void Send(ApiRequest request)
-    {
-        var sequence = ++_sequence;
-        var trace = CommandTrace();
-        // Only a request the call's previous actor or incarnation left on the wire can still be out here (this one's own
-        // last request was answered before its state machine asked for another): one request per call at a time.
-        var task = _wire is { IsCompleted: false } predecessor
-            ? SendAfterAsync(predecessor, Settings, CallId, request, trace)
-            : Start(Settings, CallId, request, trace);
-        _wire = task;
-        Settings.Counters.RequestSent();
-        task.PipeTo(Self, success: () => new RequestCompleted(sequence, null), failure: e => new RequestCompleted(sequence, e));
-    }
-
-    /// <summary>Puts <paramref name="request"/> on the wire (a failure to start is the request's failure).</summary>
-    private static Task Start(PlaybackActorSettings settings, string callId, ApiRequest request, System.Diagnostics.Activity? trace)
-    {
-        var api = settings.Api;
-        var token = settings.Shutdown;
-        try
-        {
-            using var scope = PlaybackActivities.Enter(trace);
-            return request.Command switch
-            {
-                ApiCommand.Play => api.PlayAsync(callId, request.ControlId, request.Media, request.Options ?? PlayOptions.Default, token),
-                ApiCommand.Pause => api.PauseAsync(callId, request.ControlId, token),
-                ApiCommand.Resume => api.ResumeAsync(callId, request.ControlId, token),
-                ApiCommand.Stop => api.StopAsync(callId, request.ControlId, token),
-                _ => api.SetVolumeAsync(callId, request.ControlId, request.Volume, token),
-            };
-        }
-        catch (Exception e)
-        {
-            return Task.FromException(e);
-        }
-    }
-
-    /// <summary>Puts <paramref name="request"/> on the wire once <paramref name="predecessor"/> (an earlier actor's) is answered, whatever its outcome (that was its own caller's).</summary>
-    private static async Task SendAfterAsync(Task predecessor, PlaybackActorSettings settings, string callId, ApiRequest request, System.Diagnostics.Activity? trace)
-    {
-        await predecessor.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
-        await Start(settings, callId, request, trace).ConfigureAwait(false);
-    }
-
-    /// <summary>On stop or restart: a request still on the wire is left for the call's next actor (or incarnation) to wait for.</summary>
-    private void LeaveOnTheWire()
-    {
-        if (_wire is not { IsCompleted: false } wire)
-        {
-            return;
-        }
-
-        var left = Settings.LeftOnTheWire;
-        var entry = new KeyValuePair<string, Task>(CallId, wire);
-        left[CallId] = wire;
-        wire.ContinueWith(_ => left.TryRemove(entry), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
     /// <summary>Arms or cancels the timer a <see cref="Watch"/> or <see cref="SettleLater"/> effect asks for.</summary>
     private void RunTimer(Effect effect)
     {

@@ -94,7 +94,7 @@ internal partial class PlaybackActor
         {
             _resent = true;
             Become(BusyBehaviour);
-            Send(flight.Request);
+            Resend(flight.Request);
         }
 
         RestartIdleTimer();

@@ -19,7 +19,6 @@ internal partial class PlaybackActor : UntypedActor
     // incarnation (before a restart, which keeps the actor's address) is never taken for this one's.
     private long _sequence = Interlocked.Add(ref s_incarnations, 1L << 32);
     private string? _evidenceFor;
-    private Task? _wire; // the call's last request: this incarnation's, or one its predecessor left on the wire
     private WaitingMessages? _waiting;
 
     // An UntypedActor with shared behaviour delegates (PlaybackActor.Plumbing.cs): a call actor is created per call and
@@ -30,10 +29,7 @@ internal partial class PlaybackActor : UntypedActor
         Settings = settings;
         State = new CallPlaybacks(callId);
         _behaviour = ReadyBehaviour;
-        if (settings.LeftOnTheWire.TryGetValue(callId, out var predecessor) && !predecessor.IsCompleted)
-        {
-            _wire = predecessor; // this incarnation's first request waits for it (see Send)
-        }
+        TakeOverWire();
     }
 
     /// <summary>A call actor named after its call (<see cref="NameFor"/>): its call id is read back from its name.</summary>
@@ -90,12 +86,18 @@ internal partial class PlaybackActor : UntypedActor
     {
         _timers?.CancelAll();
         _idleTick?.Cancel();
-        LeaveOnTheWire();
+        var withdrawn = LeaveOnTheWire();
         ForgetEvidence();
         TelemetryStopped();
         if (_caller is not null)
         {
-            _caller.Tell(new CommandFailed(new PlaybackShutdownException($"The actor of call {CallId} stopped before the command's request completed.", CallId, State.InFlight?.Request.ControlId)));
+            var controlId = State.InFlight?.Request.ControlId;
+            _caller.Tell(new CommandFailed(new PlaybackShutdownException(
+                withdrawn
+                    ? $"The actor of call {CallId} stopped before the command's request went out (it waited for an earlier request of the call). Nothing was sent; it is safe to send again."
+                    : $"The actor of call {CallId} stopped before the command's request completed; it may have been applied.",
+                CallId,
+                controlId)));
             _caller = null;
         }
 

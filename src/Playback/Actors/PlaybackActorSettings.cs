@@ -32,7 +32,10 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
     /// The requests call actors left on the wire when they stopped or restarted, by call (until answered): the call's next
     /// actor, or next incarnation, puts nothing on the wire before that one is answered. One per manager.
     /// </summary>
-    public ConcurrentDictionary<string, Task> LeftOnTheWire { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, LeftRequest> LeftOnTheWire { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How long a call's request waits for one an earlier actor of the call left on the wire before it goes out anyway (that one's API has no deadline of its own).</summary>
+    public TimeSpan LeftRequestWaitLimit { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The routes the manager's facade tells call actors through, around the registry; null behind another router (Playback.Cluster).</summary>
     public CallRoutes? Routes { get; init; }

@@ -32,6 +32,35 @@ public sealed class CallRoutesTests() : TestKit("akka.loglevel = WARNING")
         Assert.Equal(TestActor, registry.LastSender);
     }
 
+    /// <summary>
+    /// The registry restarts with two messages of a call queued in its mailbox: the route they were counted on is kept, so
+    /// that the restarted registry, starting the call's actor for the first of them, does not open the route while the
+    /// second still waits (a message told straight would overtake it).
+    /// </summary>
+    [Fact]
+    public void A_registry_restart_keeps_the_routes_whose_messages_are_still_queued_and_opens_them_only_when_all_arrived()
+    {
+        var routes = new CallRoutes();
+        var registry = CreateTestProbe();
+        var actor = CreateTestProbe();
+        routes.Send(Pause("a"), TestActor, registry);
+        routes.Send(Pause("b"), TestActor, registry);
+        var a = registry.ExpectMsg<QueuedMessage>();
+        var b = registry.ExpectMsg<QueuedMessage>();
+
+        routes.Clear(); // the registry's PostStop, on its restart
+
+        CallRoutes.Arrived(a); // the restarted registry takes "a" and starts the call's actor on the call's route
+        var route = routes.For("call-1");
+        Assert.Same(a.Route, route);
+        route.Actor = actor;
+        CallRoutes.TryOpen(route);
+        Assert.False(routes.IsOpen("call-1")); // "b" is still in the registry's mailbox
+        CallRoutes.Arrived(b);
+        CallRoutes.TryOpen(route);
+        Assert.True(routes.IsOpen("call-1"));
+    }
+
     [Fact]
     public void A_route_opens_only_once_every_message_told_through_the_registry_has_arrived_there()
     {

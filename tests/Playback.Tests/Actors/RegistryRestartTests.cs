@@ -24,7 +24,7 @@ public sealed class RegistryRestartTests(ITestOutputHelper output) : PlaybackSpe
         var volume = manager.SetVolumeAsync("call-1", "p", 3);
         manager.CallRegistryActor.Tell(ListCalls.Instance, TestActor);
         ExpectMsg<CallList>(); // both commands are in the call actor's mailbox
-        EventFilter.Exception<ArgumentNullException>().ExpectOne(() => manager.CallRegistryActor.Tell(new QueuedMessage(new PausePlay("call-1", "p"), null!)));
+        RestartRegistry(manager);
         held.Release();
 
         await Assert.ThrowsAsync<PlaybackShutdownException>(() => Within10s(play));
@@ -37,11 +37,49 @@ public sealed class RegistryRestartTests(ITestOutputHelper output) : PlaybackSpe
 
         Assert.DoesNotContain(Api.Requests, r => r.Command != CallingApi.Commands.Play);
         var next = manager.PlayAsync("call-1", Hello, new PlayOptions { ControlId = "q" });
-        manager.CallRegistryActor.Tell(ListCalls.Instance, TestActor);
-        Assert.Equal(["call-1"], ExpectMsg<CallList>().CallIds); // the new actor has the play
+        await FoundAsync(manager, "q"); // the new actor has decided the play, and waits
+        Assert.Equal(["p"], Api.Requests.Select(r => r.ControlId));
         held.Answer.SetResult(); // the predecessor's play is answered: only now may the next one go out
         Assert.Equal(PlaybackState.Playing, (await Within10s(next)).Current);
         Assert.Equal(["p", "q"], Api.Requests.Select(r => r.ControlId));
         Assert.Equal(1, Api.MaxInFlightPerCall);
+    }
+
+    /// <summary>
+    /// A request that waits for the one an earlier actor of the call left on the wire is withdrawn when its own actor stops
+    /// (a second restart) before that one is answered: its caller hears that nothing was sent, and it never goes out.
+    /// </summary>
+    [Fact]
+    public async Task A_request_waiting_for_an_earlier_actor_s_is_withdrawn_when_its_actor_stops_and_its_caller_hears_nothing_was_sent()
+    {
+        using var held = new HeldSend("p");
+        Api.Respond = held.Respond;
+        await using var manager = CreateManager();
+        var play = manager.PlayAsync("call-1", Hello, new PlayOptions { ControlId = "p" });
+        held.WaitUntilHeld();
+        held.Release();
+        RestartRegistry(manager);
+        await Assert.ThrowsAsync<PlaybackShutdownException>(() => Within10s(play));
+
+        var waiting = manager.PlayAsync("call-1", Hello, new PlayOptions { ControlId = "q" });
+        await FoundAsync(manager, "q");
+        RestartRegistry(manager);
+        var error = await Assert.ThrowsAsync<PlaybackShutdownException>(() => Within10s(waiting));
+        Assert.Contains("Nothing was sent", error.Message, StringComparison.Ordinal);
+
+        held.Answer.SetResult();
+        var next = await Within10s(manager.PlayAsync("call-1", Hello, new PlayOptions { ControlId = "r" }));
+        Assert.Equal(PlaybackState.Playing, next.Current);
+        Assert.Equal(["p", "r"], Api.Requests.Select(r => r.ControlId));
+    }
+
+    private void RestartRegistry(PlaybackManager manager) =>
+        EventFilter.Exception<ArgumentNullException>().ExpectOne(() => manager.CallRegistryActor.Tell(new QueuedMessage(new PausePlay("call-1", "p"), null!)));
+
+    /// <summary>Waits until the call's actor knows <paramref name="controlId"/> (it handles the lookup after the command that made it).</summary>
+    private async Task FoundAsync(PlaybackManager manager, string controlId)
+    {
+        var found = await Within10s(ReplyPromise<FoundPlayback>.SendAsync(manager.Routes!, manager.CallRegistryActor, Sys.DeadLetters.Path, new FindPlayback("call-1", controlId), _ => new FoundPlayback(null, false), TimeSpan.FromSeconds(10), CancellationToken.None));
+        Assert.NotNull(found.Playback);
     }
 }

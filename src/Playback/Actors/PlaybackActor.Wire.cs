@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using Akka.Actor;
+
+namespace Playback;
+
+/// <summary>A request a call actor left on the wire when it stopped or restarted, until it is answered.</summary>
+/// <param name="Request">What was sent.</param>
+/// <param name="Task">Its outcome.</param>
+internal sealed record LeftRequest(ApiRequest Request, Task Task);
+
+/// <summary>
+/// One request per call at a time, also across the call's actors: an actor that stops or restarts (a failure inside
+/// Playback, or its registry restarting) with a request on the wire leaves it in the manager's
+/// <see cref="PlaybackActorSettings.LeftOnTheWire"/>, and the call's next actor, or next incarnation, sends nothing before
+/// it is answered. With a store, the one it recovers as in flight is that same request: it takes its outcome instead of
+/// sending it again.
+/// </summary>
+internal partial class PlaybackActor
+{
+    // Null; the task of this actor's last request; the LeftRequest of an earlier actor, until this one sends; or a
+    // DeferredSend, this actor's request waiting for that one.
+    private object? _wire;
+
+    /// <summary>In the constructor: a request an earlier actor of the call left unanswered is waited for.</summary>
+    private void TakeOverWire()
+    {
+        if (Settings.LeftOnTheWire.TryGetValue(CallId, out var left) && !left.Task.IsCompleted)
+        {
+            _wire = left;
+        }
+    }
+
+    private void Send(ApiRequest request)
+    {
+        var sequence = ++_sequence;
+        var trace = CommandTrace();
+        Task task;
+        // This actor's own last request was answered before its state machine asked for another: only an earlier actor's can still be out.
+        if (_wire is LeftRequest { Task.IsCompleted: false } left)
+        {
+            var deferred = new DeferredSend(left);
+            task = deferred.Task = SendAfterAsync(deferred, Settings, CallId, request, trace);
+            _wire = deferred;
+        }
+        else
+        {
+            task = Start(Settings, CallId, request, trace);
+            _wire = task;
+        }
+
+        Settings.Counters.RequestSent();
+        PipeOutcome(task, sequence);
+    }
+
+    /// <summary>
+    /// Puts the request recovered as in flight on the wire again, unless it is the very request an earlier actor of the call
+    /// left there (same command, same control id): then its outcome, known in this process, is this one's.
+    /// </summary>
+    private void Resend(ApiRequest request)
+    {
+        if (_wire is LeftRequest { Request: var sent } left && sent.Command == request.Command && sent.ControlId == request.ControlId)
+        {
+            _resent = false; // the outcome is that request's own, not a second attempt's
+            _wire = left.Task;
+            PipeOutcome(left.Task, ++_sequence);
+            return;
+        }
+
+        Send(request);
+    }
+
+    private void PipeOutcome(Task task, long sequence) =>
+        task.PipeTo(Self, success: () => new RequestCompleted(sequence, null), failure: e => new RequestCompleted(sequence, e));
+
+    /// <summary>Puts <paramref name="request"/> on the wire (a failure to start is the request's failure).</summary>
+    private static Task Start(PlaybackActorSettings settings, string callId, ApiRequest request, Activity? trace)
+    {
+        var api = settings.Api;
+        var token = settings.Shutdown;
+        try
+        {
+            using var scope = PlaybackActivities.Enter(trace);
+            return request.Command switch
+            {
+                ApiCommand.Play => api.PlayAsync(callId, request.ControlId, request.Media, request.Options ?? PlayOptions.Default, token),
+                ApiCommand.Pause => api.PauseAsync(callId, request.ControlId, token),
+                ApiCommand.Resume => api.ResumeAsync(callId, request.ControlId, token),
+                ApiCommand.Stop => api.StopAsync(callId, request.ControlId, token),
+                _ => api.SetVolumeAsync(callId, request.ControlId, request.Volume, token),
+            };
+        }
+        catch (Exception e)
+        {
+            return Task.FromException(e);
+        }
+    }
+
+    /// <summary>
+    /// Puts <paramref name="request"/> on the wire once the earlier actor's request is answered (whatever its outcome: that
+    /// was its own caller's), or after <see cref="PlaybackActorSettings.LeftRequestWaitLimit"/>; not at all when this actor
+    /// stopped meanwhile (withdrawn: its caller is told nothing was sent).
+    /// </summary>
+    private static async Task SendAfterAsync(DeferredSend deferred, PlaybackActorSettings settings, string callId, ApiRequest request, Activity? trace)
+    {
+        var earlier = deferred.Earlier.Task;
+        await Task.WhenAny(earlier, Task.Delay(settings.LeftRequestWaitLimit, settings.Shutdown)).ConfigureAwait(false);
+        if (Interlocked.CompareExchange(ref deferred.State, DeferredSend.Started, DeferredSend.Waiting) != DeferredSend.Waiting)
+        {
+            throw new OperationCanceledException("withdrawn: the call's actor stopped before the request went out");
+        }
+
+        await Start(settings, callId, request, trace).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// On stop or restart: what is still on the wire is left for the call's next actor (or incarnation) to wait for, with
+    /// the landed evidence of this actor's request kept until it is answered (its retries read it). A request that still
+    /// waited for an earlier one is withdrawn; true then (nothing of the current command was sent).
+    /// </summary>
+    private bool LeaveOnTheWire()
+    {
+        var withdrawn = false;
+        LeftRequest? left = null;
+        switch (_wire)
+        {
+            case DeferredSend deferred when Interlocked.CompareExchange(ref deferred.State, DeferredSend.Withdrawn, DeferredSend.Waiting) == DeferredSend.Waiting:
+                withdrawn = true;
+                left = deferred.Earlier;
+                break;
+            case DeferredSend { Task.IsCompleted: false } started when State.InFlight is { Request: var request }:
+                left = new LeftRequest(request, started.Task);
+                break;
+            case Task { IsCompleted: false } task when State.InFlight is { Request: var request }:
+                left = new LeftRequest(request, task);
+                break;
+            case LeftRequest earlier:
+                left = earlier;
+                break;
+        }
+
+        if (left is null || left.Task.IsCompleted)
+        {
+            return withdrawn;
+        }
+
+        var all = Settings.LeftOnTheWire;
+        var entry = new KeyValuePair<string, LeftRequest>(CallId, left);
+        all[CallId] = left;
+        var evidence = Settings.Evidence;
+        var callId = CallId;
+        string? landed = null;
+        if (!withdrawn)
+        {
+            (landed, _evidenceFor) = (_evidenceFor, null); // forgotten when the request is answered, not now
+        }
+
+        left.Task.ContinueWith(
+            _ =>
+            {
+                all.TryRemove(entry);
+                if (landed is not null)
+                {
+                    evidence?.Forget(callId, landed);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return withdrawn;
+    }
+
+    /// <summary>This actor's request, waiting for an earlier actor's to be answered.</summary>
+    private sealed class DeferredSend(LeftRequest earlier)
+    {
+        public const int Waiting = 0;
+        public const int Started = 1;
+        public const int Withdrawn = 2;
+
+        public int State = Waiting;
+
+        public LeftRequest Earlier { get; } = earlier;
+
+        public Task Task { get; set; } = Task.CompletedTask;
+    }
+}
