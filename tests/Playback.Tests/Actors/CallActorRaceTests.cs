@@ -113,6 +113,31 @@ public sealed class CallActorRaceTests() : TestKit("akka.loglevel = WARNING")
         Assert.Equal("q", Assert.IsType<CommandSucceeded>(ExpectMsg<CommandReply>()).Playback.ControlId);
     }
 
+    /// <summary>
+    /// A webhook proved that the play on the wire landed (its retries must not send it again); the actor then restarts with
+    /// that request still out. The proof is kept until the request is answered: the retry loop still running reads it.
+    /// </summary>
+    [Fact]
+    public async Task The_proof_that_a_request_left_on_the_wire_landed_is_kept_until_that_request_is_answered()
+    {
+        var gate = new RequestGate();
+        _api.Respond = gate.Respond;
+        var evidence = new LandedEvidence();
+        var settings = ActorSettings() with { Evidence = evidence };
+        var actor = Sys.ActorOf(Props.Create(() => new FailingCall(settings)));
+        actor.Tell(Play("old"), TestActor);
+        var (_, old) = await gate.NextAsync();
+        actor.Tell(new PlayStatusReceived("call-1", "old", ReportedPlayState.Playing, null), TestActor);
+        ExpectMsg<WebhookResult>();
+        Assert.True(evidence.Landed("call-1", "old"));
+
+        actor.Tell("fail");
+        Assert.IsType<PlaybackShutdownException>(ExpectMsg<CommandFailed>().Error);
+        Assert.True(evidence.Landed("call-1", "old"));
+        old.SetResult();
+        await AwaitConditionAsync(() => Task.FromResult(!evidence.Landed("call-1", "old")));
+    }
+
     /// <summary>A call actor that fails on "fail" while a request is on the wire.</summary>
     private sealed class FailingCall(PlaybackActorSettings settings) : PlaybackActor("call-1", settings)
     {
