@@ -204,10 +204,40 @@ public sealed class StoreTests : IAsyncLifetime
         Assert.Equal(PlaybackState.Finished, (await handle.Completion.WaitAsync(TimeSpan.FromSeconds(10))).State);
     }
 
+    /// <summary>
+    /// A crash left a play on the wire: the next process recovers it and sends it again (an earlier attempt may have
+    /// landed). Its registry then restarts while that second attempt is out, and the call's next actor takes the attempt's
+    /// outcome. A certain refusal of it (422: the first attempt, which did land, holds the control id) still only says that
+    /// this attempt was refused: the play may be playing, so a stop is sent to settle it.
+    /// </summary>
+    [Fact]
+    public async Task A_resent_play_taken_over_after_a_registry_restart_and_then_refused_is_still_settled_with_a_stop()
+    {
+        var crashed = new HeldPlayApi();
+        var first = _stack.Start(_store.Settings, crashed);
+        await first.Recovery;
+        _ = first.PlayAsync("call-s", [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "p" });
+        await crashed.PlaySent.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await _stack.StopAsync(first); // the play stays in flight in the store
+
+        var api = new HeldPlayApi();
+        var second = _stack.Start(_store.Settings, api);
+        await second.Recovery;
+        await api.PlaySent.Task.WaitAsync(TimeSpan.FromSeconds(10)); // sent again, and held
+        second.CallRegistryActor.Tell(new QueuedMessage(new PausePlay("call-s", "p"), null!), ActorRefs.NoSender); // the registry throws and restarts
+        await Eventually.AssertAsync(async () => Assert.Empty((await second.CallRegistryActor.Ask<CallList>(ListCalls.Instance, TimeSpan.FromSeconds(5))).CallIds));
+        Assert.NotNull(await second.FindAsync("call-s", "p").WaitAsync(TimeSpan.FromSeconds(10))); // the next actor took the attempt over
+
+        api.Answer.SetException(new CallingApiException(CallingApi.Commands.Play, "call-s", "p", 422, "control_id is in use", null, null, isTransient: false));
+        await Eventually.AssertAsync(() => Assert.Equal(1, api.Stops));
+        Assert.Equal(1, api.Plays);
+    }
+
     /// <summary>Holds every play on the wire until <see cref="Answer"/> completes, counting them; the rest succeed at once.</summary>
     private sealed class HeldPlayApi : ICallingApi
     {
         private int _plays;
+        private int _stops;
 
         public TaskCompletionSource PlaySent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -226,7 +256,13 @@ public sealed class StoreTests : IAsyncLifetime
 
         public Task ResumeAsync(string callId, string controlId, CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task StopAsync(string callId, string controlId, CancellationToken cancellationToken) => Task.CompletedTask;
+        public int Stops => Volatile.Read(ref _stops);
+
+        public Task StopAsync(string callId, string controlId, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _stops);
+            return Task.CompletedTask;
+        }
 
         public Task SetVolumeAsync(string callId, string controlId, double volume, CancellationToken cancellationToken) => Task.CompletedTask;
     }

@@ -60,30 +60,6 @@ internal sealed partial class CallRegistry : ReceiveActor
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(Decider.From(_ => Directive.Restart));
 
-    protected override void PostStop()
-    {
-        foreach (var (message, sender) in _heldUntilListed ?? [])
-        {
-            ReplyShutdown(message, sender);
-        }
-
-        foreach (var (message, sender) in _passivating.Values.SelectMany(static held => held))
-        {
-            ReplyShutdown(message, sender);
-        }
-
-        // Also on a restart: the children are gone, so senders go through the registry again until it opens new routes. With
-        // a store, what they had is there: each of their calls is recovered by its next message, as the listed ones are.
-        if (_settings.Persistence is not null && _heldUntilListed is null)
-        {
-            var recover = _toRecover ?? new HashSet<string>(StringComparer.Ordinal);
-            recover.UnionWith(_routes.Live.Select(static call => call.Key));
-            _routes.Memory.CallsToRecover = recover;
-        }
-
-        _routes.Clear();
-    }
-
     private void OnQueued(QueuedMessage queued)
     {
         CallRoutes.Arrived(queued);
@@ -160,7 +136,8 @@ internal sealed partial class CallRegistry : ReceiveActor
         _routes.Memory.Listed = true;
         _heldCalls.Clear();
         _draining = true; // opened at the end: one opened now would let a later webhook overtake this call's next held one
-        _toRecover = new HashSet<string>(recover.CallIds.Where(id => !_routes.TryGetLive(id, out _)), StringComparer.Ordinal);
+        _toRecover ??= new HashSet<string>(StringComparer.Ordinal); // what a restarted predecessor handed over, if anything
+        _toRecover.UnionWith(recover.CallIds.Where(id => !_routes.TryGetLive(id, out _)));
         foreach (var (message, sender) in held)
         {
             if (recover.Failed && !_routes.TryGetLive(message.CallId, out _))

@@ -6,7 +6,8 @@ namespace Playback;
 /// <summary>A request a call actor left on the wire when it stopped or restarted, until it is answered.</summary>
 /// <param name="Request">What was sent.</param>
 /// <param name="Task">Its outcome.</param>
-internal sealed record LeftRequest(ApiRequest Request, Task Task);
+/// <param name="Resent">It was itself sent again after a recovery (an earlier attempt may have landed: a refusal of it is not certain).</param>
+internal sealed record LeftRequest(ApiRequest Request, Task Task, bool Resent);
 
 /// <summary>
 /// One request per call at a time, also across the call's actors: an actor that stops or restarts (a failure inside
@@ -60,7 +61,7 @@ internal partial class PlaybackActor
     {
         if (_wire is LeftRequest { Request: var sent } left && sent.Command == request.Command && sent.ControlId == request.ControlId)
         {
-            _resent = false; // the outcome is that request's own, not a second attempt's
+            _resent = left.Resent; // the outcome is that request's own: a second attempt only if it was one
             _wire = left.Task;
             PipeOutcome(left.Task, ++_sequence);
             return;
@@ -128,10 +129,10 @@ internal partial class PlaybackActor
                 left = deferred.Earlier;
                 break;
             case DeferredSend { Task.IsCompleted: false } started when State.InFlight is { Request: var request }:
-                left = new LeftRequest(request, started.Task);
+                left = new LeftRequest(request, started.Task, _resent);
                 break;
             case Task { IsCompleted: false } task when State.InFlight is { Request: var request }:
-                left = new LeftRequest(request, task);
+                left = new LeftRequest(request, task, _resent);
                 break;
             case LeftRequest earlier:
                 left = earlier;

@@ -93,8 +93,10 @@ internal partial class PlaybackActor : UntypedActor
         {
             var controlId = State.InFlight?.Request.ControlId;
             _caller.Tell(new CommandFailed(new PlaybackShutdownException(
-                withdrawn
+                withdrawn && Settings.Persistence is null
                     ? $"The actor of call {CallId} stopped before the command's request went out (it waited for an earlier request of the call). Nothing was sent; it is safe to send again."
+                    : withdrawn
+                    ? $"The actor of call {CallId} stopped before the command's request went out (it waited for an earlier request of the call). It is recorded in the playback store as on its way: the call's next actor sends it; do not send it again."
                     : $"The actor of call {CallId} stopped before the command's request completed; it may have been applied.",
                 CallId,
                 controlId)));
