@@ -180,6 +180,29 @@ public sealed class StoreTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// As above, but the play on the wire is accepted before anything starts the call's next actor: its outcome is kept for
+    /// that actor, which takes it instead of sending the play again (a second play of the same control id).
+    /// </summary>
+    [Fact]
+    public async Task After_a_registry_restart_a_play_answered_before_the_call_s_next_actor_started_is_not_sent_again()
+    {
+        var api = new HeldPlayApi();
+        var manager = _stack.Start(_store.Settings, api);
+        await manager.Recovery;
+        var play = manager.PlayAsync("call-a", [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "p" });
+        await api.PlaySent.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        manager.CallRegistryActor.Tell(new QueuedMessage(new PausePlay("call-a", "p"), null!), ActorRefs.NoSender); // the registry throws and restarts
+        await Assert.ThrowsAsync<PlaybackShutdownException>(() => play.WaitAsync(TimeSpan.FromSeconds(10)));
+        api.Answer.SetResult(); // accepted while the call has no actor
+        await Task.Delay(TimeSpan.FromMilliseconds(300)); // the call's next message comes a while later
+        var paused = await manager.PauseAsync("call-a", "p").WaitAsync(TimeSpan.FromSeconds(10)); // starts the next actor
+
+        Assert.Equal(PlaybackState.Paused, paused.State);
+        Assert.Equal(1, api.Plays);
+    }
+
+    /// <summary>
     /// The call registry restarts (a bug; simulated) after the store's calls were listed: the listing does not come again,
     /// so the restarted registry must not wait for it. The calls whose actors the restart stopped are recovered from the
     /// store by their next message, a webhook too: the play's <c>finished</c> webhook ends it, instead of waiting forever.

@@ -14,7 +14,7 @@ internal sealed record LeftRequest(ApiRequest Request, Task Task, bool Resent);
 /// Playback, or its registry restarting) with a request on the wire leaves it in the manager's
 /// <see cref="PlaybackActorSettings.LeftOnTheWire"/>, and the call's next actor, or next incarnation, sends nothing before
 /// it is answered. With a store, the one it recovers as in flight is that same request: it takes its outcome instead of
-/// sending it again.
+/// sending it again (also once answered, for <see cref="PlaybackActorSettings.LeftRequestRetention"/>).
 /// </summary>
 internal partial class PlaybackActor
 {
@@ -22,12 +22,19 @@ internal partial class PlaybackActor
     // DeferredSend, this actor's request waiting for that one.
     private object? _wire;
 
-    /// <summary>In the constructor: a request an earlier actor of the call left unanswered is waited for.</summary>
+    /// <summary>
+    /// In the constructor: a request an earlier actor of the call left on the wire is waited for, or, once answered, kept
+    /// for <see cref="Resend"/> (with a store, the request this actor recovers as in flight may be that one).
+    /// </summary>
     private void TakeOverWire()
     {
-        if (Settings.LeftOnTheWire.TryGetValue(CallId, out var left) && !left.Task.IsCompleted)
+        if (Settings.LeftOnTheWire.TryGetValue(CallId, out var left))
         {
             _wire = left;
+            if (left.Task.IsCompleted)
+            {
+                Settings.LeftOnTheWire.TryRemove(new KeyValuePair<string, LeftRequest>(CallId, left)); // its outcome is this actor's to use
+            }
         }
     }
 
@@ -155,14 +162,18 @@ internal partial class PlaybackActor
             (landed, _evidenceFor) = (_evidenceFor, null); // forgotten when the request is answered, not now
         }
 
+        // Answered, it is kept a while for the call's next actor (which starts with the call's next message): with a store,
+        // that actor takes its outcome instead of sending it again.
+        var retention = Settings.LeftRequestRetention;
         left.Task.ContinueWith(
             _ =>
             {
-                all.TryRemove(entry);
                 if (landed is not null)
                 {
                     evidence?.Forget(callId, landed);
                 }
+
+                Task.Delay(retention).ContinueWith(_ => all.TryRemove(entry), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             },
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,

@@ -34,6 +34,9 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
     /// </summary>
     public ConcurrentDictionary<string, LeftRequest> LeftOnTheWire { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>How long a request left on the wire is kept once answered, for the call's next actor to take its outcome (it starts with the call's next message).</summary>
+    public TimeSpan LeftRequestRetention { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How long a call's request waits for one an earlier actor of the call left on the wire before it goes out anyway (that one's API has no deadline of its own).</summary>
     public TimeSpan LeftRequestWaitLimit { get; init; } = TimeSpan.FromSeconds(60);
 
