@@ -163,14 +163,7 @@ public sealed class StoreTests : IAsyncLifetime
     [Fact]
     public async Task After_a_registry_restart_the_play_recovered_as_in_flight_takes_the_outcome_of_the_one_on_the_wire_instead_of_going_out_again()
     {
-        var api = new HeldPlayApi();
-        var manager = _stack.Start(_store.Settings, api);
-        await manager.Recovery;
-        var play = manager.PlayAsync("call-r", [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "p" });
-        await api.PlaySent.Task.WaitAsync(TimeSpan.FromSeconds(10));
-
-        manager.CallRegistryActor.Tell(new QueuedMessage(new PausePlay("call-r", "p"), null!), ActorRefs.NoSender); // the registry throws and restarts
-        await Assert.ThrowsAsync<PlaybackShutdownException>(() => play.WaitAsync(TimeSpan.FromSeconds(10)));
+        var (api, manager) = await RestartRegistryWithPlayOnTheWireAsync("call-r");
         var pause = manager.PauseAsync("call-r", "p"); // starts the call's next actor, which recovers the play as in flight
         Assert.NotNull(await manager.FindAsync("call-r", "p").WaitAsync(TimeSpan.FromSeconds(10)));
 
@@ -186,14 +179,7 @@ public sealed class StoreTests : IAsyncLifetime
     [Fact]
     public async Task After_a_registry_restart_a_play_answered_before_the_call_s_next_actor_started_is_not_sent_again()
     {
-        var api = new HeldPlayApi();
-        var manager = _stack.Start(_store.Settings, api);
-        await manager.Recovery;
-        var play = manager.PlayAsync("call-a", [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "p" });
-        await api.PlaySent.Task.WaitAsync(TimeSpan.FromSeconds(10));
-
-        manager.CallRegistryActor.Tell(new QueuedMessage(new PausePlay("call-a", "p"), null!), ActorRefs.NoSender); // the registry throws and restarts
-        await Assert.ThrowsAsync<PlaybackShutdownException>(() => play.WaitAsync(TimeSpan.FromSeconds(10)));
+        var (api, manager) = await RestartRegistryWithPlayOnTheWireAsync("call-a");
         api.Answer.SetResult(); // accepted while the call has no actor
         await Task.Delay(TimeSpan.FromMilliseconds(300)); // the call's next message comes a while later
         var paused = await manager.PauseAsync("call-a", "p").WaitAsync(TimeSpan.FromSeconds(10)); // starts the next actor
@@ -254,6 +240,19 @@ public sealed class StoreTests : IAsyncLifetime
         api.Answer.SetException(new CallingApiException(CallingApi.Commands.Play, "call-s", "p", 422, "control_id is in use", null, null, isTransient: false));
         await Eventually.AssertAsync(() => Assert.Equal(1, api.Stops));
         Assert.Equal(1, api.Plays);
+    }
+
+    /// <summary>A manager on the store whose play "p" on <paramref name="callId"/> is held on the wire when its call registry throws and restarts (the play's caller hears that its actor stopped).</summary>
+    private async Task<(HeldPlayApi Api, PlaybackManager Manager)> RestartRegistryWithPlayOnTheWireAsync(string callId)
+    {
+        var api = new HeldPlayApi();
+        var manager = _stack.Start(_store.Settings, api);
+        await manager.Recovery;
+        var play = manager.PlayAsync(callId, [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "p" });
+        await api.PlaySent.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        manager.CallRegistryActor.Tell(new QueuedMessage(new PausePlay(callId, "p"), null!), ActorRefs.NoSender); // a malformed internal message: the registry throws
+        await Assert.ThrowsAsync<PlaybackShutdownException>(() => play.WaitAsync(TimeSpan.FromSeconds(10)));
+        return (api, manager);
     }
 
     /// <summary>Holds every play on the wire until <see cref="Answer"/> completes, counting them; the rest succeed at once.</summary>
