@@ -21,7 +21,36 @@ internal sealed partial class CallRegistry
 {
     private const string ActorStopped = "the call's actor stopped before the message reached it";
 
+    private (object? Message, IActorRef? Sender) _received; // the message being handled, for PreRestart
+    private bool _handedOff; // it went to an actor, into a buffer, or was answered: its reply is on its way
+
     protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(AllDeadLetters));
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        (_received, _handedOff) = ((message, Sender), false);
+        return base.AroundReceive(receive, message);
+    }
+
+    /// <summary>
+    /// The message whose handling made the registry throw is dropped by Akka's restart: unless it was already handed on (to
+    /// an actor, into a buffer, or answered), its sender hears now that it was not run, not after <c>AskTimeout</c>.
+    /// </summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        if (!_handedOff && ReferenceEquals(_received.Message, message) && _received.Sender is { } sender
+            && (message is QueuedMessage { Message: var queued } ? queued : message as IWithCallId) is { } failed)
+        {
+            Refusals.Refuse(
+                failed,
+                sender,
+                command => CommandErrors.NotRun(command, "Playback's call registry failed while routing it, and restarted"),
+                "Playback's call registry failed while routing the webhook, and restarted",
+                new Status.Failure(new PlaybackShutdownException($"Call {failed.CallId}: Playback failed to route the request.", failed.CallId, null)));
+        }
+
+        base.PreRestart(reason, message);
+    }
 
     // Akka's PostRestart runs PreStart (subscribing again is a no-op). PostStop, which a restart also runs, does not
     // unsubscribe: the children stop (and their mailboxes empty into dead letters) after it, while the registry restarts.

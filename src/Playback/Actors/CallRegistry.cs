@@ -76,6 +76,7 @@ internal sealed partial class CallRegistry : ReceiveActor
         if (!create && _heldUntilListed is { } waiting && message is not (FindPlayback or FlushCall) && _heldCalls.Contains(message.CallId))
         {
             waiting.Add((message, sender)); // behind the call's webhooks that wait for the listing, whose order they keep
+            _handedOff = true;
             return;
         }
 
@@ -84,10 +85,12 @@ internal sealed partial class CallRegistry : ReceiveActor
             if (_passivating.TryGetValue(message.CallId, out var held))
             {
                 held.Add((message, sender));
+                _handedOff = true;
             }
             else
             {
                 entry.Actor!.Tell(message, sender);
+                _handedOff = true;
                 TryOpen(entry);
             }
 
@@ -97,6 +100,7 @@ internal sealed partial class CallRegistry : ReceiveActor
         if (!create && _heldUntilListed is not null && message is not (FindPlayback or FlushCall))
         {
             _heldUntilListed.Add((message, sender));
+            _handedOff = true;
             _heldCalls.Add(message.CallId);
             return;
         }
@@ -108,12 +112,14 @@ internal sealed partial class CallRegistry : ReceiveActor
 
         if (!create)
         {
+            _handedOff = true;
             AnswerWithoutActor(message, sender);
             return;
         }
 
         var started = Start(message.CallId);
         started.Actor!.Tell(message, sender);
+        _handedOff = true;
         TryOpen(started);
     }
 

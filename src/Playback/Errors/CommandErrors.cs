@@ -26,8 +26,11 @@ internal static class CommandErrors
         new(new PlaybackShutdownException($"{command.Name} for call {callId} was not run: Playback is shutting down.", callId, command.ControlId));
 
     /// <summary>The call's actor stopped (its registry failed and restarted) before the command reached it: nothing was sent.</summary>
-    public static CommandFailed NotRun(IPlaybackCommand command) =>
-        new(new PlaybackShutdownException($"{command.Name} for call {command.CallId} was not run: the call's actor stopped before the command reached it. Nothing was sent; it is safe to send again.", command.CallId, command.ControlId));
+    public static CommandFailed NotRun(IPlaybackCommand command) => NotRun(command, "the call's actor stopped before the command reached it");
+
+    /// <summary>The command was not run, for the reason <paramref name="why"/>: nothing was sent.</summary>
+    public static CommandFailed NotRun(IPlaybackCommand command, string why) =>
+        new(new PlaybackShutdownException($"{command.Name} for call {command.CallId} was not run: {why}. Nothing was sent; it is safe to send again.", command.CallId, command.ControlId));
 
     /// <summary>The call's actor moved to another node before the command ran: the caller's manager sends it again.</summary>
     public static CommandFailed Moved(IPlaybackCommand command, string callId) =>

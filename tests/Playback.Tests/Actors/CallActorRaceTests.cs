@@ -97,7 +97,7 @@ public sealed class CallActorRaceTests() : TestKit("akka.loglevel = WARNING")
         _routes.Send(new PlayStatusReceived("call-1", "p", ReportedPlayState.Playing, null), webhook.Ref, registry);
         registry.Tell(ListCalls.Instance);
         ExpectMsg<CallList>(); // both commands are in the call actor's mailbox (told straight, or forwarded before this)
-        EventFilter.Exception<ArgumentNullException>().ExpectOne(() => registry.Tell(new QueuedMessage(new PausePlay("call-1", "p"), null!)));
+        EventFilter.Exception<ArgumentNullException>().ExpectOne(() => registry.Tell(new QueuedMessage(new PausePlay("call-1", "p"), null!), ActorRefs.NoSender));
         held.Release();
 
         Assert.IsType<PlaybackShutdownException>(ExpectMsg<CommandFailed>().Error); // the play, on the wire when its actor stopped
