@@ -19,8 +19,6 @@ namespace Playback;
 /// </summary>
 internal sealed partial class CallRegistry
 {
-    private const string ActorStopped = "the call's actor stopped before the message reached it";
-
     private (object? Message, IActorRef? Sender) _received; // the message being handled, for PreRestart
     private bool _handedOff; // it went to an actor, into a buffer, or was answered: its reply is on its way
 
@@ -41,12 +39,7 @@ internal sealed partial class CallRegistry
         if (!_handedOff && ReferenceEquals(_received.Message, message) && _received.Sender is { } sender
             && (message is QueuedMessage { Message: var queued } ? queued : message as IWithCallId) is { } failed)
         {
-            Refusals.Refuse(
-                failed,
-                sender,
-                command => CommandErrors.NotRun(command, "Playback's call registry failed while routing it, and restarted"),
-                "Playback's call registry failed while routing the webhook, and restarted",
-                new Status.Failure(new PlaybackShutdownException($"Call {failed.CallId}: Playback failed to route the request.", failed.CallId, null)));
+            RefuseNotRun(failed, sender, "Playback's call registry failed while routing it, and restarted");
         }
 
         base.PreRestart(reason, message);
@@ -77,9 +70,9 @@ internal sealed partial class CallRegistry
             _routes.Memory.CallsToRecover = recover;
         }
 
-        foreach (var _ in live)
+        if (live.Count > 0)
         {
-            _settings.Counters.CallStopped(); // stopped with the registry: their Terminated does not reach it
+            _settings.Counters.CallStopped(live.Count); // stopped with the registry: their Terminated does not reach it
         }
 
         _routes.Clear();
@@ -99,11 +92,15 @@ internal sealed partial class CallRegistry
             return;
         }
 
+        RefuseNotRun(message, letter.Sender, "the call's actor stopped before it reached it");
+    }
+
+    /// <summary>Answers a message that was not run, for the reason <paramref name="why"/>: a command (nothing was sent), a webhook (a 503), a lookup (a failure).</summary>
+    private static void RefuseNotRun(IWithCallId message, IActorRef sender, string why) =>
         Refusals.Refuse(
             message,
-            letter.Sender,
-            CommandErrors.NotRun,
-            ActorStopped,
-            new Status.Failure(new PlaybackShutdownException($"Call {message.CallId}: {ActorStopped}.", message.CallId, null)));
-    }
+            sender,
+            command => CommandErrors.NotRun(command, why),
+            why,
+            new Status.Failure(new PlaybackShutdownException($"Call {message.CallId}: not run: {why}.", message.CallId, null)));
 }

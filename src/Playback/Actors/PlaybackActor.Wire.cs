@@ -151,34 +151,32 @@ internal partial class PlaybackActor
             return withdrawn;
         }
 
-        var all = Settings.LeftOnTheWire;
-        var entry = new KeyValuePair<string, LeftRequest>(CallId, left);
-        all[CallId] = left;
-        var evidence = Settings.Evidence;
-        var callId = CallId;
+        Settings.LeftOnTheWire[CallId] = left;
         string? landed = null;
         if (!withdrawn)
         {
             (landed, _evidenceFor) = (_evidenceFor, null); // forgotten when the request is answered, not now
         }
 
-        // Answered, it is kept a while for the call's next actor (which starts with the call's next message): with a store,
-        // that actor takes its outcome instead of sending it again.
-        var retention = Settings.LeftRequestRetention;
-        left.Task.ContinueWith(
-            _ =>
-            {
-                if (landed is not null)
-                {
-                    evidence?.Forget(callId, landed);
-                }
-
-                Task.Delay(retention).ContinueWith(_ => all.TryRemove(entry), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        _ = ForgetWhenAnsweredAsync(Settings, CallId, left, landed);
         return withdrawn;
+    }
+
+    /// <summary>
+    /// Once <paramref name="left"/> is answered: forgets the proof that it landed, and, after
+    /// <see cref="PlaybackActorSettings.LeftRequestRetention"/> (the call's next actor starts with the call's next message;
+    /// with a store it takes the outcome instead of sending the request again), the request itself.
+    /// </summary>
+    private static async Task ForgetWhenAnsweredAsync(PlaybackActorSettings settings, string callId, LeftRequest left, string? landed)
+    {
+        await left.Task.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        if (landed is not null)
+        {
+            settings.Evidence?.Forget(callId, landed);
+        }
+
+        await Task.Delay(settings.LeftRequestRetention).ConfigureAwait(false);
+        settings.LeftOnTheWire.TryRemove(new KeyValuePair<string, LeftRequest>(callId, left));
     }
 
     /// <summary>This actor's request, waiting for an earlier actor's to be answered.</summary>

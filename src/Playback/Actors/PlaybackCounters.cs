@@ -23,10 +23,10 @@ internal sealed class PlaybackCounters
         Metrics?.Calls(1);
     }
 
-    public void CallStopped()
+    public void CallStopped(int count = 1)
     {
-        Interlocked.Decrement(ref _activeCalls);
-        Metrics?.Calls(-1);
+        Interlocked.Add(ref _activeCalls, -count);
+        Metrics?.Calls(-count);
     }
 
     public void RequestSent() => Interlocked.Increment(ref _requestsSent);

@@ -25,9 +25,6 @@ internal static class CommandErrors
     public static CommandFailed Shutdown(IPlaybackCommand command, string callId) =>
         new(new PlaybackShutdownException($"{command.Name} for call {callId} was not run: Playback is shutting down.", callId, command.ControlId));
 
-    /// <summary>The call's actor stopped (its registry failed and restarted) before the command reached it: nothing was sent.</summary>
-    public static CommandFailed NotRun(IPlaybackCommand command) => NotRun(command, "the call's actor stopped before the command reached it");
-
     /// <summary>The command was not run, for the reason <paramref name="why"/>: nothing was sent.</summary>
     public static CommandFailed NotRun(IPlaybackCommand command, string why) =>
         new(new PlaybackShutdownException($"{command.Name} for call {command.CallId} was not run: {why}. Nothing was sent; it is safe to send again.", command.CallId, command.ControlId));
