@@ -58,8 +58,13 @@ public sealed partial class PlaybackManager : IAsyncDisposable
             Routes = setup.StartRouter is null ? new CallRoutes() : null,
         };
         _routes = actorSettings.Routes;
+        if (setup.StartRouter is null)
+        {
+            InlineExecutor.Register(system);
+        }
+
         _registry = setup.StartRouter is null
-            ? system.ActorOf(CallRegistry.Props(actorSettings), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            ? system.ActorOf(CallRegistry.Props(actorSettings).WithDispatcher(InlineExecutor.DispatcherId), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture))
             : setup.StartRouter(system, actorSettings);
         _replyPath = setup.StartRouter is null ? ((ExtendedActorSystem)system).Provider.TempPath() : null;
         system.WhenTerminated.ContinueWith(_ => Shutdown(), TaskScheduler.Default);

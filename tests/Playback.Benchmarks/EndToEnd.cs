@@ -172,6 +172,23 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
         }
         while (warm.Elapsed < WarmUp);
 
+        // BENCH_PROFILE_SECONDS=N: only the actor path (or, with BENCH_PROFILE_RAW=1, raw Flurl) at 10,000 calls, rounds for
+        // N seconds, for a profiler to attach to (the process id is printed first).
+        if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_PROFILE_SECONDS"), out var seconds))
+        {
+            var rawOnly = Environment.GetEnvironmentVariable("BENCH_PROFILE_RAW") == "1";
+            Console.WriteLine($"profiling {(rawOnly ? "raw Flurl" : "the actor path")} at 10,000 calls for {seconds} s in process {Environment.ProcessId}");
+            var until = Stopwatch.StartNew();
+            var rates = new List<double>();
+            while (until.Elapsed.TotalSeconds < seconds)
+            {
+                rates.Add(rawOnly ? await RawThroughputAsync(baseUrl, 10_000, 2, 128) : await ActorThroughputAsync(system, baseUrl, 10_000, 2, 128, rateLimit: false));
+            }
+
+            Console.WriteLine($"profiled {rates.Count} rounds: {string.Join(", ", rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} commands/s");
+            return;
+        }
+
         foreach (var calls in new[] { 1_000, 10_000 })
         {
             var perCall = Math.Max(1, ThroughputRequests / calls);

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Dispatch;
 
 namespace Playback;
 
@@ -32,7 +33,8 @@ internal sealed partial class CallRegistry : ReceiveActor
     public CallRegistry(PlaybackActorSettings settings, Props callProps)
     {
         _settings = settings;
-        _callProps = callProps;
+        // The call actors run on their registry's dispatcher (Playback's own, InlineExecutor, when the manager made it).
+        _callProps = callProps.Dispatcher == Dispatchers.DefaultDispatcherId ? callProps.WithDispatcher(Context.Props.Dispatcher) : callProps;
         _routes = settings.Routes ?? new CallRoutes();
         // With a store, webhooks for calls this registry does not know wait until the store's live calls are listed (once:
         // a restarted registry knows the listing, and recovers what its predecessor had live on each call's next message).

@@ -33,6 +33,7 @@ internal sealed class CallRoutes
         while (true)
         {
             var route = _routes.GetOrAdd(message.CallId, NewRoute);
+            using var inline = InlineExecutor.Defer(); // the call's actor may run on this thread: not under the lock
             lock (route)
             {
                 if (route.Removed)
