@@ -178,11 +178,13 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
         {
             var rawOnly = Environment.GetEnvironmentVariable("BENCH_PROFILE_RAW") == "1";
             Console.WriteLine($"profiling {(rawOnly ? "raw Flurl" : "the actor path")} at 10,000 calls for {seconds} s in process {Environment.ProcessId}");
+            await using var manager = PlaybackManager.Create(system, Settings(baseUrl, 128, rateLimit: false));
+            var handles = await Task.WhenAll(Enumerable.Range(0, 10_000).Select(i => manager.PlayAsync("call-" + i, [Media.Ringtone("us")])));
             var until = Stopwatch.StartNew();
             var rates = new List<double>();
             while (until.Elapsed.TotalSeconds < seconds)
             {
-                rates.Add(rawOnly ? await RawThroughputAsync(baseUrl, 10_000, 2, 128) : await ActorThroughputAsync(system, baseUrl, 10_000, 2, 128, rateLimit: false));
+                rates.Add(rawOnly ? await RawThroughputAsync(baseUrl, 10_000, 2, 128) : await VolumeRoundAsync(handles, 2));
             }
 
             Console.WriteLine($"profiled {rates.Count} rounds: {string.Join(", ", rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} commands/s");
@@ -241,6 +243,20 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
             }
         }));
         return calls * perCall / sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Commands per second of one round: <paramref name="perCall"/> volume changes on each of <paramref name="handles"/> at once.</summary>
+    private static async Task<double> VolumeRoundAsync(PlaybackHandle[] handles, int perCall)
+    {
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(handles.Select(async h =>
+        {
+            for (var k = 0; k < perCall; k++)
+            {
+                await h.SetVolumeAsync(k % 40);
+            }
+        }));
+        return handles.Length * perCall / sw.Elapsed.TotalSeconds;
     }
 
     private async Task MemoryAsync()

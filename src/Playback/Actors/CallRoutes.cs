@@ -33,7 +33,7 @@ internal sealed class CallRoutes
         while (true)
         {
             var route = _routes.GetOrAdd(message.CallId, NewRoute);
-            using var inline = InlineExecutor.Defer(); // the call's actor may run on this thread: not under the lock
+            using var inline = InlineExecutor.RunWoken(caller: true); // the call's actor may run on this thread, once the lock is released
             lock (route)
             {
                 if (route.Removed)

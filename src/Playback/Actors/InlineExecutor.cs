@@ -5,14 +5,15 @@ using Akka.Dispatch;
 namespace Playback;
 
 /// <summary>
-/// The executor of Playback's own dispatcher (the call registry and the call actors): an actor woken by a thread that is
-/// not already running one of these actors (the caller of a command, the continuation of an HTTP answer, Kestrel's
-/// webhook request) runs its mailbox on that thread at once, instead of on a thread-pool work item that another thread
-/// must wake for; from inside one of these actors, the woken one goes to the thread pool as with Akka's default executor.
-/// The mailbox still guarantees one message at a time per actor and the send order; the run is bounded by the
-/// dispatcher's throughput like any other. It runs on the thread-pool's default execution context, not the waking
-/// thread's (its async locals, e.g. <c>Activity.Current</c>, stay out of the actor, as with the thread pool), and
-/// without its synchronization context.
+/// The executor of Playback's own dispatcher (the call registry and the call actors). By default a woken actor runs on
+/// a thread-pool work item, as with Akka's default executor. Inside a <see cref="RunWoken"/> scope, which Playback opens
+/// only where it hands a message to a call's actor itself (a command or webhook from the facade, an HTTP answer's
+/// continuation), the call actor that message wakes runs on this thread when the scope closes (outside any lock held
+/// while telling), instead of on a thread woken for it. The mailbox still guarantees one message at a time per actor and
+/// the send order; the run is bounded by the dispatcher's throughput like any other. It runs on the thread pool's default
+/// execution context, not the waking thread's (its async locals, e.g. <c>Activity.Current</c>, stay out of the actor),
+/// and without its synchronization context. Nothing else runs inline: Akka's scheduler, dead letters, the registry,
+/// persistence callbacks, a thread that is not a thread-pool thread or runs a task on another task scheduler.
 /// </summary>
 internal sealed class InlineExecutor : ExecutorService
 {
@@ -34,14 +35,23 @@ internal sealed class InlineExecutor : ExecutorService
         }
     };
 
+    // Inside a run of this dispatcher's actors (inline or queued) on this thread.
     [ThreadStatic]
     private static int t_depth;
 
+    // A RunWoken scope is open on this thread; the call actor it woke; whether the scope is a caller's.
     [ThreadStatic]
-    private static IRunnable? t_deferred;
+    private static bool t_open;
 
     [ThreadStatic]
-    private static bool t_deferring;
+    private static IRunnable? t_woken;
+
+    [ThreadStatic]
+    private static bool t_callers;
+
+    // The inline run in progress on this thread is a caller's (see InCallersRun).
+    [ThreadStatic]
+    private static bool t_callersRun;
 
     public InlineExecutor(string id)
         : base(id)
@@ -63,40 +73,37 @@ internal sealed class InlineExecutor : ExecutorService
     }
 
     /// <summary>
-    /// While the returned scope is open, an actor this thread wakes runs when the scope closes rather than at once (e.g.
-    /// a message told under a lock: the actor must not run under it). One is kept; any other goes to the thread pool.
+    /// Opens a scope in which the first call actor this thread wakes runs on this thread when the scope closes (not from
+    /// inside one of this dispatcher's runs, see <see cref="Execute"/>); a no-op scope inside another scope, on a thread
+    /// that is not a thread-pool thread, or
+    /// under a task scheduler other than the default (e.g. Akka's <c>ReceiveAsync</c>). Synchronous code only: the scope
+    /// must close on the thread that opened it, with no <c>await</c> inside.
     /// </summary>
-    public static DeferScope Defer()
+    /// <param name="caller">The thread is a caller's, which may block on the reply: the reply then goes to the thread pool's global queue, not this thread's own.</param>
+    public static WokenScope RunWoken(bool caller)
     {
-        if (t_deferring || t_depth > 0 || !Thread.CurrentThread.IsThreadPoolThread)
+        if (t_open || !Thread.CurrentThread.IsThreadPoolThread || TaskScheduler.Current != TaskScheduler.Default)
         {
             return default;
         }
 
-        t_deferring = true;
-        return new DeferScope(true);
+        t_open = true;
+        t_callers = caller;
+        return new WokenScope(Environment.CurrentManagedThreadId);
     }
+
+    /// <summary>Whether this thread runs a call actor inline for a caller (who may block on the reply once the run ends).</summary>
+    public static bool InCallersRun => t_callersRun && t_depth > 0;
 
     public override void Execute(IRunnable run)
     {
-        if (t_depth > 0 || !Thread.CurrentThread.IsThreadPoolThread)
+        if (t_open && t_woken is null && t_depth == 0 && run is Mailbox { MessageQueue: CallMailbox.CallMessageQueue })
         {
-            ThreadPool.UnsafeQueueUserWorkItem(RunQueued, run, preferLocal: true);
-        }
-        else if (t_deferring)
-        {
-            if (t_deferred is null)
-            {
-                t_deferred = run;
-            }
-            else
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(RunQueued, run, preferLocal: true);
-            }
+            t_woken = run;
         }
         else
         {
-            RunHere(run);
+            ThreadPool.UnsafeQueueUserWorkItem(RunQueued, run, preferLocal: true);
         }
     }
 
@@ -104,10 +111,11 @@ internal sealed class InlineExecutor : ExecutorService
     {
     }
 
-    private static void RunHere(IRunnable run)
+    private static void RunHere(IRunnable run, bool callers)
     {
         var context = SynchronizationContext.Current;
         t_depth++;
+        t_callersRun = callers;
         try
         {
             if (context is not null)
@@ -120,6 +128,7 @@ internal sealed class InlineExecutor : ExecutorService
         finally
         {
             t_depth--;
+            t_callersRun = false;
             if (context is not null)
             {
                 SynchronizationContext.SetSynchronizationContext(context);
@@ -136,21 +145,22 @@ internal sealed class InlineExecutor : ExecutorService
         return clean!;
     }
 
-    /// <summary>See <see cref="Defer"/>.</summary>
-    public readonly struct DeferScope(bool owns) : IDisposable
+    /// <summary>See <see cref="RunWoken"/>.</summary>
+    public readonly struct WokenScope(int thread) : IDisposable
     {
         public void Dispose()
         {
-            if (!owns)
+            if (thread == 0)
             {
                 return;
             }
 
-            t_deferring = false;
-            if (t_deferred is { } run)
+            System.Diagnostics.Debug.Assert(thread == Environment.CurrentManagedThreadId, "a RunWoken scope closes on the thread that opened it");
+            var (run, callers) = (t_woken, t_callers);
+            (t_open, t_woken, t_callers) = (false, null, false);
+            if (run is not null)
             {
-                t_deferred = null;
-                RunHere(run);
+                RunHere(run, callers);
             }
         }
     }

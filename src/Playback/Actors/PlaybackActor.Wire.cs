@@ -77,8 +77,25 @@ internal partial class PlaybackActor
         Send(request);
     }
 
-    private void PipeOutcome(Task task, long sequence) =>
-        task.PipeTo(Self, success: () => new RequestCompleted(sequence, null), failure: e => new RequestCompleted(sequence, e));
+    private void PipeOutcome(Task task, long sequence) => _ = TellOutcomeAsync(task, Self, sequence);
+
+    /// <summary>What Akka's PipeTo does, with the call's actor run where the answer arrived (<see cref="InlineExecutor"/>).</summary>
+    private static async Task TellOutcomeAsync(Task task, IActorRef self, long sequence)
+    {
+        RequestCompleted outcome;
+        try
+        {
+            await task.ConfigureAwait(false);
+            outcome = new RequestCompleted(sequence, null);
+        }
+        catch (Exception e)
+        {
+            outcome = new RequestCompleted(sequence, e);
+        }
+
+        using var inline = InlineExecutor.RunWoken(caller: false);
+        self.Tell(outcome);
+    }
 
     /// <summary>Puts <paramref name="request"/> on the wire (a failure to start is the request's failure).</summary>
     private static Task Start(PlaybackActorSettings settings, string callId, ApiRequest request, Activity? trace)

@@ -1,105 +1,173 @@
-using Akka.Dispatch;
+using Akka.Actor;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace Playback.Tests;
 
 /// <summary>
-/// Playback's dispatcher: an actor woken from a thread-pool thread that runs none of its actors runs there at once (no
-/// thread woken for it); from one of its actors, from a dedicated thread (Akka's scheduler, a UI thread) or under a
-/// lock it goes to the thread pool; it never sees the waking thread's async locals or synchronization context.
+/// Playback's dispatcher: inside a <c>RunWoken</c> scope (a command or webhook from the facade, an HTTP answer's
+/// continuation) on a thread-pool thread that runs none of its actors, the call actor a tell wakes runs on that thread
+/// when the scope closes; everything else goes to the thread pool: no scope (Akka's scheduler, dead letters), a
+/// dedicated thread, a run of its own actors, another task scheduler, an actor without the call mailbox. The run never
+/// sees the waking thread's async locals or synchronization context.
 /// </summary>
-public sealed class InlineExecutorTests(ITestOutputHelper output) : PlaybackSpec(output)
+public sealed class InlineExecutorTests : PlaybackSpec
 {
     private static readonly AsyncLocal<string?> CallerLocal = new();
 
-    private readonly InlineExecutor _executor = new("test");
-
-    [Fact]
-    public async Task A_run_woken_from_a_thread_pool_thread_runs_there_before_execute_returns()
+    public InlineExecutorTests(ITestOutputHelper output)
+        : base(output)
     {
-        var (thread, ranBefore) = await Task.Run(() =>
-        {
-            var run = new Probe();
-            _executor.Execute(run);
-            return (run.Thread, run.Ran.Task.IsCompleted);
-        });
-
-        Assert.True(ranBefore);
-        Assert.NotNull(thread);
+        Sys.Settings.InjectTopLevelFallback(PlaybackConfig.Reference);
+        InlineExecutor.Register(Sys);
     }
 
     [Fact]
-    public async Task A_run_woken_from_a_dedicated_thread_goes_to_the_thread_pool()
+    public async Task In_a_scope_on_a_thread_pool_thread_the_woken_call_actor_runs_on_that_thread_when_the_scope_closes()
     {
-        var run = new Probe();
-        var waker = new Thread(() => _executor.Execute(run));
+        var probe = Start(callMailbox: true);
+
+        var (thread, ranInScope, ranAtClose) = await Task.Run(() =>
+        {
+            bool inScope;
+            using (InlineExecutor.RunWoken(caller: true))
+            {
+                probe.Actor.Tell("go");
+                inScope = probe.Done.IsSet;
+            }
+
+            return (Environment.CurrentManagedThreadId, inScope, probe.Done.IsSet);
+        });
+
+        Assert.False(ranInScope);
+        Assert.True(ranAtClose);
+        Assert.Equal(thread, probe.Thread);
+    }
+
+    [Fact]
+    public async Task Without_a_scope_the_woken_actor_runs_on_another_thread()
+    {
+        var probe = Start(callMailbox: true);
+
+        var thread = await Task.Run(() =>
+        {
+            probe.Actor.Tell("go");
+            Assert.True(probe.Done.Wait(TimeSpan.FromSeconds(10)));
+            return Environment.CurrentManagedThreadId;
+        });
+
+        Assert.NotEqual(thread, probe.Thread);
+    }
+
+    [Fact]
+    public void A_scope_on_a_thread_that_is_not_a_thread_pool_thread_wakes_the_actor_on_the_pool()
+    {
+        var probe = Start(callMailbox: true);
+        var waker = new Thread(() =>
+        {
+            using (InlineExecutor.RunWoken(caller: true))
+            {
+                probe.Actor.Tell("go");
+            }
+
+            probe.Done.Wait(TimeSpan.FromSeconds(10));
+        });
         waker.Start();
         waker.Join();
 
-        await run.Ran.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.NotEqual(waker.ManagedThreadId, run.Thread!.ManagedThreadId);
-        Assert.True(run.OnPool);
+        Assert.True(probe.Done.IsSet);
+        Assert.NotEqual(waker.ManagedThreadId, probe.Thread);
     }
 
     [Fact]
-    public async Task A_run_woken_from_inside_a_run_goes_to_the_thread_pool_not_into_it()
+    public async Task A_scope_under_another_task_scheduler_wakes_the_actor_on_the_pool()
     {
-        Thread? runningOuter = null;
-        var nested = true;
-        var inner = new Probe(() => nested = Volatile.Read(ref runningOuter) == Thread.CurrentThread);
-        var outer = new Probe(() =>
-        {
-            Volatile.Write(ref runningOuter, Thread.CurrentThread);
-            _executor.Execute(inner);
-            Volatile.Write(ref runningOuter, null);
-        });
+        var probe = Start(callMailbox: true);
+        var exclusive = new ConcurrentExclusiveSchedulerPair();
 
-        await Task.Run(() => _executor.Execute(outer));
-
-        await inner.Ran.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.True(outer.Ran.Task.IsCompleted);
-        Assert.False(nested, "the inner run ran inside the outer one");
-        Assert.True(inner.OnPool);
-    }
-
-    [Fact]
-    public async Task Under_a_defer_scope_the_first_run_waits_for_the_scope_to_close_and_any_other_goes_to_the_pool()
-    {
-        var first = new Probe();
-        var second = new Probe();
-        var (firstBefore, firstAfter, thread, scopeThread) = await Task.Run(() =>
-        {
-            bool before;
-            using (InlineExecutor.Defer())
+        var thread = await Task.Factory.StartNew(
+            () =>
             {
-                _executor.Execute(first);
-                _executor.Execute(second);
-                before = first.Ran.Task.IsCompleted;
+                using (InlineExecutor.RunWoken(caller: true))
+                {
+                    probe.Actor.Tell("go");
+                }
+
+                probe.Done.Wait(TimeSpan.FromSeconds(10));
+                return Environment.CurrentManagedThreadId;
+            },
+            CancellationToken.None,
+            TaskCreationOptions.None,
+            exclusive.ExclusiveScheduler);
+
+        Assert.True(probe.Done.IsSet);
+        Assert.NotEqual(thread, probe.Thread);
+    }
+
+    [Fact]
+    public async Task An_actor_without_the_call_mailbox_is_not_run_inline()
+    {
+        var probe = Start(callMailbox: false);
+
+        var thread = await Task.Run(() =>
+        {
+            using (InlineExecutor.RunWoken(caller: true))
+            {
+                probe.Actor.Tell("go");
             }
 
-            return (before, first.Ran.Task.IsCompleted, first.Thread, Environment.CurrentManagedThreadId);
+            probe.Done.Wait(TimeSpan.FromSeconds(10));
+            return Environment.CurrentManagedThreadId;
         });
 
-        Assert.False(firstBefore);
-        Assert.True(firstAfter);
-        Assert.Equal(scopeThread, thread!.ManagedThreadId);
-        await second.Ran.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(probe.Done.IsSet);
+        Assert.NotEqual(thread, probe.Thread);
+    }
+
+    [Fact]
+    public async Task A_scope_inside_a_run_of_the_dispatcher_wakes_the_next_actor_on_the_pool()
+    {
+        var inner = Start(callMailbox: true);
+        var outer = Start(callMailbox: true, onMessage: () =>
+        {
+            using (InlineExecutor.RunWoken(caller: true))
+            {
+                inner.Actor.Tell("go");
+            }
+
+            inner.Done.Wait(TimeSpan.FromSeconds(10)); // only another thread can run it now
+        });
+
+        await Task.Run(() =>
+        {
+            using (InlineExecutor.RunWoken(caller: true))
+            {
+                outer.Actor.Tell("go");
+            }
+        });
+
+        Assert.True(inner.Done.IsSet);
+        Assert.NotEqual(outer.Thread, inner.Thread);
     }
 
     [Fact]
     public async Task A_run_sees_neither_the_waking_threads_async_locals_nor_its_synchronization_context_and_both_are_back_after()
     {
-        var run = new Probe(() => { });
+        var probe = Start(callMailbox: true);
         var context = new SynchronizationContext();
-        var (localAfter, contextAfter) = await Task.Run(() =>
+
+        var (ran, localAfter, contextAfter) = await Task.Run(() =>
         {
             CallerLocal.Value = "caller";
             SynchronizationContext.SetSynchronizationContext(context);
             try
             {
-                _executor.Execute(run);
-                return (CallerLocal.Value, SynchronizationContext.Current);
+                using (InlineExecutor.RunWoken(caller: true))
+                {
+                    probe.Actor.Tell("go");
+                }
+
+                return (probe.Done.IsSet, CallerLocal.Value, SynchronizationContext.Current);
             }
             finally
             {
@@ -107,11 +175,44 @@ public sealed class InlineExecutorTests(ITestOutputHelper output) : PlaybackSpec
             }
         });
 
-        Assert.True(run.Ran.Task.IsCompleted);
-        Assert.Null(run.LocalSeen);
-        Assert.Null(run.ContextSeen);
+        Assert.True(ran);
+        Assert.Null(probe.Local);
+        Assert.Null(probe.Context);
         Assert.Equal("caller", localAfter);
         Assert.Same(context, contextAfter);
+    }
+
+    private Probe Start(bool callMailbox, Action? onMessage = null)
+    {
+        var probe = new Probe();
+        var props = Props.Create(() => new ProbeActor(probe, onMessage)).WithDispatcher(InlineExecutor.DispatcherId);
+        probe.Actor = Sys.ActorOf(callMailbox ? props.WithMailbox(PlaybackActor.MailboxId) : props);
+        probe.Actor.Tell(new Identify(null), TestActor); // started, idle: the next tell wakes it
+        ExpectMsg<ActorIdentity>();
+        return probe;
+    }
+
+    private sealed class Probe
+    {
+        public IActorRef Actor { get; set; } = ActorRefs.Nobody;
+
+        public ManualResetEventSlim Done { get; } = new();
+
+        public int Thread { get; set; }
+
+        public string? Local { get; set; }
+
+        public SynchronizationContext? Context { get; set; }
+    }
+
+    private sealed class ProbeActor(Probe probe, Action? onMessage) : UntypedActor
+    {
+        protected override void OnReceive(object message)
+        {
+            (probe.Thread, probe.Local, probe.Context) = (Environment.CurrentManagedThreadId, CallerLocal.Value, SynchronizationContext.Current);
+            onMessage?.Invoke();
+            probe.Done.Set();
+        }
     }
 
     [Fact]
@@ -121,6 +222,37 @@ public sealed class InlineExecutorTests(ITestOutputHelper output) : PlaybackSpec
 
         Assert.Equal(callerThread, apiThread);
         Assert.Null(local);
+    }
+
+    [Fact]
+    public async Task The_answer_to_a_request_runs_the_call_actor_where_it_arrives_which_sends_the_next_queued_request_there()
+    {
+        var held = new TaskCompletionSource();
+        var pauseThread = 0;
+        await using var manager = CreateManager();
+        var handle = await Within10s(manager.PlayAsync("call-1", Hello));
+        Api.Respond = r =>
+        {
+            if (r.Command == CallingApi.Commands.Volume)
+            {
+                return held.Task;
+            }
+
+            pauseThread = Environment.CurrentManagedThreadId;
+            return Task.CompletedTask;
+        };
+        var volume = manager.SetVolumeAsync("call-1", handle.ControlId, 3);
+        var pause = manager.PauseAsync("call-1", handle.ControlId); // told before it returns; waits behind the volume change in the call's actor
+        Assert.Equal(0, pauseThread);
+
+        var answering = await Task.Run(() =>
+        {
+            held.SetResult();
+            return Environment.CurrentManagedThreadId;
+        });
+        await Within10s(Task.WhenAll(volume, pause));
+
+        Assert.Equal(answering, pauseThread);
     }
 
     /// <summary>
@@ -156,31 +288,6 @@ public sealed class InlineExecutorTests(ITestOutputHelper output) : PlaybackSpec
         });
 
         return (caller, seen.Thread, seen.Local);
-    }
-
-    private sealed class Probe(Action? body = null) : IRunnable
-    {
-        public TaskCompletionSource Ran { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Thread? Thread { get; private set; }
-
-        public bool OnPool { get; private set; }
-
-        public string? LocalSeen { get; private set; }
-
-        public SynchronizationContext? ContextSeen { get; private set; }
-
-        public void Run()
-        {
-            Thread = Thread.CurrentThread;
-            OnPool = Thread.IsThreadPoolThread;
-            LocalSeen = CallerLocal.Value;
-            ContextSeen = SynchronizationContext.Current;
-            body?.Invoke();
-            Ran.SetResult();
-        }
-
-        public void Execute() => Run();
     }
 }
 
