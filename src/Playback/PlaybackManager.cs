@@ -52,6 +52,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
             Evidence = api is ResilientCallingApi resilient ? resilient.Evidence ??= new LandedEvidence() : null,
             SettleRetryDelay = settings.SettleRetryDelay,
             LeftRequestWaitLimit = settings.AskTimeout,
+            InlineAnswers = api is CallingApi or ResilientCallingApi { Inner: CallingApi },
             Telemetry = Telemetry,
             Persistence = settings.Persistence,
             Deletes = Store is null ? null : new DeleteGate(DeleteGate.DefaultLimit),

@@ -46,7 +46,10 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
         if (Run("throughput"))
         {
             await ThroughputAsync(system, bare.BaseUrl);
-            await PoolSizesAsync(system, bare.BaseUrl);
+            if (Environment.GetEnvironmentVariable("BENCH_PROFILE_SECONDS") is null)
+            {
+                await PoolSizesAsync(system, bare.BaseUrl);
+            }
         }
 
         if (Run("ingestion"))
@@ -182,12 +185,18 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
             var handles = await Task.WhenAll(Enumerable.Range(0, 10_000).Select(i => manager.PlayAsync("call-" + i, [Media.Ringtone("us")])));
             var until = Stopwatch.StartNew();
             var rates = new List<double>();
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
             while (until.Elapsed.TotalSeconds < seconds)
             {
                 rates.Add(rawOnly ? await RawThroughputAsync(baseUrl, 10_000, 2, 128) : await VolumeRoundAsync(handles, 2));
             }
 
-            Console.WriteLine($"profiled {rates.Count} rounds: {string.Join(", ", rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} commands/s");
+            var commands = rates.Count * 20_000.0;
+            Console.WriteLine($"profiled {rates.Count} rounds: {string.Join(", ", rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} commands/s; " +
+                $"{(GC.GetTotalAllocatedBytes(precise: true) - allocated) / commands:N0} B allocated and {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / commands:N1} µs process CPU per command (server included); " +
+                $"GCs gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:N0} ms in {until.Elapsed.TotalSeconds:N0} s");
             return;
         }
 

@@ -28,12 +28,13 @@ internal sealed class CallRoutes
     private readonly ConcurrentDictionary<string, CallRoute> _routes = new(StringComparer.Ordinal);
 
     /// <summary>Tells <paramref name="message"/> to its call's actor: straight when the route is open, through <paramref name="registry"/> otherwise.</summary>
-    public void Send(IWithCallId message, IActorRef sender, IActorRef registry)
+    public void Send(IWithCallId message, IActorRef sender, IActorRef registry, bool inline = true)
     {
         while (true)
         {
             var route = _routes.GetOrAdd(message.CallId, NewRoute);
-            using var inline = InlineExecutor.RunWoken(caller: true); // the call's actor may run on this thread, once the lock is released
+            // The call's actor may run on this thread (InlineExecutor), once the lock is released.
+            using var scope = inline ? InlineExecutor.RunWoken(caller: true) : default;
             lock (route)
             {
                 if (route.Removed)

@@ -77,10 +77,14 @@ internal partial class PlaybackActor
         Send(request);
     }
 
-    private void PipeOutcome(Task task, long sequence) => _ = TellOutcomeAsync(task, Self, sequence);
+    private void PipeOutcome(Task task, long sequence) => _ = TellOutcomeAsync(task, Self, sequence, Settings.InlineAnswers);
 
-    /// <summary>What Akka's PipeTo does, with the call's actor run where the answer arrived (<see cref="InlineExecutor"/>).</summary>
-    private static async Task TellOutcomeAsync(Task task, IActorRef self, long sequence)
+    /// <summary>
+    /// What Akka's PipeTo does, with the call's actor run where the answer of Playback's own HTTP client arrived
+    /// (<see cref="InlineExecutor"/>); not where another <see cref="ICallingApi"/> completes its task (under its lock, in
+    /// its reader loop).
+    /// </summary>
+    private static async Task TellOutcomeAsync(Task task, IActorRef self, long sequence, bool inline)
     {
         RequestCompleted outcome;
         try
@@ -93,8 +97,8 @@ internal partial class PlaybackActor
             outcome = new RequestCompleted(sequence, e);
         }
 
-        using var inline = InlineExecutor.RunWoken(caller: false);
-        self.Tell(outcome);
+        using var scope = inline ? InlineExecutor.RunWoken(caller: false) : default;
+        self.Tell(outcome, ActorRefs.NoSender);
     }
 
     /// <summary>Puts <paramref name="request"/> on the wire (a failure to start is the request's failure).</summary>

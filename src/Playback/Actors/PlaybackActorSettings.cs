@@ -40,6 +40,9 @@ internal sealed record PlaybackActorSettings(ICallingApi Api, PlaybackEventHub H
     /// <summary>How long a call's request waits for one an earlier actor of the call left on the wire before it goes out anyway (that one's API has no deadline of its own).</summary>
     public TimeSpan LeftRequestWaitLimit { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The API is Playback's own HTTP client: the call's actor may run where its answers arrive (<see cref="InlineExecutor"/>).</summary>
+    public bool InlineAnswers { get; init; }
+
     /// <summary>The routes the manager's facade tells call actors through, around the registry; null behind another router (Playback.Cluster).</summary>
     public CallRoutes? Routes { get; init; }
 }

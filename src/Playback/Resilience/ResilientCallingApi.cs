@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Polly;
@@ -20,7 +21,9 @@ namespace Playback;
 internal sealed class ResilientCallingApi : ICallingApi, IDisposable
 {
     private readonly ICallingApi _inner;
-    private readonly ResiliencePipeline _pipeline;
+    // Generic (of a dummy bool) rather than the non-generic pipeline: its reactive strategies then run without Polly's
+    // bridge between the two (an async layer and an outcome conversion per strategy and attempt).
+    private readonly ResiliencePipeline<bool> _pipeline;
     private readonly ConcurrencyLimiter? _tokens;
     private readonly ConcurrentQueue<RateLimitLease> _spent = new();
     private readonly ITimer? _replenish;
@@ -53,14 +56,14 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
         _inner = inner;
         _time = time;
         _deadline = settings.CommandDeadline;
-        var transient = new PredicateBuilder()
+        var transient = new PredicateBuilder<bool>()
             .Handle<CallingApiException>(e => e.IsTransient)
             .Handle<TimeoutRejectedException>();
-        var builder = new ResiliencePipelineBuilder { TimeProvider = time }
+        var builder = new ResiliencePipelineBuilder<bool> { TimeProvider = time }
             .AddTimeout(settings.CommandDeadline);
         if (settings.MaxRetries > 0)
         {
-            builder.AddRetry(new RetryStrategyOptions
+            builder.AddRetry(new RetryStrategyOptions<bool>
             {
                 ShouldHandle = transient,
                 MaxRetryAttempts = settings.MaxRetries,
@@ -78,7 +81,7 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
             });
         }
 
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<bool>
         {
             ShouldHandle = transient,
             FailureRatio = settings.BreakerFailureRatio,
@@ -204,87 +207,101 @@ internal sealed class ResilientCallingApi : ICallingApi, IDisposable
 
     private async Task RunAsync(string command, string callId, string controlId, Func<CancellationToken, Task> call, CancellationToken cancellationToken)
     {
-        var attempts = 0;
-        var ambiguous = false;
-        var settles = command is CallingApi.Commands.Play or CallingApi.Commands.Stop;
-        var trace = PlaybackActivities.Outgoing; // read now, on the caller's thread: the attempts may run on others
-        CallingApiException? last = null;
+        var run = new Attempts(this, command, callId, controlId, call, cancellationToken);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
-            await _pipeline.ExecuteAsync(
-                async ct =>
-                {
-                    if (attempts++ > 0 && ambiguous && settles && Evidence?.Landed(callId, controlId) == true)
-                    {
-                        // A webhook proved an earlier attempt landed: a retry could only be refused, or start the media again.
-                        throw new CallingApiException(command, callId, controlId, last?.StatusCode, "not retried: a webhook for this control id shows an earlier attempt landed", null, last?.RequestId, isTransient: false)
-                        {
-                            MayHaveBeenApplied = true,
-                        };
-                    }
-
-                    if (attempts > 1)
-                    {
-                        Telemetry?.Metrics.Retry(CommandOutcome.CommandTag(command));
-                    }
-
-                    try
-                    {
-                        Task attempt;
-                        using (PlaybackActivities.Resume(trace))
-                        {
-                            attempt = call(ct);
-                        }
-
-                        await attempt.ConfigureAwait(false);
-                    }
-                    catch (CallingApiException e)
-                    {
-                        ambiguous |= e.MayHaveBeenApplied;
-                        last = e;
-                        if (ambiguous && !e.IsTransient)
-                        {
-                            // A final answer to a retry after an attempt whose outcome is unknown: it says nothing certain about
-                            // that attempt (whatever its wording), so the caller must settle it.
-                            throw e.AsMaybeApplied();
-                        }
-
-                        throw;
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        // The attempt (or the whole command) timed out while the request was out: it may have landed.
-                        ambiguous = true;
-                        throw;
-                    }
-                },
-                cancellationToken).ConfigureAwait(false);
+            var outcome = await _pipeline.ExecuteOutcomeAsync(static (context, run) => run.AttemptAsync(context.CancellationToken), context, run).ConfigureAwait(false);
+            outcome.ThrowIfException();
         }
         catch (BrokenCircuitException e)
         {
-            throw new CallingApiException(command, callId, controlId, null, $"circuit open: the Calling API failed repeatedly; failing fast for now (last error: {last?.ServerMessage ?? e.Message})", null, last?.RequestId, isTransient: true, inner: e)
+            throw new CallingApiException(command, callId, controlId, null, $"circuit open: the Calling API failed repeatedly; failing fast for now (last error: {run.Last?.ServerMessage ?? e.Message})", null, run.Last?.RequestId, isTransient: true, inner: e)
             {
-                MayHaveBeenApplied = ambiguous,
+                MayHaveBeenApplied = run.Ambiguous,
             };
         }
         catch (RateLimiterRejectedException e)
         {
             throw new CallingApiException(command, callId, controlId, null, "rate limit queue full: too many commands are waiting for a permit", null, null, isTransient: true, inner: e)
             {
-                MayHaveBeenApplied = ambiguous,
+                MayHaveBeenApplied = run.Ambiguous,
             };
         }
         catch (TimeoutRejectedException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new CallingApiException(command, callId, controlId, last?.StatusCode, $"no success within {Describe(e.Timeout)} after {attempts} attempt(s){(last is null ? string.Empty : "; last error: " + last.ServerMessage)}", last?.Errors, last?.RequestId, isTransient: true, last?.RetryAfter, e)
+            throw new CallingApiException(command, callId, controlId, run.Last?.StatusCode, $"no success within {Describe(e.Timeout)} after {run.Count} attempt(s){(run.Last is null ? string.Empty : "; last error: " + run.Last.ServerMessage)}", run.Last?.Errors, run.Last?.RequestId, isTransient: true, run.Last?.RetryAfter, e)
             {
-                MayHaveBeenApplied = ambiguous,
+                MayHaveBeenApplied = run.Ambiguous,
             };
         }
-        catch (CallingApiException e) when (ambiguous && !e.MayHaveBeenApplied)
+        catch (CallingApiException e) when (run.Ambiguous && !e.MayHaveBeenApplied)
         {
             // E.g. the retries ran out on 429s after an attempt whose answer was lost.
             throw e.AsMaybeApplied();
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>One command's attempts through the pipeline: what the retries and the final failure need to know.</summary>
+    private sealed class Attempts(ResilientCallingApi owner, string command, string callId, string controlId, Func<CancellationToken, Task> call, CancellationToken cancellationToken)
+    {
+        private readonly bool _settles = command is CallingApi.Commands.Play or CallingApi.Commands.Stop;
+        private readonly Activity? _trace = PlaybackActivities.Outgoing; // read now, on the caller's thread: the attempts may run on others
+
+        /// <summary>Attempts made so far.</summary>
+        public int Count { get; private set; }
+
+        /// <summary>An attempt got no answer or a 5xx: the server may have acted.</summary>
+        public bool Ambiguous { get; private set; }
+
+        /// <summary>The last attempt's error.</summary>
+        public CallingApiException? Last { get; private set; }
+
+        public async ValueTask<Outcome<bool>> AttemptAsync(CancellationToken ct)
+        {
+            if (Count++ > 0 && Ambiguous && _settles && owner.Evidence?.Landed(callId, controlId) == true)
+            {
+                // A webhook proved an earlier attempt landed: a retry could only be refused, or start the media again.
+                return Outcome.FromException<bool>(new CallingApiException(command, callId, controlId, Last?.StatusCode, "not retried: a webhook for this control id shows an earlier attempt landed", null, Last?.RequestId, isTransient: false)
+                {
+                    MayHaveBeenApplied = true,
+                });
+            }
+
+            if (Count > 1)
+            {
+                owner.Telemetry?.Metrics.Retry(CommandOutcome.CommandTag(command));
+            }
+
+            try
+            {
+                Task attempt;
+                using (PlaybackActivities.Resume(_trace))
+                {
+                    attempt = call(ct);
+                }
+
+                await attempt.ConfigureAwait(false);
+                return Outcome.FromResult(true);
+            }
+            catch (CallingApiException e)
+            {
+                Ambiguous |= e.MayHaveBeenApplied;
+                Last = e;
+                // A final answer to a retry after an attempt whose outcome is unknown says nothing certain about that
+                // attempt (whatever its wording), so the caller must settle it.
+                return Outcome.FromException<bool>(Ambiguous && !e.IsTransient ? e.AsMaybeApplied() : e);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The attempt (or the whole command) timed out while the request was out: it may have landed.
+                Ambiguous = true;
+                return Outcome.FromException<bool>(e);
+            }
         }
     }
 

@@ -73,7 +73,7 @@ public sealed partial class PlaybackManager
 
             if (HandsOffLocally)
             {
-                _routes!.Send((IWithCallId)message!, new WebhookReceipt(this, scope), _registry);
+                _routes!.Send((IWithCallId)message!, new WebhookReceipt(this, scope), _registry, inline: false); // returns at once: the actor runs elsewhere
             }
             else
             {
