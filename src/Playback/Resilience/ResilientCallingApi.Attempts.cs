@@ -21,24 +21,25 @@ internal sealed partial class ResilientCallingApi
         /// <summary>The last attempt's error.</summary>
         public CallingApiException? Last { get; private set; }
 
+        /// <summary>One attempt; never throws (Polly's outcome callbacks must not): every failure is the outcome's exception.</summary>
         public async ValueTask<Outcome<bool>> AttemptAsync(CancellationToken ct)
         {
-            if (Count++ > 0 && Ambiguous && _settles && owner.Evidence?.Landed(callId, controlId) == true)
-            {
-                // A webhook proved an earlier attempt landed: a retry could only be refused, or start the media again.
-                return Outcome.FromException<bool>(new CallingApiException(command, callId, controlId, Last?.StatusCode, "not retried: a webhook for this control id shows an earlier attempt landed", null, Last?.RequestId, isTransient: false)
-                {
-                    MayHaveBeenApplied = true,
-                });
-            }
-
-            if (Count > 1)
-            {
-                owner.Telemetry?.Metrics.Retry(CommandOutcome.CommandTag(command));
-            }
-
             try
             {
+                if (Count++ > 0 && Ambiguous && _settles && owner.Evidence?.Landed(callId, controlId) == true)
+                {
+                    // A webhook proved an earlier attempt landed: a retry could only be refused, or start the media again.
+                    return Outcome.FromException<bool>(new CallingApiException(command, callId, controlId, Last?.StatusCode, "not retried: a webhook for this control id shows an earlier attempt landed", null, Last?.RequestId, isTransient: false)
+                    {
+                        MayHaveBeenApplied = true,
+                    });
+                }
+
+                if (Count > 1)
+                {
+                    owner.Telemetry?.Metrics.Retry(CommandOutcome.CommandTag(command));
+                }
+
                 Task attempt;
                 using (PlaybackActivities.Resume(_trace))
                 {
@@ -61,6 +62,10 @@ internal sealed partial class ResilientCallingApi
                 // The attempt (or the whole command) timed out while the request was out: it may have landed.
                 Ambiguous = true;
                 return Outcome.FromException<bool>(e);
+            }
+            catch (Exception e)
+            {
+                return Outcome.FromException<bool>(e); // the caller's cancellation, or a failure that is not the API's
             }
         }
     }

@@ -90,9 +90,7 @@ internal sealed partial class CallingApi : ICallingApi, IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             EnableMultipleHttp2Connections = true,
-            // No Accept-Encoding offered: the answers are a few hundred bytes of JSON, and a server that is not offered
-            // compression answers uncompressed (a decompression layer and a header per request saved).
-            AutomaticDecompression = System.Net.DecompressionMethods.None,
+            AutomaticDecompression = System.Net.DecompressionMethods.All,
             AllowAutoRedirect = false,
         };
         return new HttpClient(handler)

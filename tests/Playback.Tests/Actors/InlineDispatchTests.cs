@@ -46,6 +46,7 @@ public sealed class InlineDispatchTests(ITestOutputHelper output) : PlaybackSpec
         var volume = manager.SetVolumeAsync("call-1", handle.ControlId, 3);
         Assert.True(volumeSent.Wait(TimeSpan.FromSeconds(10)));
         var pause = manager.PauseAsync("call-1", handle.ControlId); // waits behind the volume change in the call's actor
+        await Task.Delay(50); // the pause handled by the call's actor (not still on a pool thread that would take the answer too)
 
         var answering = await Task.Run(() =>
         {
@@ -58,13 +59,17 @@ public sealed class InlineDispatchTests(ITestOutputHelper output) : PlaybackSpec
         Assert.NotEqual(answering, pauseThread);
     }
 
-    [Fact]
-    public async Task The_answer_of_playbacks_own_client_runs_the_call_actor_where_it_arrives_which_sends_the_next_queued_request_there()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_answer_of_playbacks_own_client_runs_the_call_actor_where_it_arrives_which_sends_the_next_queued_request_there(bool behindTheResiliencePipeline)
     {
         var handler = new HoldingHandler();
         var settings = Settings with { ProjectId = "proj", ApiToken = "token-xyz", BaseUrl = new Uri("http://127.0.0.1:9/") };
         using var client = new FlurlClient(new HttpClient(handler), settings.BaseUrl!.AbsoluteUri);
-        await using var manager = PlaybackManager.Create(Sys, settings, new CallingApi(settings, client));
+        ICallingApi api = new CallingApi(settings, client);
+        using var resilient = new ResilientCallingApi(api, settings.Resilience, settings.RequestTimeout); // Playback's default client
+        await using var manager = PlaybackManager.Create(Sys, settings, behindTheResiliencePipeline ? resilient : api);
         var handle = await Within10s(manager.PlayAsync("call-1", Hello));
 
         // Tried a few times: the pause must be waiting in the call's actor (not still on its way) when the answer comes.

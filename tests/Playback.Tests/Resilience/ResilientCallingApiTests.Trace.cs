@@ -37,4 +37,20 @@ public sealed partial class ResilientCallingApiTests
         Assert.Equal([command, command], seen);
         Assert.Null(PlaybackActivities.Outgoing);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_failure_that_is_not_the_apis_is_the_commands_own_failure_after_one_attempt_with_the_rate_limiter_on_or_off(bool rateLimited)
+    {
+        var api = Create(new ResilienceSettings { RateLimit = rateLimited ? 13_800 : 0 });
+        var bug = new InvalidOperationException("the client's own bug");
+        Answer(_ => bug);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Play(api).WaitAsync(TimerClock.Guard));
+
+        Assert.Same(bug, error);
+        Assert.Single(_inner.Requests);
+        Assert.Equal(0, api.Retries);
+    }
 }
