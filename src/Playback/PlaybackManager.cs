@@ -59,19 +59,19 @@ public sealed partial class PlaybackManager : IAsyncDisposable
             Routes = setup.StartRouter is null ? new CallRoutes() : null,
         };
         _routes = actorSettings.Routes;
-        if (setup.StartRouter is null)
-        {
-            InlineExecutor.Register(system);
-        }
-
-        _registry = setup.StartRouter is null
-            ? system.ActorOf(CallRegistry.Props(actorSettings).WithDispatcher(InlineExecutor.DispatcherId), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture))
-            : setup.StartRouter(system, actorSettings);
+        _registry = setup.StartRouter?.Invoke(system, actorSettings) ?? StartRegistry(system, actorSettings);
         _replyPath = setup.StartRouter is null ? ((ExtendedActorSystem)system).Provider.TempPath() : null;
         system.WhenTerminated.ContinueWith(_ => Shutdown(), TaskScheduler.Default);
         // Off the creating thread: the store's drivers do their I/O synchronously (SQLite), and Create must not wait for it.
         Recovery = Store is null ? Task.CompletedTask : Task.Run(() => RecoverAsync(Store));
         FlushOnSystemShutdown(system);
+    }
+
+    /// <summary>The manager's own call registry, on Playback's dispatcher (<see cref="InlineExecutor"/>, registered on first use).</summary>
+    private static IActorRef StartRegistry(ActorSystem system, PlaybackActorSettings settings)
+    {
+        InlineExecutor.Register(system);
+        return system.ActorOf(CallRegistry.Props(settings).WithDispatcher(InlineExecutor.DispatcherId), "playback-" + Interlocked.Increment(ref _instances).ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>The settings in force.</summary>

@@ -15,8 +15,8 @@ namespace Playback;
 /// actor and the send order; the run is bounded by the dispatcher's throughput like any other. It runs on the thread
 /// pool's default execution context, not the waking thread's (its async locals, e.g. <c>Activity.Current</c>, stay out of
 /// the actor), and without its synchronization context. Nothing else runs inline: Akka's scheduler, dead letters, the
-/// registry, persistence callbacks, anything inside the run of one of its actors, a thread that is not a thread-pool thread or runs a
-/// task on another task scheduler, and a caller's commands issued back to back (see <see cref="BurstGap"/>).
+/// registry, persistence callbacks, anything inside the run of one of its actors, a thread that is not a thread-pool
+/// thread or runs a task on another task scheduler, and a caller's commands issued back to back (see <see cref="BurstGap"/>).
 /// </summary>
 internal sealed class InlineExecutor : ExecutorService
 {
@@ -25,6 +25,7 @@ internal sealed class InlineExecutor : ExecutorService
 
     private static readonly ExecutionContext Clean = CaptureClean();
     private static readonly ContextCallback RunCallback = static state => ((IRunnable)state!).Run();
+
     /// <summary>
     /// A caller's thread that opens another scope within this long of the end of its last inline run issues commands
     /// back to back (a loop over many calls): the rest go to the thread pool, spread over its threads, not one after
@@ -35,15 +36,12 @@ internal sealed class InlineExecutor : ExecutorService
     [ThreadStatic]
     private static long t_lastCallersRunEnd;
 
-    // A RunWoken scope is open on this thread; the call actor it woke; whether the scope is a caller's.
+    // A RunWoken scope is open on this thread; the call actor it woke.
     [ThreadStatic]
     private static bool t_open;
 
     [ThreadStatic]
     private static IRunnable? t_woken;
-
-    [ThreadStatic]
-    private static bool t_callers;
 
     // The inline run in progress on this thread is a caller's (see InCallersRun).
     [ThreadStatic]
@@ -70,9 +68,9 @@ internal sealed class InlineExecutor : ExecutorService
 
     /// <summary>
     /// Opens a scope in which the first call actor this thread wakes runs on this thread when the scope closes; a no-op
-    /// scope inside another scope or a run of this dispatcher's actors, on a thread that is not a thread-pool thread, under a task scheduler
-    /// other than the default (e.g. Akka's <c>ReceiveAsync</c>), or for a caller within <see cref="BurstGap"/> of its last
-    /// inline run. Synchronous code only: the scope must close on the thread that opened it, with no <c>await</c> inside.
+    /// scope inside another scope or a run of this dispatcher's actors, on a thread that is not a thread-pool thread, under
+    /// a task scheduler other than the default (e.g. Akka's <c>ReceiveAsync</c>), or for a caller within
+    /// <see cref="BurstGap"/> of its last inline run. Synchronous code only: the scope must close on the thread that opened it, with no <c>await</c> inside.
     /// </summary>
     /// <param name="caller">The thread is a caller's, which may block on the reply: the reply then goes to the thread pool's global queue, not this thread's own.</param>
     public static WokenScope RunWoken(bool caller)
@@ -84,8 +82,7 @@ internal sealed class InlineExecutor : ExecutorService
         }
 
         t_open = true;
-        t_callers = caller;
-        return new WokenScope(Environment.CurrentManagedThreadId);
+        return new WokenScope(Environment.CurrentManagedThreadId, caller);
     }
 
     /// <summary>Whether this thread runs a call actor inline for a caller (who may block on the reply once the run ends).</summary>
@@ -152,7 +149,7 @@ internal sealed class InlineExecutor : ExecutorService
     }
 
     /// <summary>See <see cref="RunWoken"/>.</summary>
-    public readonly struct WokenScope(int thread) : IDisposable
+    public readonly struct WokenScope(int thread, bool callers) : IDisposable
     {
         public void Dispose()
         {
@@ -161,9 +158,9 @@ internal sealed class InlineExecutor : ExecutorService
                 return;
             }
 
-            System.Diagnostics.Debug.Assert(thread == Environment.CurrentManagedThreadId, "a RunWoken scope closes on the thread that opened it");
-            var (run, callers) = (t_woken, t_callers);
-            (t_open, t_woken, t_callers) = (false, null, false);
+            Debug.Assert(thread == Environment.CurrentManagedThreadId, "a RunWoken scope closes on the thread that opened it");
+            var run = t_woken;
+            (t_open, t_woken) = (false, null);
             if (run is not null)
             {
                 RunHere(run, callers);

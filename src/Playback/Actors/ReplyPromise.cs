@@ -70,7 +70,8 @@ internal sealed class ReplyPromise<TReply> : MinimalActorRef
     {
         if (Interlocked.CompareExchange(ref _answer, message as TReply ?? _unexpected(message), null) is null)
         {
-            // A caller's thread running its call's actor (InlineExecutor) may block on this reply once the run ends: not on its own queue then.
+            // A caller's thread running its call's actor (InlineExecutor) may block on this reply once the run ends: not on
+            // its own queue then.
             ThreadPool.UnsafeQueueUserWorkItem(Deliver, this, preferLocal: !InlineExecutor.InCallersRun);
         }
     }
