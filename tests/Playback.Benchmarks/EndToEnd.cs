@@ -124,7 +124,10 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
         if (emulator is null && int.TryParse(Environment.GetEnvironmentVariable("BENCH_PROFILE_SECONDS"), out var seconds))
         {
             var rawOnly = Environment.GetEnvironmentVariable("BENCH_PROFILE_RAW") == "1";
-            Console.WriteLine($"profiling {(rawOnly ? "raw Flurl" : "the actor path")} for {seconds} s in process {Environment.ProcessId}");
+            using var traces = Environment.GetEnvironmentVariable("BENCH_PROFILE_TRACES") == "1" ? Observability.Record(() => { }) : null;
+            Console.WriteLine($"profiling {(rawOnly ? "raw Flurl" : "the actor path")}{(traces is null ? "" : " with Playback's activities recorded")} for {seconds} s in process {Environment.ProcessId}");
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var bytes = GC.GetTotalAllocatedBytes(precise: true);
             var until = Stopwatch.StartNew();
             var n = 0;
             while (until.Elapsed.TotalSeconds < seconds)
@@ -134,7 +137,7 @@ internal sealed class EndToEnd(bool quick, Report report, string? only = null)
                 n++;
             }
 
-            Console.WriteLine($"profiled {n:N0} commands ({until.Elapsed.TotalMicroseconds / n:0} µs each)");
+            Console.WriteLine($"profiled {n:N0} commands ({until.Elapsed.TotalMicroseconds / n:0} µs each; {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / n:0} µs CPU and {(GC.GetTotalAllocatedBytes(precise: true) - bytes) / n:N0} B allocated per command, server included)");
             return;
         }
 

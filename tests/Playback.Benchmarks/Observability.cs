@@ -112,7 +112,7 @@ internal static class Observability
     }
 
     /// <summary>Samples and records every Playback activity (all tags), as a tracer with an always-on sampler does.</summary>
-    private static ActivityListener Record(Action stopped)
+    internal static ActivityListener Record(Action stopped)
     {
         var listener = new ActivityListener
         {
