@@ -142,7 +142,11 @@ internal sealed partial record CallPlaybacks
             return _state.InFlight?.Request.ControlId == entry.ControlId || IsOlderThanLastAck(entry, status);
         }
 
-        /// <summary>Whether the event may have been sent before the playback's last acknowledged command (or an event already applied).</summary>
+        /// <summary>
+        /// Whether the event may have been sent before the playback's last acknowledged command (or an event already
+        /// applied). The acknowledgement is stamped by this host's clock and the event by the server's: an event stamped
+        /// up to <see cref="ClockSkewAllowance"/> after the acknowledgement may still have been sent before it.
+        /// </summary>
         private static bool IsOlderThanLastAck(PlaybackEntry entry, PlayStatusReceived status)
         {
             if (status.Timestamp is not { } ts)
@@ -151,7 +155,7 @@ internal sealed partial record CallPlaybacks
                 return entry.LastAckAt is not null;
             }
 
-            return ts < entry.LastEventAt || ts <= entry.LastAckAt;
+            return ts < entry.LastEventAt || ts <= entry.LastAckAt + ClockSkewAllowance;
         }
     }
 }

@@ -16,6 +16,14 @@ internal sealed partial record CallPlaybacks
     /// <summary>How many ended playbacks are remembered per call, to recognise their late webhooks.</summary>
     public const int EndedHistory = 64;
 
+    /// <summary>
+    /// How far apart the server's clock (a webhook's <c>timestamp</c>) and this host's (when a command was acknowledged)
+    /// may be: a <c>playing</c>/<c>paused</c> report stamped up to this long after an acknowledgement is taken as possibly
+    /// sent before it (stale), and does not confirm the command on the wire. Without it, a server clock ahead of the host
+    /// would let a report sent before an acknowledged pause turn the playback back to playing.
+    /// </summary>
+    public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromSeconds(2);
+
     public CallPlaybacks(string callId)
     {
         CallId = callId;

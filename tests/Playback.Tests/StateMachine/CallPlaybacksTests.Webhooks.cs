@@ -120,6 +120,19 @@ public sealed partial class CallPlaybacksTests
         Assert.Equal(inFlight.InFlight! with { Confirmed = asked }, t.State.InFlight);
     }
 
+    [Theory]
+    [InlineData(1, false)] // within the clock-skew allowance of the play's acknowledgement: it may predate the pause
+    [InlineData(3, true)]
+    public void A_report_confirms_the_command_in_flight_only_when_stamped_beyond_the_clock_skew_allowance(double secondsAfterAck, bool confirmed)
+    {
+        var inFlight = Playing("p").Decide(Pause("p"), PlayAckAt.AddMilliseconds(100)).State;
+
+        var t = inFlight.PlayStatus(Status("p", "paused", PlayAckAt.AddSeconds(secondsAfterAck)), Later);
+
+        Assert.Equal(confirmed, t.State.InFlight!.Confirmed);
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+    }
+
     [Fact]
     public void Paused_webhook_while_a_pause_is_in_flight_is_ignored_and_the_pauses_2xx_still_publishes_once()
     {
@@ -136,6 +149,8 @@ public sealed partial class CallPlaybacksTests
     [Theory]
     [InlineData(-1)]
     [InlineData(0)]
+    [InlineData(0.5)] // a server clock half a second ahead of the host's: the report may still predate the acknowledgement
+    [InlineData(2)]
     public void Paused_webhook_not_newer_than_the_last_acknowledged_command_is_ignored(double secondsAfterAck)
     {
         var s = Playing("p");
@@ -151,6 +166,8 @@ public sealed partial class CallPlaybacksTests
     [Theory]
     [InlineData(-1)]
     [InlineData(0)]
+    [InlineData(0.2)] // the server's clock 200 ms ahead: sent before the pause, stamped after its acknowledgement
+    [InlineData(1.9)]
     public void Playing_webhook_sent_before_an_acknowledged_pause_is_ignored(double secondsAfterAck)
     {
         var t = Paused("p").PlayStatus(Status("p", "playing", PauseAckAt.AddSeconds(secondsAfterAck)), Later);
@@ -162,7 +179,7 @@ public sealed partial class CallPlaybacksTests
     [Fact]
     public void Paused_webhook_newer_than_the_last_acknowledged_command_with_nothing_in_flight_is_adopted()
     {
-        var t = Playing("p").PlayStatus(Status("p", "paused", PlayAckAt.AddMilliseconds(1)), Later);
+        var t = Playing("p").PlayStatus(Status("p", "paused", PlayAckAt + CallPlaybacks.ClockSkewAllowance + TimeSpan.FromMilliseconds(1)), Later);
 
         var e = t.Published("p", PlaybackState.Playing, PlaybackState.Paused);
         Assert.Equal("reported by the server", e.Reason);
@@ -176,7 +193,7 @@ public sealed partial class CallPlaybacksTests
     [Fact]
     public void Playing_webhook_newer_than_the_acknowledged_pause_is_adopted()
     {
-        var t = Paused("p").PlayStatus(Status("p", "playing", PauseAckAt.AddSeconds(1)), Later);
+        var t = Paused("p").PlayStatus(Status("p", "playing", PauseAckAt.AddSeconds(3)), Later);
 
         t.Published("p", PlaybackState.Paused, PlaybackState.Playing);
         Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
