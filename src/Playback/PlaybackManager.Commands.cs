@@ -31,6 +31,13 @@ public sealed partial class PlaybackManager
 
     private async Task<PlaybackSnapshot> AskAsync(IPlaybackCommand command, CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // The one moment "not sent" is certain: a token cancelled before the call sends nothing (once sent, cancelling
+            // only stops the waiting).
+            throw new OperationCanceledException($"{command.Name} for call {command.CallId} was not sent: its cancellation token was already cancelled.", null, cancellationToken);
+        }
+
         // Linking costs an allocation per command: only link when the caller's token can fire.
         using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token) : null;
         CommandReply reply;

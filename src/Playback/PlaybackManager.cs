@@ -118,7 +118,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <param name="callId">The call.</param>
     /// <param name="media">The items, played in order (see <see cref="Media"/>).</param>
     /// <param name="options">Optional settings; <see cref="PlayOptions.WhenBusy"/> decides what happens when the call already has a playback.</param>
-    /// <param name="cancellationToken">Stops waiting for the outcome (the command itself is not withdrawn).</param>
+    /// <param name="cancellationToken">Stops waiting for the outcome (the command itself is not withdrawn); already cancelled, nothing is sent.</param>
     /// <returns>The handle, once the API accepted the play (state Playing or later) or, when queued, at once (state Queued).</returns>
     /// <exception cref="ArgumentException">A value breaks its rule; ParamName names the field, e.g. <c>media[2].duration</c> or <c>volume</c>. ParamName <c>status_url</c> also when the play has no status URL at all (neither <see cref="PlayOptions.StatusUrl"/> nor <see cref="PlaybackSettings.DefaultStatusUrl"/>) and <see cref="PlaybackSettings.AllowUntrackedPlays"/> is off.</exception>
     /// <exception cref="PlaybackStateException">The control id is in use, or the call is busy and <see cref="PlayConflict.Reject"/> was asked.</exception>
@@ -170,7 +170,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <summary>Pauses a playback; succeeds at once without a request when it is already paused.</summary>
     /// <param name="callId">The call.</param>
     /// <param name="controlId">The playback.</param>
-    /// <param name="cancellationToken">Stops waiting for the outcome.</param>
+    /// <param name="cancellationToken">Stops waiting for the outcome; already cancelled, nothing is sent.</param>
     /// <returns>The playback after the command.</returns>
     /// <exception cref="PlaybackStateException">No active playback with that control id.</exception>
     /// <exception cref="CallingApiException">The API refused the command.</exception>
@@ -181,7 +181,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <summary>Resumes a paused playback; succeeds at once without a request when it is already playing.</summary>
     /// <param name="callId">The call.</param>
     /// <param name="controlId">The playback.</param>
-    /// <param name="cancellationToken">Stops waiting for the outcome.</param>
+    /// <param name="cancellationToken">Stops waiting for the outcome; already cancelled, nothing is sent.</param>
     /// <returns>The playback after the command.</returns>
     /// <exception cref="PlaybackStateException">No active playback with that control id.</exception>
     /// <exception cref="CallingApiException">The API refused the command.</exception>
@@ -192,7 +192,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <summary>Stops a playback (it ends as Stopped); a queued one is dropped without a request.</summary>
     /// <param name="callId">The call.</param>
     /// <param name="controlId">The playback.</param>
-    /// <param name="cancellationToken">Stops waiting for the outcome.</param>
+    /// <param name="cancellationToken">Stops waiting for the outcome; already cancelled, nothing is sent.</param>
     /// <returns>The playback after the command.</returns>
     /// <exception cref="PlaybackStateException">No active playback with that control id.</exception>
     /// <exception cref="CallingApiException">The API refused the command.</exception>
@@ -204,7 +204,7 @@ public sealed partial class PlaybackManager : IAsyncDisposable
     /// <param name="callId">The call.</param>
     /// <param name="controlId">The playback.</param>
     /// <param name="db">-40 to 40 inclusive.</param>
-    /// <param name="cancellationToken">Stops waiting for the outcome.</param>
+    /// <param name="cancellationToken">Stops waiting for the outcome; already cancelled, nothing is sent.</param>
     /// <returns>The playback after the command.</returns>
     /// <exception cref="ArgumentException"><paramref name="db"/> is out of range or not finite (ParamName <c>volume</c>).</exception>
     /// <exception cref="PlaybackStateException">No playback with that control id that has not ended.</exception>

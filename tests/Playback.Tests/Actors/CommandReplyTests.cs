@@ -55,4 +55,22 @@ public sealed class CommandReplyTests(ITestOutputHelper output) : PlaybackSpec(o
         Assert.Equal(stop.Token, error.CancellationToken);
         never.SetResult();
     }
+
+    [Fact]
+    public async Task A_command_whose_token_is_already_cancelled_is_not_sent()
+    {
+        await using var manager = CreateManager();
+        var handle = await Within10s(manager.PlayAsync("call-1", Hello));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var volume = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within10s(manager.SetVolumeAsync("call-1", handle.ControlId, 3, cancelled.Token)));
+        var play = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within10s(manager.PlayAsync("call-2", Hello, cancellationToken: cancelled.Token)));
+
+        Assert.Equal(cancelled.Token, volume.CancellationToken);
+        Assert.Equal(cancelled.Token, play.CancellationToken);
+        Assert.Contains("not sent", play.Message, StringComparison.Ordinal);
+        Assert.Equal([CallingApi.Commands.Play], Api.Requests.Select(r => r.Command));
+        Assert.Equal(3, (await Within10s(manager.SetVolumeAsync("call-1", handle.ControlId, 3))).Volume); // the call's actor goes on
+    }
 }

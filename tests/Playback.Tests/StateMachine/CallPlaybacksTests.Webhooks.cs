@@ -298,6 +298,32 @@ public sealed partial class CallPlaybacksTests
     }
 
     [Fact]
+    public void Call_state_ended_with_more_plays_than_the_ended_history_still_takes_the_answer_of_the_evicted_play_in_flight()
+    {
+        // A queued play started (no caller waits for it) with more queued behind it than the ended history holds: the call's
+        // end fails them all and forgets the oldest, the one in flight among them; its answer, whatever it is, still ends
+        // the flight without an error (a missing entry must not fail the actor).
+        var s = Playing("a");
+        for (var i = 0; i < CallPlaybacks.EndedHistory + 5; i++)
+        {
+            s = s.Decide(Play("q" + i), At(11)).State;
+        }
+
+        var starting = s.PlayStatus(Status("a", "finished", At(30)), At(30)).State;
+        Assert.Equal("q0", starting.InFlight!.Request.ControlId);
+
+        var ended = starting.CallState(CallStateEvent("ended"), Later).State;
+        Assert.False(ended.Playbacks.ContainsKey("q0")); // the oldest ended: out of the history, its request still on the wire
+
+        var answered = ended.RequestSucceeded(Later.AddSeconds(1));
+        Assert.Null(answered.State.InFlight);
+        var refused = ended.RequestFailed(ApiError("q0"), Later.AddSeconds(1));
+        Assert.Null(refused.State.InFlight);
+        var unknown = ended.RequestFailed(ApiError("q0", 503).AsMaybeApplied(), Later.AddSeconds(1));
+        Assert.Null(unknown.State.InFlight);
+    }
+
+    [Fact]
     public void Call_state_ended_twice_ends_the_call_once()
     {
         var once = Playing("p").CallState(CallStateEvent("ended"), Later).State;
