@@ -69,7 +69,7 @@ public sealed record PlaybackSettings
     /// <value>The default is 128 (<c>playback.max-connections</c>), chosen from the benchmarks in the README.</value>
     public int MaxConnections { get; init; } = PlaybackConfig.Defaults.MaxConnections;
 
-    /// <summary>Watchdog: a playing playback that expects webhooks (it has a status URL and a finite length) and has had no news for this long is marked Failed ("no status received"). <see cref="TimeSpan.Zero"/> turns it off.</summary>
+    /// <summary>Watchdog: a playing playback that expects webhooks (it has a status URL and a finite length) and has had no news for this long is stopped, then marked Failed ("no status received: Playback stopped it"); keep it above your longest finite playback. <see cref="TimeSpan.Zero"/> turns it off.</summary>
     /// <value>The default is 10 minutes (<c>playback.status-timeout</c>).</value>
     public TimeSpan StatusTimeout { get; init; } = PlaybackConfig.Defaults.StatusTimeout;
 

@@ -15,7 +15,7 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = 1002, EventName = "CallGone", Level = LogLevel.Information, Message = "Call {CallId} is gone ({Reason}); ending its playbacks")]
     public static partial void CallGone(ILogger logger, string callId, string? reason);
 
-    [LoggerMessage(EventId = 1003, EventName = "WatchdogFired", Level = LogLevel.Warning, Message = "Playback {ControlId} on call {CallId} had no status for {StatusTimeout}; marking it failed")]
+    [LoggerMessage(EventId = 1003, EventName = "WatchdogFired", Level = LogLevel.Warning, Message = "Playback {ControlId} on call {CallId} had no status for {StatusTimeout}; stopping it, then marking it failed")]
     public static partial void WatchdogFired(ILogger logger, string controlId, string callId, TimeSpan statusTimeout);
 
     [LoggerMessage(EventId = 1004, EventName = "SubscriberFailed", Level = LogLevel.Warning, Message = "A playback subscriber threw {ErrorType} and was unsubscribed: {Error}")]

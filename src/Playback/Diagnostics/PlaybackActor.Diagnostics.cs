@@ -58,7 +58,7 @@ internal partial class PlaybackActor
         }
         else
         {
-            Log.Warning("Playback {0} on call {1} had no status for {2}; marking it failed.", controlId, CallId, Settings.StatusTimeout);
+            Log.Warning("Playback {0} on call {1} had no status for {2}; stopping it, then marking it failed.", controlId, CallId, Settings.StatusTimeout);
         }
     }
 

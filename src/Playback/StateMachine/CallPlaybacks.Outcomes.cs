@@ -23,7 +23,9 @@ internal sealed partial record CallPlaybacks
                 // history meanwhile.)
                 if (settled is not null)
                 {
-                    Change(flight.Request.ControlId, PlaybackState.Failed, $"{flight.Error?.Message ?? "calling.play's outcome was unknown."} Its outcome was unknown, so Playback stopped it.");
+                    Change(flight.Request.ControlId, PlaybackState.Failed, StopsSilentPlayback(flight, flight.Request.ControlId)
+                        ? StoppedSilentReason
+                        : $"{flight.Error?.Message ?? "calling.play's outcome was unknown."} Its outcome was unknown, so Playback stopped it.");
                 }
 
                 ReplyFailed(flight);

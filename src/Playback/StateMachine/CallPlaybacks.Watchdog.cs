@@ -2,9 +2,19 @@ using System.Collections.Immutable;
 
 namespace Playback;
 
-/// <summary>The watchdog: a playing playback that has had no news for the status timeout has failed, unless it may still be playing.</summary>
+/// <summary>
+/// The watchdog: a playing playback that has had no news for the status timeout is stopped, then reported failed ("no
+/// status received"): silence proves nothing (long media, or its webhooks lost), so it is never reported ended while it
+/// may still play.
+/// </summary>
 internal sealed partial record CallPlaybacks
 {
+    /// <summary>The reason of a playback the watchdog ended.</summary>
+    public const string NoStatusReason = "no status received";
+
+    /// <summary>The reason of a playback the watchdog stopped (its stop was accepted, or a finished webhook came meanwhile).</summary>
+    public const string StoppedSilentReason = NoStatusReason + ": Playback stopped it";
+
     /// <summary>Whether a playback's watchdog runs: it is playing and webhooks are expected (<see cref="PlaybackEntry.Watchable"/>).</summary>
     public static bool IsWatched(PlaybackEntry? entry) => entry is { State: PlaybackState.Playing, Watchable: true };
 
@@ -37,18 +47,27 @@ internal sealed partial record CallPlaybacks
         {
             if (_state.Playbacks.TryGetValue(controlId, out var entry) && entry.State == PlaybackState.Playing)
             {
-                if (_state.InFlight?.Request.ControlId == controlId || (entry.Unconfirmed && !entry.Heard))
+                if (_state.InFlight is not null || (entry.Unconfirmed && !entry.Heard))
                 {
-                    // Its request's outcome will tell, or the stops that settle an unconfirmed play will (it may be playing, so
-                    // it is never reported failed on silence alone); re-arm so the watchdog still applies afterwards.
+                    // A request's outcome will tell, or the stops that settle an unconfirmed play will; one request at a time,
+                    // so the watchdog is re-armed and tries again afterwards.
                     News(controlId);
                 }
                 else
                 {
-                    Change(controlId, PlaybackState.Failed, "no status received");
+                    // It may still be playing: stopped first, by the settling rules (Settling.cs), and reported failed once the
+                    // stop is answered; a stop that fails leaves it live and is tried again. Heard is cleared so that only a
+                    // webhook during this stop counts as "it runs".
+                    Update(controlId, e => e with { Settling = true, Heard = false });
+                    Send(new ApiRequest(ApiCommand.Stop, controlId), hasCaller: false, settles: true,
+                        error: new PlaybackStateException(NoStatusReason, CallId, controlId, PlaybackState.Playing));
                 }
             }
         }
+
+        /// <summary>Whether <paramref name="flight"/> is the stop the watchdog sent to <paramref name="controlId"/>, a playback without news.</summary>
+        private static bool StopsSilentPlayback(InFlightRequest? flight, string controlId) =>
+            flight is { Settles: true, Error: PlaybackStateException { Message: NoStatusReason } } && flight.Request.ControlId == controlId;
 
         /// <summary>Re-arms the watchdog of every playback that had news in this step, and disarms those no longer playing.</summary>
         private void WatchChanged()

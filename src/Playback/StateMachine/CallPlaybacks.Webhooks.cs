@@ -54,8 +54,11 @@ internal sealed partial record CallPlaybacks
                     }
                     else if (entry.Settling)
                     {
-                        // Most likely the stop Playback sent to settle an unknown play: it never reports such a play as finished.
-                        Change(entry.ControlId, PlaybackState.Failed, "calling.play's outcome was unknown, so Playback stopped it.");
+                        // Most likely the stop Playback sent to settle it (an unknown play, or one without news): it never reports
+                        // such a play as finished.
+                        Change(entry.ControlId, PlaybackState.Failed, StopsSilentPlayback(_state.InFlight, entry.ControlId)
+                            ? StoppedSilentReason
+                            : "calling.play's outcome was unknown, so Playback stopped it.");
                     }
                     else
                     {

@@ -157,26 +157,88 @@ public sealed class WatchdogRulesTests
     // ───────────────────────── StatusTimedOut ─────────────────────────
 
     [Fact]
-    public void StatusTimedOut_marks_a_playing_playback_Failed_with_reason_no_status_received()
+    public void StatusTimedOut_stops_a_playing_playback_before_reporting_anything()
     {
+        // Silence proves nothing (long media, lost webhooks): it may still be playing, so it is stopped first.
         var t = PlayingWatched("p").StatusTimedOut("p", Later);
 
+        t.Sent(ApiCommand.Stop, "p");
+        Assert.Empty(t.Events());
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+        Assert.True(t.State.InFlight!.Settles);
+        Assert.Empty(t.Replies());
+    }
+
+    [Fact]
+    public void The_watchdogs_accepted_stop_marks_the_playback_Failed_with_reason_no_status_received()
+    {
+        var t = PlayingWatched("p").StatusTimedOut("p", Later).State.RequestSucceeded(Later.AddSeconds(1));
+
         var e = t.Published("p", PlaybackState.Playing, PlaybackState.Failed);
-        Assert.Equal("no status received", e.Reason);
-        Assert.Equal(PlaybackState.Failed, t.State.StateOf("p"));
-        Assert.Equal("no status received", t.State.Playbacks["p"].Reason);
+        Assert.Equal(CallPlaybacks.StoppedSilentReason, e.Reason);
+        Assert.StartsWith("no status received", e.Reason, StringComparison.Ordinal);
         Assert.Contains("p", t.State.Ended);
         Assert.Equal([new Watch("p", false)], t.Watches());
         Assert.Empty(t.Replies());
         t.NoRequest();
     }
 
+    [Theory]
+    [InlineData("404")]
+    [InlineData("404 after a playing webhook long before")]
+    [InlineData("finished webhook")]
+    public void The_watchdogs_stop_finding_nothing_or_a_finished_webhook_meanwhile_marks_it_Failed(string how)
+    {
+        var playing = how.Contains("long before", StringComparison.Ordinal)
+            ? PlayingWatched("p").PlayStatus(Status("p", "playing", At(30)), At(30)).State // heard of once: not proof it plays now
+            : PlayingWatched("p");
+        var stopping = playing.StatusTimedOut("p", Later).State;
+
+        var t = how.StartsWith("404", StringComparison.Ordinal)
+            ? stopping.RequestFailed(new CallingApiException(CallingApi.Commands.Stop, CallId, "p", 404, "Not Found", null, null, false), Later.AddSeconds(1))
+            : stopping.PlayStatus(Status("p", "finished", Later), Later.AddSeconds(1));
+
+        var e = t.Published("p", PlaybackState.Playing, PlaybackState.Failed);
+        Assert.StartsWith("no status received", e.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
-    public void StatusTimedOut_starts_the_next_queued_playback()
+    public void The_watchdogs_stop_failing_leaves_the_playback_playing_and_tries_again()
+    {
+        // Its outcome unknown (a 503 after retries): the playback may still play, so it stays live and owes a stop.
+        var unknown = new CallingApiException(CallingApi.Commands.Stop, CallId, "p", 503, "unavailable", null, null, true) { MayHaveBeenApplied = true };
+
+        var t = PlayingWatched("p").StatusTimedOut("p", Later).State.RequestFailed(unknown, Later.AddSeconds(1));
+
+        Assert.Empty(t.Events());
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+        Assert.True(t.State.Playbacks["p"].OwesStop);
+        Assert.Contains(t.Effects.OfType<SettleLater>(), e => e.ControlId == "p");
+        t.NoRequest();
+    }
+
+    [Fact]
+    public void A_playing_webhook_during_the_watchdogs_stop_that_then_fails_keeps_the_playback_playing_and_watched()
+    {
+        var stopping = PlayingWatched("p").StatusTimedOut("p", Later).State;
+        var heard = stopping.PlayStatus(Status("p", "playing", Later), Later).State;
+
+        var t = heard.RequestFailed(new CallingApiException(CallingApi.Commands.Stop, CallId, "p", 503, "unavailable", null, null, true) { MayHaveBeenApplied = true }, Later.AddSeconds(1));
+
+        Assert.Empty(t.Events());
+        Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
+        Assert.Equal([new Watch("p", true)], t.Watches());
+    }
+
+    [Fact]
+    public void The_watchdogs_stop_starts_the_next_queued_playback_once_accepted()
     {
         var state = Enqueue(PlayingWatched("p"), "q");
 
-        var t = state.StatusTimedOut("p", Later);
+        var stopping = state.StatusTimedOut("p", Later);
+        stopping.Sent(ApiCommand.Stop, "p");
+
+        var t = stopping.State.RequestSucceeded(Later.AddSeconds(1));
 
         Assert.Equal(PlaybackState.Failed, t.State.StateOf("p"));
         t.Sent(ApiCommand.Play, "q");
@@ -195,7 +257,7 @@ public sealed class WatchdogRulesTests
             "paused" => PlayingWatched("p").Decide(Pause("p"), At(15)).State.RequestSucceeded(At(16)).State,
             "finished" => PlayingWatched("p").PlayStatus(Status("p", "finished", At(30)), At(30)).State,
             "stopped" => PlayingWatched("p").Decide(Stop("p"), At(25)).State.RequestSucceeded(At(26)).State,
-            "failed" => PlayingWatched("p").StatusTimedOut("p", At(30)).State,
+            "failed" => PlayingWatched("p").StatusTimedOut("p", At(30)).State.RequestSucceeded(At(31)).State,
             _ => PlayingWatched("other"),
         };
 
@@ -222,7 +284,7 @@ public sealed class WatchdogRulesTests
         // A failed volume change leaves the playback Playing; the re-armed watchdog still covers it.
         var failed = t.State.RequestFailed(ApiError("p", 503, "unavailable"), At(60));
         Assert.Equal(PlaybackState.Playing, failed.State.StateOf("p"));
-        Assert.Equal(PlaybackState.Failed, failed.State.StatusTimedOut("p", At(120)).State.StateOf("p"));
+        failed.State.StatusTimedOut("p", At(120)).Sent(ApiCommand.Stop, "p");
     }
 
     // ───────────────────────── Helpers ─────────────────────────
@@ -236,7 +298,8 @@ public sealed class WatchdogRulesTests
 
 /// <summary>
 /// The watchdog in the call actor, on Akka's <see cref="TestScheduler"/> (virtual time): a playing playback with a
-/// status URL and no news for <see cref="PlaybackSettings.StatusTimeout"/> fails with "no status received"; webhooks
+/// status URL and no news for <see cref="PlaybackSettings.StatusTimeout"/> is stopped, then fails with "no status
+/// received: Playback stopped it"; webhooks
 /// re-arm it; paused playbacks and a zero timeout are never timed out.
 /// </summary>
 public sealed class WatchdogTests(ITestOutputHelper output)
@@ -261,11 +324,14 @@ public sealed class WatchdogTests(ITestOutputHelper output)
         await AdvanceAsync(manager, "call-wd1", TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
         Assert.Equal(PlaybackState.Playing, handle.Current);
 
+        Assert.DoesNotContain(Api.Requests, r => r.Command == CallingApi.Commands.Stop);
+
         Clock.Advance(TimeSpan.FromSeconds(1));
         var outcome = await Within10s(handle.Completion);
 
         Assert.Equal(PlaybackState.Failed, outcome.State);
-        Assert.Equal("no status received", outcome.Reason);
+        Assert.Equal(CallPlaybacks.StoppedSilentReason, outcome.Reason);
+        Assert.Equal(handle.ControlId, Assert.Single(Api.Requests, r => r.Command == CallingApi.Commands.Stop).ControlId); // stopped before it was reported
         Assert.Empty(manager.Snapshot("call-wd1"));
     }
 
@@ -284,7 +350,7 @@ public sealed class WatchdogTests(ITestOutputHelper output)
 
         Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
         var outcome = await Within10s(handle.Completion);
-        Assert.Equal((PlaybackState.Failed, "no status received"), (outcome.State, outcome.Reason));
+        Assert.Equal((PlaybackState.Failed, CallPlaybacks.StoppedSilentReason), (outcome.State, outcome.Reason));
     }
 
     [Fact]
