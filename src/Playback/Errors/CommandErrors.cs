@@ -34,8 +34,10 @@ internal static class CommandErrors
         new(new PlaybackMovedException($"{command.Name} for call {callId} was not sent: the call's actor moved to another node. Send it again.", callId, command.ControlId));
 
     /// <summary>
-    /// What a request's failure means for its command: a <see cref="PlaybackException"/> as thrown, a cancellation as a
-    /// shutdown, anything else as a final <see cref="CallingApiException"/> carrying it.
+    /// What a request's failure means for its command: a <see cref="PlaybackException"/> as thrown; a cancellation (Playback
+    /// shutting down while the request was out, or an <see cref="ICallingApi"/>'s own timeout) as an unknown outcome, a
+    /// <see cref="CallingApiException"/> that may have been applied (so a play is settled, never just reported failed);
+    /// anything else as a final <see cref="CallingApiException"/> carrying it.
     /// </summary>
     public static PlaybackException FromRequest(Exception error, string callId, ApiRequest request)
     {
@@ -43,7 +45,10 @@ internal static class CommandErrors
         return error switch
         {
             PlaybackException p => p,
-            OperationCanceledException => new PlaybackShutdownException($"{command} for call {callId} was cancelled.", callId, request.ControlId),
+            OperationCanceledException => new CallingApiException(command, callId, request.ControlId, null, "cancelled before its answer came (Playback is shutting down, or the API client gave up): it may have been applied", null, null, isTransient: true, inner: error)
+            {
+                MayHaveBeenApplied = true,
+            },
             _ => new CallingApiException(command, callId, request.ControlId, null, $"{error.GetType().Name}: {error.Message}", null, null, isTransient: false, inner: error),
         };
     }

@@ -56,6 +56,23 @@ public sealed class UnconfirmedPlayTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_play_whose_request_was_cancelled_while_out_is_stopped_before_it_is_reported_failed()
+    {
+        // An ICallingApi's own timeout (HttpClient's is a TaskCanceledException), or Playback's shutdown cancelling the
+        // request: it may have been applied, so it is settled like any unknown outcome, never just reported failed.
+        var answers = new Queue<Func<FakeRequest, Exception?>>([_ => new TaskCanceledException("the client gave up"), _ => null]);
+        Api.Respond = r => answers.Dequeue()(r) is { } e ? Task.FromException(e) : Task.CompletedTask;
+        await using var manager = CreateManager(Quiet);
+
+        var error = await Assert.ThrowsAnyAsync<CallingApiException>(() => Within10s(manager.PlayAsync("call-c", Hello, new PlayOptions { ControlId = "p" })));
+
+        Assert.True(error.MayHaveBeenApplied);
+        Assert.IsType<TaskCanceledException>(error.InnerException);
+        Assert.Equal([CallingApi.Commands.Play, CallingApi.Commands.Stop], Api.Requests.Select(r => r.Command));
+        await AwaitAssertAsync(() => Assert.Empty(manager.Snapshot("call-c")));
+    }
+
+    [Fact]
     public async Task A_playing_webhook_confirms_an_unconfirmed_play_and_no_further_stop_is_sent()
     {
         var answers = new Queue<Func<FakeRequest, Exception?>>([r => Lost(r, transient: false), r => Lost(r, transient: true)]);
