@@ -32,7 +32,7 @@ public sealed class PlaybackOptions
     /// <value>The default is false.</value>
     public bool AllowUntrackedPlays { get; set; }
 
-    /// <summary>The public base URL of this service as SignalWire reaches it (e.g. <c>https://calls.example.com</c>). Webhook signatures are checked against it, never against forwarded headers.</summary>
+    /// <summary>The public base URL of this service as SignalWire reaches it (e.g. <c>https://calls.example.com</c>, or <c>https://example.com/calls</c> behind a path base: the app's root, path base included). Webhook signatures are checked against it + the endpoint's path + query, never against forwarded headers; without it, against the request's own scheme and Host (a warning at start says so).</summary>
     public string? PublicBaseUrl { get; set; }
 
     /// <summary>

@@ -52,7 +52,8 @@ public static class PlaybackServiceCollectionExtensions
     public static IServiceCollection AddPlayback(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<PlaybackOptions>();
+        services.AddOptions<PlaybackOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlaybackOptions>, PlaybackEndpointOptionsValidator>());
         services.TryAddSingleton<PlaybackWebhookRoute>();
         PlaybackWebhookSecurity.Register(services);
         services.TryAddSingleton(sp => sp.GetRequiredService<Akka.Actor.ActorSystem>().GetPlayback()

@@ -50,14 +50,17 @@ public static class PlaybackWebhookEndpoint
     /// <summary>The URL SignalWire signed: the configured public base URL (or, without one, the request's own scheme and host) + path + query.</summary>
     internal static string SignedUrl(HttpRequest request, PlaybackOptions options) => SignedUrl(request, PublicPrefix(options));
 
-    /// <summary>The URL SignalWire signed, given <see cref="PublicPrefix"/> (computed once per options).</summary>
+    /// <summary>
+    /// The URL SignalWire signed, given <see cref="PublicPrefix"/> (computed once per options): the public base URL (this
+    /// app's root as SignalWire reaches it, path base included) + the endpoint's path + query, the very URL of the default
+    /// <c>status_url</c>; without one, the request's own scheme, host, path base and path.
+    /// </summary>
     internal static string SignedUrl(HttpRequest request, string? publicPrefix)
     {
-        var path = request.PathBase.Add(request.Path).ToUriComponent();
         var query = request.QueryString.ToUriComponent();
         return publicPrefix is not null
-            ? string.Concat(publicPrefix, path, query)
-            : string.Concat(request.Scheme, "://", request.Host.ToUriComponent(), path + query);
+            ? string.Concat(publicPrefix, request.Path.ToUriComponent(), query)
+            : string.Concat(request.Scheme, "://", request.Host.ToUriComponent(), request.PathBase.Add(request.Path).ToUriComponent() + query);
     }
 
     /// <summary>The scheme, authority and base path of <see cref="PlaybackOptions.PublicBaseUrl"/> (no trailing slash), or null without one.</summary>
@@ -87,7 +90,8 @@ public static class PlaybackWebhookEndpoint
         }
 
         var reader = context.Request.BodyReader;
-        var body = new RentedBody(ArrayPool<byte>.Shared.Rent((int)Math.Clamp(context.Request.ContentLength ?? 4096, 256, Math.Min(limit, 1 << 20))));
+        var most = Math.Max(1, Math.Min(limit, 1 << 20));
+        var body = new RentedBody(ArrayPool<byte>.Shared.Rent((int)Math.Clamp(context.Request.ContentLength ?? 4096, Math.Min(256, most), most)));
         try
         {
             while (true)

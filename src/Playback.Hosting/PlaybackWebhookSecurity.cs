@@ -71,6 +71,14 @@ internal sealed class PlaybackWebhookSecurity(PlaybackWebhookRoute route, IServi
                 break;
         }
 
+        if (settings.EffectiveSignaturePolicy != WebhookSignaturePolicy.Off
+            && string.IsNullOrWhiteSpace(services.GetRequiredService<IOptionsMonitor<PlaybackOptions>>().CurrentValue.PublicBaseUrl))
+        {
+            log.LogWarning(
+                "Playback:PublicBaseUrl is not set, so the endpoint at {Path} checks signatures against the URL rebuilt from each request's scheme and Host header: the sender chooses those (and forwarded headers change them when the app trusts them), and behind a proxy they differ from the URL SignalWire signed. Set Playback:PublicBaseUrl to this app's public URL.",
+                path);
+        }
+
         return Task.CompletedTask;
     }
 

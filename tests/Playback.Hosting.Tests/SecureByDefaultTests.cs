@@ -135,6 +135,46 @@ public sealed class SecureByDefaultTests
         Assert.Equal(emulator.SigningKey, app.Playback.Settings.SigningKey);
     }
 
+    [Fact]
+    public async Task Without_a_PublicBaseUrl_a_checked_endpoint_warns_at_start_that_signatures_use_the_requests_own_host()
+    {
+        await using var emulator = await TestSupport.StartEmulatorAsync();
+        var settings = new PlaybackSettings { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl, SigningKey = emulator.SigningKey };
+        await using var without = await PlaybackWebApp.StartAsync(emulator, register: (builder, _) =>
+        {
+            builder.Services.AddAkka("calls", akka => akka.WithPlayback(settings with { AllowUntrackedPlays = true }));
+            builder.Services.AddPlayback();
+        });
+        await using var with = await StartOnAkkaAsync(emulator, settings);
+
+        var warning = Assert.Single(without.Logs.Entries, l => l.Message.Contains("Playback:PublicBaseUrl is not set", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("Host", warning.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(with.Logs.Entries, l => l.Message.Contains("Playback:PublicBaseUrl is not set", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(0, "Playback:MaxWebhookBodyBytes")]
+    [InlineData(null, "Playback:PublicBaseUrl")]
+    public async Task The_parameterless_AddPlayback_checks_the_endpoints_options_at_start(int? maxBody, string named)
+    {
+        await using var emulator = await TestSupport.StartEmulatorAsync();
+        var settings = new PlaybackSettings { ProjectId = emulator.ProjectId, ApiToken = emulator.ApiToken, BaseUrl = emulator.BaseUrl, SigningKey = emulator.SigningKey, AllowUntrackedPlays = true };
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => PlaybackWebApp.StartAsync(emulator, register: (builder, _) =>
+        {
+            builder.Services.AddAkka("calls", akka => akka.WithPlayback(settings));
+            builder.Services.AddPlayback();
+            builder.Services.Configure<PlaybackOptions>(o =>
+            {
+                o.MaxWebhookBodyBytes = maxBody ?? o.MaxWebhookBodyBytes;
+                o.PublicBaseUrl = maxBody is null ? "calls.example.com" : null; // no scheme: not an absolute URL
+            });
+        }));
+
+        Assert.Contains(error.Failures, f => f.Contains(named, StringComparison.Ordinal));
+    }
+
     private static void AssertNamesBothSettings(OptionsValidationException error)
     {
         Assert.Contains("Playback:SigningKey", error.Message, StringComparison.Ordinal);

@@ -38,6 +38,37 @@ public sealed class WebhookEndpointTests
     }
 
     [Fact]
+    public async Task Behind_a_path_base_included_in_the_PublicBaseUrl_the_emulators_signed_webhooks_pass()
+    {
+        // The status URL Playback gives SignalWire is PublicBaseUrl + the endpoint's path; the URL checked is the same one,
+        // not PublicBaseUrl + the path base again. The fixture waits for the emulator's "playing" webhook to get 204.
+        await using var fixture = await Fixture.StartAsync(
+            o => o.PublicBaseUrl += "/calls",
+            beforeEndpoints: web =>
+            {
+                web.UsePathBase("/calls");
+                web.UseRouting();
+            });
+
+        Assert.Contains(fixture.Emulator.Journal.Webhooks, w => w.Url == fixture.App.BaseUrl + "/calls" + PlaybackWebApp.WebhookPath && w.Outcome == "delivered 204");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_body_limit_under_256_bytes_answers_413_not_500(bool chunked)
+    {
+        await using var emulator = await TestSupport.StartEmulatorAsync();
+        await using var app = await PlaybackWebApp.StartAsync(emulator, o => o.MaxWebhookBodyBytes = 100);
+        using var request = TestSupport.Webhook(PlaybackWebApp.WebhookPath, TestSupport.PlayWebhook("call-1", "c-1", "playing"), emulator.SigningKey, app.WebhookUrl);
+        request.Headers.TransferEncodingChunked = chunked; // no Content-Length: the endpoint reads up to its limit
+
+        var response = await app.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
     public async Task An_unsigned_webhook_gets_403_and_changes_nothing()
     {
         await using var fixture = await Fixture.StartAsync();
