@@ -257,8 +257,13 @@ internal partial class PlaybackActor : UntypedActor
                 sender.Tell(new FoundPlayback(found is null ? null : State.Snapshot(found), found?.Options.StatusUrl is not null));
                 return true;
             case StatusTimedOut timedOut:
-                WatchdogFired(timedOut.ControlId);
-                Apply(State.StatusTimedOut(timedOut.ControlId, Now), webhookSender: null);
+                var silent = State.StatusTimedOut(timedOut.ControlId, Now);
+                if (silent.Effects.Any(e => e is SendRequest { Request: { Command: ApiCommand.Stop } stop } && stop.ControlId == timedOut.ControlId))
+                {
+                    WatchdogFired(timedOut.ControlId); // it stops the playback (not when it only waits for a request in flight)
+                }
+
+                Apply(silent, webhookSender: null);
                 return true;
             default:
                 return false;

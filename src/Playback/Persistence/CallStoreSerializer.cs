@@ -46,7 +46,9 @@ internal sealed class CallStoreSerializer(ExtendedActorSystem system) : Serializ
         Queue = c.Queue?.ToArray(),
         Ended = c.Ended?.ToArray(),
         InFlightChanged = c.InFlightChanged,
-        InFlight = c.InFlight is { } f ? new StoredFlight { Request = ToStored(f.Request), HasCaller = f.HasCaller, Settles = f.Settles } : null,
+        InFlight = c.InFlight is { } f
+            ? new StoredFlight { Request = ToStored(f.Request), HasCaller = f.HasCaller, Settles = f.Settles, Confirmed = f.Confirmed, Error = f.Settles ? f.Error?.Message : null }
+            : null,
         PendingReplaceChanged = c.PendingReplaceChanged,
         PendingReplace = c.PendingReplace,
         GoneChanged = c.GoneChanged,
@@ -61,13 +63,25 @@ internal sealed class CallStoreSerializer(ExtendedActorSystem system) : Serializ
         Queue = s.Queue?.ToImmutableList(),
         Ended = s.Ended?.ToImmutableList(),
         InFlightChanged = s.InFlightChanged,
-        // The caller of a recovered request is gone: it has no caller, and its error (reported to that caller) is not kept.
-        InFlight = s.InFlight is { } f ? new InFlightRequest(FromStored(f.Request!), HasCaller: false) { Settles = f.Settles } : null,
+        // The caller of a recovered request is gone: it has no caller. A settling stop keeps the words of why it settles (the
+        // play's failure, or the watchdog's "no status received"), which become the playback's reason once it is answered.
+        InFlight = s.InFlight is { } f ? Recovered(s.Call!, f) : null,
         PendingReplaceChanged = s.PendingReplaceChanged,
         PendingReplace = s.PendingReplace,
         GoneChanged = s.GoneChanged,
         GoneReason = s.Gone,
     };
+
+    private static InFlightRequest Recovered(string callId, StoredFlight f)
+    {
+        var request = FromStored(f.Request!);
+        return new InFlightRequest(request, HasCaller: false)
+        {
+            Settles = f.Settles,
+            Confirmed = f.Confirmed,
+            Error = f.Settles && f.Error is { } why ? new PlaybackStateException(why, callId, request.ControlId, null) : null,
+        };
+    }
 
     private static StoredEntry ToStored(PlaybackEntry e) => new()
     {
@@ -131,6 +145,8 @@ internal sealed class CallStoreSerializer(ExtendedActorSystem system) : Serializ
         [JsonPropertyName("request")] public StoredRequest? Request { get; set; }
         [JsonPropertyName("caller")] public bool HasCaller { get; set; }
         [JsonPropertyName("settles")] public bool Settles { get; set; }
+        [JsonPropertyName("confirmed")] public bool Confirmed { get; set; }
+        [JsonPropertyName("error")] public string? Error { get; set; }
     }
 
     internal sealed class StoredRequest

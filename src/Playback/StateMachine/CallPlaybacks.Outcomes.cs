@@ -10,6 +10,12 @@ internal sealed partial record CallPlaybacks
         public void Succeeded()
         {
             var flight = TakeInFlight();
+            if (StopsSilentPlayback(flight, flight.Request.ControlId))
+            {
+                SilentStopAnswered(flight, null, accepted: true);
+                return;
+            }
+
             if (flight.Settles)
             {
                 var settled = _state.Playbacks.GetValueOrDefault(flight.Request.ControlId);
@@ -23,9 +29,7 @@ internal sealed partial record CallPlaybacks
                 // history meanwhile.)
                 if (settled is not null)
                 {
-                    Change(flight.Request.ControlId, PlaybackState.Failed, StopsSilentPlayback(flight, flight.Request.ControlId)
-                        ? StoppedSilentReason
-                        : $"{flight.Error?.Message ?? "calling.play's outcome was unknown."} Its outcome was unknown, so Playback stopped it.");
+                    Change(flight.Request.ControlId, PlaybackState.Failed, $"{flight.Error?.Message ?? "calling.play's outcome was unknown."} Its outcome was unknown, so Playback stopped it.");
                 }
 
                 ReplyFailed(flight);
@@ -44,7 +48,9 @@ internal sealed partial record CallPlaybacks
             if (entry is not null && !entry.State.IsTerminal())
             {
                 News(id);
-                entry = Update(id, e => e with { LastAckAt = now });
+                // A command for it was accepted: the play is live on the server, so a stop owed to settle an unknown play is
+                // not owed any more (it would end what you just paused or changed), and its end is its own.
+                entry = Update(id, e => e with { LastAckAt = now, Unconfirmed = false, Settling = false });
                 switch (CommandTable.OnAcknowledged(flight.Request.Command))
                 {
                     case null:
@@ -91,6 +97,12 @@ internal sealed partial record CallPlaybacks
             }
 
             var api = error as CallingApiException;
+            if (StopsSilentPlayback(flight, flight.Request.ControlId))
+            {
+                SilentStopAnswered(flight, api, accepted: false);
+                return;
+            }
+
             if (flight.Settles)
             {
                 SettleFailed(flight, api);

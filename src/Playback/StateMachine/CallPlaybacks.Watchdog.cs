@@ -55,14 +55,37 @@ internal sealed partial record CallPlaybacks
                 }
                 else
                 {
-                    // It may still be playing: stopped first, by the settling rules (Settling.cs), and reported failed once the
-                    // stop is answered; a stop that fails leaves it live and is tried again. Heard is cleared so that only a
-                    // webhook during this stop counts as "it runs".
-                    Update(controlId, e => e with { Settling = true, Heard = false });
+                    // It may still be playing: stopped first, and reported ended only once the stop is answered
+                    // (SilentStopAnswered). The flight carries why (its Error, kept by the store too), which tells it apart.
                     Send(new ApiRequest(ApiCommand.Stop, controlId), hasCaller: false, settles: true,
                         error: new PlaybackStateException(NoStatusReason, CallId, controlId, PlaybackState.Playing));
                 }
             }
+        }
+
+        /// <summary>
+        /// The watchdog's stop was answered. Accepted: nothing plays, so it ends (Stopped if you had asked for a stop whose
+        /// outcome was unknown, else Failed, "no status received: Playback stopped it"). Refused with 404/422, final: the
+        /// server has nothing playing under that control id, whatever a webhook said meanwhile, so it ends too. Anything
+        /// else: it may still play, so it stays Playing and the watchdog tries again after another status timeout.
+        /// </summary>
+        private void SilentStopAnswered(InFlightRequest flight, CallingApiException? refusal, bool accepted)
+        {
+            var id = flight.Request.ControlId;
+            if (_state.Playbacks.GetValueOrDefault(id) is not { } entry || entry.State.IsTerminal())
+            {
+                return; // it ended meanwhile (a finished or error webhook, the call's end)
+            }
+
+            if (accepted || refusal is { IsTransient: false, StatusCode: 404 or 422 })
+            {
+                var stoppedIt = accepted || refusal!.MayHaveBeenApplied;
+                Change(id, entry.StopSent ? PlaybackState.Stopped : PlaybackState.Failed,
+                    entry.StopSent ? "stopped" : stoppedIt ? StoppedSilentReason : NoStatusReason);
+                return;
+            }
+
+            News(id);
         }
 
         /// <summary>Whether <paramref name="flight"/> is the stop the watchdog sent to <paramref name="controlId"/>, a playback without news.</summary>

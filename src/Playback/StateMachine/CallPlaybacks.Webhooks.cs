@@ -52,13 +52,15 @@ internal sealed partial record CallPlaybacks
                     {
                         Change(entry.ControlId, PlaybackState.Stopped, "stopped");
                     }
+                    else if (StopsSilentPlayback(_state.InFlight, entry.ControlId))
+                    {
+                        // Most likely the watchdog's stop (or it ended by itself, unheard): reported as the watchdog's end.
+                        Change(entry.ControlId, PlaybackState.Failed, StoppedSilentReason);
+                    }
                     else if (entry.Settling)
                     {
-                        // Most likely the stop Playback sent to settle it (an unknown play, or one without news): it never reports
-                        // such a play as finished.
-                        Change(entry.ControlId, PlaybackState.Failed, StopsSilentPlayback(_state.InFlight, entry.ControlId)
-                            ? StoppedSilentReason
-                            : "calling.play's outcome was unknown, so Playback stopped it.");
+                        // Most likely the stop Playback sent to settle an unknown play: it never reports such a play as finished.
+                        Change(entry.ControlId, PlaybackState.Failed, "calling.play's outcome was unknown, so Playback stopped it.");
                     }
                     else
                     {

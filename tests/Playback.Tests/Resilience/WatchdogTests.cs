@@ -202,19 +202,64 @@ public sealed class WatchdogRulesTests
         Assert.StartsWith("no status received", e.Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void The_watchdogs_stop_failing_leaves_the_playback_playing_and_tries_again()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_watchdogs_stop_failing_leaves_the_playback_playing_and_the_watchdog_tries_again(bool mayHaveLanded)
     {
-        // Its outcome unknown (a 503 after retries): the playback may still play, so it stays live and owes a stop.
-        var unknown = new CallingApiException(CallingApi.Commands.Stop, CallId, "p", 503, "unavailable", null, null, true) { MayHaveBeenApplied = true };
+        // A 503 after retries, or an open circuit: the playback may still play, so it stays Playing and watched.
+        var failure = new CallingApiException(CallingApi.Commands.Stop, CallId, "p", 503, "unavailable", null, null, true) { MayHaveBeenApplied = mayHaveLanded };
 
-        var t = PlayingWatched("p").StatusTimedOut("p", Later).State.RequestFailed(unknown, Later.AddSeconds(1));
+        var t = PlayingWatched("p").StatusTimedOut("p", Later).State.RequestFailed(failure, Later.AddSeconds(1));
 
         Assert.Empty(t.Events());
         Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
-        Assert.True(t.State.Playbacks["p"].OwesStop);
-        Assert.Contains(t.Effects.OfType<SettleLater>(), e => e.ControlId == "p");
+        Assert.Equal([new Watch("p", true)], t.Watches());
+        Assert.False(t.State.Playbacks["p"].OwesStop);
         t.NoRequest();
+
+        // Then it finishes by itself: that is its own end, not Playback's.
+        var finished = t.State.PlayStatus(Status("p", "finished", Later.AddMinutes(1)), Later.AddMinutes(1));
+        Assert.Equal("finished", finished.Published("p", PlaybackState.Playing, PlaybackState.Finished).Reason);
+    }
+
+    [Fact]
+    public void The_watchdogs_stop_refused_404_ends_the_playback_even_after_a_webhook_during_the_stop()
+    {
+        // A backlogged playing webhook (sent long before) arrives while the stop is out; the server's 404 is what holds now.
+        var stopping = PlayingWatched("p").StatusTimedOut("p", Later).State;
+        var heard = stopping.PlayStatus(Status("p", "playing", At(40)), Later).State;
+
+        var t = heard.RequestFailed(new CallingApiException(CallingApi.Commands.Stop, CallId, "p", 404, "Not Found", null, null, false), Later.AddSeconds(1));
+
+        Assert.Equal(CallPlaybacks.NoStatusReason, t.Published("p", PlaybackState.Playing, PlaybackState.Failed).Reason);
+    }
+
+    [Fact]
+    public void The_watchdogs_accepted_stop_ends_Stopped_when_you_had_asked_for_a_stop_whose_outcome_was_unknown()
+    {
+        var unknown = new CallingApiException(CallingApi.Commands.Stop, CallId, "p", 503, "unavailable", null, null, true) { MayHaveBeenApplied = true };
+        var asked = PlayingWatched("p").Decide(Stop("p"), At(20)).State.RequestFailed(unknown, At(21)).State;
+        Assert.Equal(PlaybackState.Playing, asked.StateOf("p"));
+
+        var t = asked.StatusTimedOut("p", Later).State.RequestSucceeded(Later.AddSeconds(1));
+
+        Assert.Equal("stopped", t.Published("p", PlaybackState.Playing, PlaybackState.Stopped).Reason);
+    }
+
+    [Fact]
+    public void A_watchdog_stop_recovered_from_the_store_keeps_its_reason()
+    {
+        var stopping = PlayingWatched("p").StatusTimedOut("p", Later).State;
+        using var system = Akka.Actor.ActorSystem.Create("watchdog-store");
+        var serializer = new CallStoreSerializer((Akka.Actor.ExtendedActorSystem)system);
+        var change = CallChange.Of(stopping);
+        var stored = ((CallChange)serializer.FromBinary(serializer.ToBinary(change), serializer.Manifest(change))).ApplyTo(new CallPlaybacks(CallId));
+        Assert.NotNull(stored.InFlight);
+
+        var t = stored.RequestSucceeded(Later.AddSeconds(1));
+
+        Assert.Equal(CallPlaybacks.StoppedSilentReason, t.Published("p", PlaybackState.Playing, PlaybackState.Failed).Reason);
     }
 
     [Fact]

@@ -221,6 +221,25 @@ public sealed class TruthUnderFailureTests
     }
 
     [Theory]
+    [InlineData("pause")]
+    [InlineData("volume")]
+    public void An_unconfirmed_play_owes_no_stop_once_a_command_for_it_is_accepted(string command)
+    {
+        // The play's outcome was unknown and its settling stop failed too: tracked as playing, owing a stop. A 2xx to your
+        // pause (or volume) shows it live on the server: the owed stop would end what you just changed.
+        var unconfirmed = Starting("p").RequestFailed(Unknown(CallingApi.Commands.Play, "p", "deadline"), At(3)).State
+            .RequestFailed(Unknown(CallingApi.Commands.Stop, "p", "deadline"), At(50)).State;
+        Assert.True(unconfirmed.Playbacks["p"].OwesStop);
+
+        var accepted = unconfirmed.Decide(command == "pause" ? Pause("p") : Volume("p"), At(60)).State.RequestSucceeded(At(61)).State;
+
+        Assert.False(accepted.Playbacks["p"].OwesStop);
+        accepted.SettleAgain("p", At(65)).NoRequest();
+        var finished = accepted.PlayStatus(Status("p", "finished", At(90)), At(90));
+        Assert.Equal("finished", finished.Published("p", command == "pause" ? PlaybackState.Paused : PlaybackState.Playing, PlaybackState.Finished).Reason);
+    }
+
+    [Theory]
     [InlineData(null, PlaybackState.Failed)]
     [InlineData("404", PlaybackState.Failed)]
     [InlineData("deadline", PlaybackState.Playing)]
