@@ -141,7 +141,8 @@ internal sealed class PlaybackClusterSerializer : SerializerWithStringManifest
         List<CallingApiError>? Errors = null,
         string? RequestId = null,
         bool IsTransient = false,
-        TimeSpan? RetryAfter = null)
+        TimeSpan? RetryAfter = null,
+        bool MayHaveBeenApplied = false)
     {
         public static ErrorDto From(PlaybackException e) => e switch
         {
@@ -149,8 +150,8 @@ internal sealed class PlaybackClusterSerializer : SerializerWithStringManifest
             PlaybackShutdownException s => new(ErrorKind.Shutdown, s.Message, s.CallId, s.ControlId),
             PlaybackMovedException m => new(ErrorKind.Moved, m.Message, m.CallId, m.ControlId),
             PlaybackNodeLostException l => new(ErrorKind.NodeLost, l.Message, l.CallId, l.ControlId),
-            CallGoneException g => new(ErrorKind.Gone, g.Message, g.CallId, g.ControlId, Command: g.Command, StatusCode: g.StatusCode, ServerMessage: g.ServerMessage, RequestId: g.RequestId),
-            CallingApiException a => new(ErrorKind.Api, a.Message, a.CallId, a.ControlId, Command: a.Command, StatusCode: a.StatusCode, ServerMessage: a.ServerMessage, Errors: a.Errors.ToList(), RequestId: a.RequestId, IsTransient: a.IsTransient, RetryAfter: a.RetryAfter),
+            CallGoneException g => new(ErrorKind.Gone, g.Message, g.CallId, g.ControlId, Command: g.Command, StatusCode: g.StatusCode, ServerMessage: g.ServerMessage, RequestId: g.RequestId, MayHaveBeenApplied: g.MayHaveBeenApplied),
+            CallingApiException a => new(ErrorKind.Api, a.Message, a.CallId, a.ControlId, Command: a.Command, StatusCode: a.StatusCode, ServerMessage: a.ServerMessage, Errors: a.Errors.ToList(), RequestId: a.RequestId, IsTransient: a.IsTransient, RetryAfter: a.RetryAfter, MayHaveBeenApplied: a.MayHaveBeenApplied),
             _ => new(ErrorKind.Shutdown, $"{e.GetType().Name}: {e.Message}", e.CallId, e.ControlId),
         };
 
@@ -159,8 +160,8 @@ internal sealed class PlaybackClusterSerializer : SerializerWithStringManifest
             ErrorKind.State => new PlaybackStateException(Message, CallId ?? string.Empty, ControlId, State),
             ErrorKind.Moved => new PlaybackMovedException(Message, CallId, ControlId),
             ErrorKind.NodeLost => new PlaybackNodeLostException(Message, CallId, ControlId),
-            ErrorKind.Gone => new CallGoneException(Command ?? string.Empty, CallId ?? string.Empty, ControlId, StatusCode, ServerMessage, RequestId),
-            ErrorKind.Api => new CallingApiException(Command ?? string.Empty, CallId ?? string.Empty, ControlId, StatusCode, ServerMessage, Errors, RequestId, IsTransient, RetryAfter),
+            ErrorKind.Gone => new CallGoneException(Command ?? string.Empty, CallId ?? string.Empty, ControlId, StatusCode, ServerMessage, RequestId) { MayHaveBeenApplied = MayHaveBeenApplied },
+            ErrorKind.Api => new CallingApiException(Command ?? string.Empty, CallId ?? string.Empty, ControlId, StatusCode, ServerMessage, Errors, RequestId, IsTransient, RetryAfter) { MayHaveBeenApplied = MayHaveBeenApplied },
             _ => new PlaybackShutdownException(Message, CallId, ControlId),
         };
     }

@@ -242,6 +242,23 @@ public sealed class SerializerTests(ITestOutputHelper output) : Akka.TestKit.Xun
         Assert.Equal((sent.StatusCode, sent.ServerMessage, sent.RequestId), (back.StatusCode, back.ServerMessage, back.RequestId));
         Assert.Equal(sent.Errors, back.Errors);
         Assert.Equal((sent.IsTransient, sent.RetryAfter), (back.IsTransient, back.RetryAfter));
+        Assert.Equal(sent.MayHaveBeenApplied, back.MayHaveBeenApplied);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Whether_a_failure_may_have_been_applied_crosses_nodes(bool gone)
+    {
+        // A caller on another node must not read "may have landed" as "safe to send again".
+        CallingApiException error = gone
+            ? new CallGoneException(CallingApi.Commands.Play, "call-3", "ctl-3", 404, "Not Found", "req-3") { MayHaveBeenApplied = true }
+            : new CallingApiException(CallingApi.Commands.Play, "call-3", "ctl-3", 503, "unavailable", null, "req-3", isTransient: true) { MayHaveBeenApplied = true };
+
+        var back = Assert.IsAssignableFrom<CallingApiException>(Failure(error));
+
+        Assert.True(back.MayHaveBeenApplied);
+        AssertSameApiFailure(error, back);
     }
 
     [Fact]
