@@ -64,9 +64,11 @@ internal sealed class PlaybackWebhookHandler(IServiceProvider services, IHostApp
         var headers = SignatureHeaders(context.Request.Headers);
 
         // With the call actors in this process, the webhook is answered once it is checked, parsed and handed to its call's
-        // actor (which applies webhooks in the order they were handed off). Behind the cluster gateway, only the entity's
-        // answer tells that it arrived: wait for it, so that a webhook lost with a node gets 503 and is sent again.
-        var result = playback.HandsOffLocally
+        // actor (which applies webhooks in the order they were handed off). With a store, only once its change is written
+        // (a 2xx is never sent again: a webhook lost in a crash would leave its playback live after the restart). Behind the
+        // cluster gateway, only the entity's answer tells that it arrived: wait for it, so that a webhook lost with a node
+        // gets 503 and is sent again.
+        var result = playback.HandsOffLocally && playback.Settings.Persistence is null
             ? playback.HandOffWebhook(url, headers, body.Memory)
             : await playback.HandleWebhookAsync(url, headers, body.Memory, context.RequestAborted).ConfigureAwait(false);
         if (result.Status == WebhookStatus.Rejected)

@@ -123,6 +123,56 @@ public sealed class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_webhook_is_answered_only_once_its_change_is_written()
+    {
+        // SignalWire never sends again a webhook that got its 2xx: answered before its change is written, a crash in
+        // between would recover the playback as it was before (a finished one as playing).
+        var system = ActorSystem.Create("gated", $"""
+            akka.loglevel = OFF
+            {PlaybackStore.JournalId}.class = "{typeof(GatedJournal).AssemblyQualifiedName}"
+            """);
+        await using var manager = PlaybackManager.Create(system, _stack.Settings(_store.Settings), new InstantPlays());
+        await manager.Recovery.WaitAsync(TimeSpan.FromSeconds(30));
+        var handle = await manager.PlayAsync("call-g", [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "g" });
+        GatedJournal.Close();
+        try
+        {
+            var url = _stack.WebhookUrl;
+            var body = System.Text.Encoding.UTF8.GetBytes("""{"event_type":"calling.call.play","timestamp":4102444800,"params":{"call_id":"call-g","control_id":"g","state":"finished"}}""");
+            KeyValuePair<string, string>[] headers = [new(WebhookSignature.Sha256Header, WebhookSignature.ComputeSha256(_stack.Emulator.SigningKey, url, body))];
+
+            var webhook = manager.HandleWebhookAsync(url, headers, body);
+            await GatedJournal.Arrived.WaitAsync(TimeSpan.FromSeconds(10));
+
+            // The change is at the store's door: nothing of it has been answered or published yet.
+            Assert.False(webhook.IsCompleted);
+            Assert.False(handle.Completion.IsCompleted);
+            GatedJournal.Open();
+            Assert.Equal(WebhookStatus.Accepted, (await webhook.WaitAsync(TimeSpan.FromSeconds(10))).Status);
+            Assert.Equal(PlaybackState.Finished, (await handle.Completion.WaitAsync(TimeSpan.FromSeconds(10))).State);
+        }
+        finally
+        {
+            GatedJournal.Open();
+            await system.Terminate();
+        }
+    }
+
+    /// <summary>An API that accepts every command at once.</summary>
+    private sealed class InstantPlays : ICallingApi
+    {
+        public Task PlayAsync(string callId, string controlId, IReadOnlyList<MediaItem> media, PlayOptions options, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task PauseAsync(string callId, string controlId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task ResumeAsync(string callId, string controlId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(string callId, string controlId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task SetVolumeAsync(string callId, string controlId, double volume, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    [Fact]
     public async Task An_unreachable_postgresql_fails_recovery_with_a_clear_error_and_no_password()
     {
         using var socket = Loopback.BindSocket();

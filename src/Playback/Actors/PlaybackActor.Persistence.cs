@@ -40,7 +40,7 @@ internal partial class PlaybackActor
         BecomeStacked(RecoveringBehaviour);
     }
 
-    private void Apply(Transition transition, IActorRef? webhookSender, bool isCommand = false)
+    private void Apply(Transition transition, IActorRef? webhookSender, bool isCommand = false, bool isWebhook = false)
     {
         if (Settings.Persistence is null)
         {
@@ -56,10 +56,12 @@ internal partial class PlaybackActor
         }
 
         // Write-ahead where it matters: a caller's command (what it is told was accepted is never forgotten, e.g. a queued
-        // play) and any change that puts a request on the wire wait for their write. Any other change reports what has
-        // already happened (an answer, a webhook, a timer): it is written behind its effects, in order, and a crash before
-        // it lands only means the request is sent again on recovery (truth under failure).
-        var ahead = isCommand || transition.Effects.Any(e => e is SendRequest);
+        // play), a webhook (answered only once written: SignalWire does not send again what got its 2xx, so a webhook lost
+        // in a crash would leave a finished playback live after the restart) and any change that puts a request on the
+        // wire wait for their write. Any other change reports what has already happened (an answer, a timer): it is
+        // written behind its effects, in order, and a crash before it lands only means the request is sent again on
+        // recovery, or the timer fires again (truth under failure).
+        var ahead = isCommand || isWebhook || transition.Effects.Any(e => e is SendRequest);
         EnsureRecorder().Tell(new RecordChange(change, transition.State, Ack: ahead));
         _storeStale = false;
         _storeHasEvents = true;

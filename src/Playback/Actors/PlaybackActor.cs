@@ -244,10 +244,10 @@ internal partial class PlaybackActor : UntypedActor
             case PlayStatusReceived status:
                 RecordEvidence(status);
                 TraceWebhook(status);
-                Apply(State.PlayStatus(status, Now), sender);
+                Apply(State.PlayStatus(status, Now), sender, isWebhook: true);
                 return true;
             case CallStateReceived state:
-                Apply(State.CallState(state, Now), sender);
+                Apply(State.CallState(state, Now), sender, isWebhook: true);
                 return true;
             case RecoverCall:
                 sender.Tell(new CallReady(CallId, Live: !State.IsIdle));
