@@ -131,7 +131,9 @@ public sealed class StoreTests : IAsyncLifetime
             akka.loglevel = OFF
             {PlaybackStore.JournalId}.class = "{typeof(GatedJournal).AssemblyQualifiedName}"
             """);
-        await using var manager = PlaybackManager.Create(system, _stack.Settings(_store.Settings), new InstantPlays());
+        var api = new HeldPlayApi();
+        api.Answer.SetResult(); // plays are accepted at once
+        await using var manager = PlaybackManager.Create(system, _stack.Settings(_store.Settings), api);
         await manager.Recovery.WaitAsync(TimeSpan.FromSeconds(30));
         var handle = await manager.PlayAsync("call-g", [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "g" });
         GatedJournal.Close();
@@ -156,20 +158,6 @@ public sealed class StoreTests : IAsyncLifetime
             GatedJournal.Open();
             await system.Terminate();
         }
-    }
-
-    /// <summary>An API that accepts every command at once.</summary>
-    private sealed class InstantPlays : ICallingApi
-    {
-        public Task PlayAsync(string callId, string controlId, IReadOnlyList<MediaItem> media, PlayOptions options, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task PauseAsync(string callId, string controlId, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task ResumeAsync(string callId, string controlId, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(string callId, string controlId, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task SetVolumeAsync(string callId, string controlId, double volume, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [Fact]
