@@ -155,6 +155,40 @@ public abstract class RestartTests : StoreTestBase
     }
 
     [Fact]
+    public async Task A_call_that_hangs_up_or_is_gone_leaves_nothing_live_in_the_store()
+    {
+        // The call's end stops its actor at once: its recorder (a child) must first store the end and delete the call.
+        var first = Stack.Start(Store.Settings);
+        await first.Recovery;
+        var handles = new List<PlaybackHandle>();
+        for (var i = 0; i < 5; i++)
+        {
+            handles.Add(await first.PlayAsync(Stack.Emulator.CreateCall(), [Media.Ringtone("us", seconds: 600)]));
+            await Assert.ThrowsAsync<CallGoneException>(() => first.PlayAsync("no-such-call-" + i, [Media.Ringtone("us", seconds: 600)])); // 404
+        }
+
+        foreach (var handle in handles)
+        {
+            Assert.True(Stack.Emulator.EndCall(handle.CallId));
+        }
+
+        foreach (var handle in handles)
+        {
+            await handle.Completion.WaitAsync(TimeSpan.FromSeconds(30)); // finished, then the call's end
+        }
+
+        await Eventually.AssertAsync(
+            async () =>
+            {
+                if (await Store.ScalarAsync("SELECT COUNT(*) FROM event_journal WHERE NOT is_deleted") != 0)
+                {
+                    Assert.Fail("Rows left: " + string.Join(" | ", await Store.RowsAsync("SELECT * FROM event_journal ORDER BY ordering")));
+                }
+            });
+        await Stack.StopAsync(first);
+    }
+
+    [Fact]
     public async Task A_finished_call_leaves_nothing_in_the_store()
     {
         var first = Stack.Start(Store.Settings);

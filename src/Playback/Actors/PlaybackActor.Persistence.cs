@@ -58,10 +58,11 @@ internal partial class PlaybackActor
         // Write-ahead where it matters: a caller's command (what it is told was accepted is never forgotten, e.g. a queued
         // play), a webhook (answered only once written: SignalWire does not send again what got its 2xx, so a webhook lost
         // in a crash would leave a finished playback live after the restart) and any change that puts a request on the
-        // wire wait for their write. Any other change reports what has already happened (an answer, a timer): it is
-        // written behind its effects, in order, and a crash before it lands only means the request is sent again on
-        // recovery, or the timer fires again (truth under failure).
-        var ahead = isCommand || isWebhook || transition.Effects.Any(e => e is SendRequest);
+        // wire wait for their write; so does the end of the call (its actor stops right after, and its recorder with it:
+        // written behind, the end and the call's prune could be lost with them). Any other change reports what has
+        // already happened (an answer, a timer): it is written behind its effects, in order, and a crash before it lands
+        // only means the request is sent again on recovery, or the timer fires again (truth under failure).
+        var ahead = isCommand || isWebhook || transition.Effects.Any(e => e is SendRequest or EndCall);
         EnsureRecorder().Tell(new RecordChange(change, transition.State, Ack: ahead));
         _storeStale = false;
         _storeHasEvents = true;
@@ -151,6 +152,25 @@ internal partial class PlaybackActor
         {
             _storeHasEvents = false;
             EnsureRecorder().Tell(PruneCall.Instance);
+        }
+    }
+
+    /// <summary>The call has ended and its actor stops once its recorder has flushed (or failed); meanwhile it answers as an ended call.</summary>
+    private void GoneFlushing(object message)
+    {
+        switch (message)
+        {
+            case StoreFlushed:
+                Context.Stop(Self);
+                break;
+            case StopIfIdle:
+                break; // already stopping
+            case Terminated or StoreFailed when StoreMessage(message):
+                Context.Stop(Self); // the recorder failed: nothing more will be stored by it
+                break;
+            default:
+                Gone(message);
+                break;
         }
     }
 

@@ -8,6 +8,7 @@ internal partial class PlaybackActor
     private static readonly Behaviour ReadyBehaviour = static (actor, message) => actor.Ready(message);
     private static readonly Behaviour BusyBehaviour = static (actor, message) => actor.Busy(message);
     private static readonly Behaviour GoneBehaviour = static (actor, message) => actor.Gone(message);
+    private static readonly Behaviour GoneFlushingBehaviour = static (actor, message) => actor.GoneFlushing(message);
 
     private Behaviour _behaviour;
     private Behaviour? _underneath;

@@ -215,6 +215,12 @@ internal partial class PlaybackActor : UntypedActor
             case PlayStatusReceived or CallStateReceived:
                 sender.Tell(WebhookResult.Accepted($"call {CallId} has ended"));
                 break;
+            case StopIfIdle when _recorder is { } recorder:
+                // With a store: stopped once the recorder (a child, which stops with this actor) has stored the call's last
+                // changes and its prune has reached the store; stopped at once, the end and the delete could be lost.
+                recorder.Tell(new FlushCall(CallId));
+                Become(GoneFlushingBehaviour);
+                break;
             case StopIfIdle:
                 Context.Stop(Self);
                 break;

@@ -17,6 +17,38 @@ internal sealed partial class CallRecorder
     /// <summary>A slot of the manager's <see cref="DeleteGate"/> for the deletes of one kind.</summary>
     private sealed record DeleteGranted(bool Events);
 
+    private List<Action>? _afterDeletes;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once no delete of this call is running or waiting for a slot (those asked for until
+    /// now included): a call's actor that stops right after its flush (its call ended) then stops this recorder only once
+    /// its prune has reached the store. A failed delete waiting to be tried again does not hold it (the next start deletes
+    /// what it leaves).
+    /// </summary>
+    private void AfterDeletes(Action action)
+    {
+        if (_eventDeletes.Settled && _snapshotDeletes.Settled)
+        {
+            action();
+        }
+        else
+        {
+            (_afterDeletes ??= []).Add(action);
+        }
+    }
+
+    private void RunAfterDeletes()
+    {
+        if (_afterDeletes is { } waiting && _eventDeletes.Settled && _snapshotDeletes.Settled)
+        {
+            _afterDeletes = null;
+            foreach (var action in waiting)
+            {
+                action();
+            }
+        }
+    }
+
     /// <summary>
     /// Runs one delete at a time, each in a slot of the manager's <see cref="DeleteGate"/>; one asked for meanwhile (or
     /// while waiting for a slot) is merged with the others (the highest sequence number wins) and runs next.
@@ -26,6 +58,10 @@ internal sealed partial class CallRecorder
         private long _running;
         private long _wanted;
         private bool _inGate;
+        private bool _retrying;
+
+        /// <summary>Nothing running or waiting for a slot (a failed delete waiting to be tried again counts as settled).</summary>
+        public bool Settled => _running == 0 || _retrying;
 
         public void Request(long toSequenceNr)
         {
@@ -55,12 +91,14 @@ internal sealed partial class CallRecorder
         public void Wait(long toSequenceNr)
         {
             _wanted = Math.Max(_wanted, toSequenceNr);
+            _retrying = true;
             ExitGate();
         }
 
         public void Done()
         {
             ExitGate();
+            _retrying = false;
             _running = 0;
             var wanted = _wanted;
             _wanted = 0;

@@ -141,7 +141,7 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
                 _hold = TimeSpan.Zero;
                 // Answered after every change given before it is stored.
                 var flushedBy = Sender;
-                AfterStored(() => flushedBy.Tell(StoreFlushed.Instance));
+                AfterStored(() => AfterDeletes(() => flushedBy.Tell(StoreFlushed.Instance)));
                 break;
             case PruneCall:
                 WriteHeldChanges(next: null);
@@ -165,6 +165,7 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
             case DeleteMessagesSuccess:
                 _deleteAttempts = 0;
                 _eventDeletes.Done();
+                RunAfterDeletes();
                 break;
             case DeleteMessagesFailure failed:
                 // A failed delete costs space and recovery time, never correctness: the events are still there. It is tried
@@ -178,21 +179,25 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
                     _eventDeletes.Wait(failed.ToSequenceNr);
                     var delay = RetryDelays[_deleteAttempts - 1] + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 10_000));
                     Timers.StartSingleTimer(DeleteAgain.Instance, DeleteAgain.Instance, delay);
+                    RunAfterDeletes();
                     break;
                 }
 
                 _deleteAttempts = 0;
                 Context.GetLogger().Warning("Call {0}: the playback store could not delete its changes up to {1} ({2}); the next start deletes them", _callId, failed.ToSequenceNr, failed.Cause.Message);
                 _eventDeletes.Done();
+                RunAfterDeletes();
                 break;
             case DeleteAgain:
                 _eventDeletes.Done();
+                RunAfterDeletes();
                 break;
             case DeleteGranted granted:
                 (granted.Events ? _eventDeletes : _snapshotDeletes).Granted();
                 break;
             case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
                 _snapshotDeletes.Done();
+                RunAfterDeletes();
                 break;
             case SaveSnapshotFailure:
                 // The events are still there: recovery reads them instead.
