@@ -116,7 +116,7 @@ internal sealed class CommandCourier : UntypedActor, IWithTimers
     {
         if (!_replied)
         {
-            _replyTo.Tell(new CommandFailed(new PlaybackShutdownException($"{_command.Name} for call {_command.CallId} got no outcome: Playback is shutting down.", _command.CallId, _command.ControlId)));
+            _replyTo.Tell(new CommandFailed(new PlaybackShutdownException($"{_command.Name} for call {_command.CallId} got no outcome: Playback is shutting down.", _command.CallId, _command.ControlId) { MayHaveBeenApplied = true }));
         }
     }
 

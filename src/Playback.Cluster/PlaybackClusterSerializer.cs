@@ -147,7 +147,7 @@ internal sealed class PlaybackClusterSerializer : SerializerWithStringManifest
         public static ErrorDto From(PlaybackException e) => e switch
         {
             PlaybackStateException s => new(ErrorKind.State, s.Message, s.CallId, s.ControlId, State: s.State),
-            PlaybackShutdownException s => new(ErrorKind.Shutdown, s.Message, s.CallId, s.ControlId),
+            PlaybackShutdownException s => new(ErrorKind.Shutdown, s.Message, s.CallId, s.ControlId, MayHaveBeenApplied: s.MayHaveBeenApplied),
             PlaybackMovedException m => new(ErrorKind.Moved, m.Message, m.CallId, m.ControlId),
             PlaybackNodeLostException l => new(ErrorKind.NodeLost, l.Message, l.CallId, l.ControlId),
             CallGoneException g => new(ErrorKind.Gone, g.Message, g.CallId, g.ControlId, Command: g.Command, StatusCode: g.StatusCode, ServerMessage: g.ServerMessage, RequestId: g.RequestId, MayHaveBeenApplied: g.MayHaveBeenApplied),
@@ -162,7 +162,7 @@ internal sealed class PlaybackClusterSerializer : SerializerWithStringManifest
             ErrorKind.NodeLost => new PlaybackNodeLostException(Message, CallId, ControlId),
             ErrorKind.Gone => new CallGoneException(Command ?? string.Empty, CallId ?? string.Empty, ControlId, StatusCode, ServerMessage, RequestId) { MayHaveBeenApplied = MayHaveBeenApplied },
             ErrorKind.Api => new CallingApiException(Command ?? string.Empty, CallId ?? string.Empty, ControlId, StatusCode, ServerMessage, Errors, RequestId, IsTransient, RetryAfter) { MayHaveBeenApplied = MayHaveBeenApplied },
-            _ => new PlaybackShutdownException(Message, CallId, ControlId),
+            _ => new PlaybackShutdownException(Message, CallId, ControlId) { MayHaveBeenApplied = MayHaveBeenApplied },
         };
     }
 }

@@ -52,7 +52,10 @@ public sealed partial class PlaybackManager
         }
         catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
         {
-            throw new PlaybackShutdownException($"{command.Name} for call {command.CallId} got no outcome: Playback is shutting down.", command.CallId, command.ControlId);
+            throw new PlaybackShutdownException($"{command.Name} for call {command.CallId} got no outcome: Playback is shutting down.", command.CallId, command.ControlId)
+            {
+                MayHaveBeenApplied = true, // it may have been sent before the shutdown
+            };
         }
         catch (AskTimeoutException)
         {

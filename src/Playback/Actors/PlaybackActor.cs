@@ -94,7 +94,10 @@ internal partial class PlaybackActor : UntypedActor
             var what = !withdrawn ? "request completed; it may have been applied."
                 : Settings.Persistence is null ? "request went out (it waited for an earlier request of the call). Nothing was sent; it is safe to send again."
                 : "request went out (it waited for an earlier request of the call). It is recorded in the playback store as on its way: the call's next actor sends it; do not send it again.";
-            _caller.Tell(new CommandFailed(new PlaybackShutdownException($"The actor of call {CallId} stopped before the command's {what}", CallId, State.InFlight?.Request.ControlId)));
+            _caller.Tell(new CommandFailed(new PlaybackShutdownException($"The actor of call {CallId} stopped before the command's {what}", CallId, State.InFlight?.Request.ControlId)
+            {
+                MayHaveBeenApplied = !withdrawn || Settings.Persistence is not null,
+            }));
             _caller = null;
         }
 

@@ -54,6 +54,14 @@ public sealed class PlaybackShutdownException : PlaybackException
         : base(message, callId, controlId)
     {
     }
+
+    /// <summary>
+    /// Whether the command's request may have reached the Calling API: it was on the wire when the call's actor stopped,
+    /// Playback shut down while the caller waited, or a store records it for the call's next actor to send. Then do not
+    /// send it again blindly (see what the call plays: <c>FindAsync</c>, <c>Snapshot</c>, its webhooks, or stop it).
+    /// False when nothing was sent: it is safe to send again.
+    /// </summary>
+    public bool MayHaveBeenApplied { get; init; }
 }
 
 /// <summary>

@@ -248,6 +248,18 @@ public sealed class SerializerTests(ITestOutputHelper output) : Akka.TestKit.Xun
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public void Whether_a_shutdown_failure_may_have_been_applied_crosses_nodes(bool mayHaveLanded)
+    {
+        var error = new PlaybackShutdownException("stopped", "call-4", "ctl-4") { MayHaveBeenApplied = mayHaveLanded };
+
+        var back = Assert.IsType<PlaybackShutdownException>(Failure(error));
+
+        Assert.Equal((error.Message, mayHaveLanded), (back.Message, back.MayHaveBeenApplied));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public void Whether_a_failure_may_have_been_applied_crosses_nodes(bool gone)
     {
         // A caller on another node must not read "may have landed" as "safe to send again".

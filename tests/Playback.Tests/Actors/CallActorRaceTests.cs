@@ -100,9 +100,10 @@ public sealed class CallActorRaceTests() : TestKit("akka.loglevel = WARNING")
         EventFilter.Exception<ArgumentNullException>().ExpectOne(() => registry.Tell(new QueuedMessage(new PausePlay("call-1", "p"), null!), ActorRefs.NoSender));
         held.Release();
 
-        Assert.IsType<PlaybackShutdownException>(ExpectMsg<CommandFailed>().Error); // the play, on the wire when its actor stopped
+        Assert.True(Assert.IsType<PlaybackShutdownException>(ExpectMsg<CommandFailed>().Error).MayHaveBeenApplied); // the play, on the wire when its actor stopped
         var paused = Assert.IsType<PlaybackShutdownException>(pause.ExpectMsg<CommandFailed>(TimeSpan.FromSeconds(5)).Error);
         Assert.Contains("not run", paused.Message, StringComparison.Ordinal);
+        Assert.False(paused.MayHaveBeenApplied);
         Assert.Equal("p", paused.ControlId);
         Assert.IsType<PlaybackShutdownException>(stop.ExpectMsg<CommandFailed>(TimeSpan.FromSeconds(5)).Error);
         // Routed again: the call has no actor now, and without a store nothing of it is left: answered as for an unknown call.
