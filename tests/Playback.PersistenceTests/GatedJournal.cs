@@ -6,12 +6,16 @@ namespace Playback.PersistenceTests;
 
 /// <summary>
 /// An in-memory journal whose writes wait while its gate is closed (a slow store) and that says when a write arrives
-/// at the closed gate. One test at a time uses it (the gate is static: Akka creates the journal).
+/// at the closed gate, or fails every write (<see cref="FailWrites"/>). One test at a time uses it (the gate is static:
+/// Akka creates the journal).
 /// </summary>
 public sealed class GatedJournal : MemoryJournal
 {
     private static TaskCompletionSource s_open = Opened();
     private static TaskCompletionSource s_arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>While set, every write fails (a store that is down).</summary>
+    public static volatile bool FailWrites;
 
     /// <summary>Completes when a write arrives while the gate is closed.</summary>
     public static Task Arrived => s_arrived.Task;
@@ -27,6 +31,11 @@ public sealed class GatedJournal : MemoryJournal
 
     protected override async Task<IImmutableList<Exception?>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
     {
+        if (FailWrites)
+        {
+            throw new IOException("the store is down");
+        }
+
         var gate = s_open;
         if (!gate.Task.IsCompleted)
         {

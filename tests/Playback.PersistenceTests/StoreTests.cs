@@ -161,6 +161,46 @@ public sealed class StoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_webhook_whose_change_cannot_be_written_is_answered_unavailable_and_its_next_delivery_is_written()
+    {
+        var system = ActorSystem.Create("failing", $"""
+            akka.loglevel = OFF
+            {PlaybackStore.JournalId}.class = "{typeof(GatedJournal).AssemblyQualifiedName}"
+            """);
+        var api = new HeldPlayApi();
+        api.Answer.SetResult();
+        await using var manager = PlaybackManager.Create(system, _stack.Settings(_store.Settings), api);
+        await manager.Recovery.WaitAsync(TimeSpan.FromSeconds(30));
+        var handle = await manager.PlayAsync("call-f", [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "f" });
+        var url = _stack.WebhookUrl;
+        var body = System.Text.Encoding.UTF8.GetBytes("""{"event_type":"calling.call.play","timestamp":4102444800,"params":{"call_id":"call-f","control_id":"f","state":"finished"}}""");
+        KeyValuePair<string, string>[] headers = [new(WebhookSignature.Sha256Header, WebhookSignature.ComputeSha256(_stack.Emulator.SigningKey, url, body))];
+        GatedJournal.FailWrites = true;
+        try
+        {
+            // The store is down: the change is applied (it happened), but the webhook is not answered as taken, so that
+            // SignalWire sends it again (the endpoint answers 503).
+            var first = await manager.HandleWebhookAsync(url, headers, body).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal((WebhookStatus.Rejected, WebhookRejection.Unavailable), (first.Status, first.Rejection));
+            Assert.Equal(PlaybackState.Finished, (await handle.Completion.WaitAsync(TimeSpan.FromSeconds(10))).State);
+
+            GatedJournal.FailWrites = false;
+            GatedJournal.Close();
+            var again = manager.HandleWebhookAsync(url, headers, body);
+            await GatedJournal.Arrived.WaitAsync(TimeSpan.FromSeconds(10)); // the delivery again writes the call's whole state
+            Assert.False(again.IsCompleted);
+            GatedJournal.Open();
+            Assert.Equal(WebhookStatus.Accepted, (await again.WaitAsync(TimeSpan.FromSeconds(10))).Status);
+        }
+        finally
+        {
+            GatedJournal.FailWrites = false;
+            GatedJournal.Open();
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
     public async Task An_unreachable_postgresql_fails_recovery_with_a_clear_error_and_no_password()
     {
         using var socket = Loopback.BindSocket();

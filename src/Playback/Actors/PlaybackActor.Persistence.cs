@@ -14,7 +14,7 @@ internal partial class PlaybackActor
     private static readonly Behaviour RecordingBehaviour = static (actor, message) => actor.Recording(message);
     private static readonly Behaviour RecoveringBehaviour = static (actor, message) => actor.Recovering(message);
     private bool _recovering;
-    private (Transition Transition, IActorRef? WebhookSender, bool IsCommand)? _pending;
+    private (Transition Transition, IActorRef? WebhookSender, bool IsCommand, bool IsWebhook)? _pending;
     private bool _storeStale;
     private bool _storeHasEvents;
     private bool _resent;
@@ -73,7 +73,7 @@ internal partial class PlaybackActor
             return;
         }
 
-        _pending = (transition, webhookSender, isCommand);
+        _pending = (transition, webhookSender, isCommand, isWebhook);
         BecomeStacked(RecordingBehaviour);
     }
 
@@ -101,7 +101,9 @@ internal partial class PlaybackActor
 
     /// <summary>
     /// The write failed. A caller's command is refused (nothing of it was sent, and the call is unchanged); any other input
-    /// is applied anyway, because what it reports has already happened, and the next write resyncs the whole state.
+    /// is applied anyway, because what it reports has already happened, and the next write resyncs the whole state. A
+    /// webhook is answered "unavailable" all the same (503 at the endpoint), so that SignalWire sends it again and its next
+    /// delivery is written (applied twice, it changes nothing more).
     /// </summary>
     private void WriteFailed(Exception cause)
     {
@@ -116,8 +118,17 @@ internal partial class PlaybackActor
             return;
         }
 
+        if (pending.IsWebhook)
+        {
+            _pending = pending with { Transition = pending.Transition with { Webhook = NotStored } };
+        }
+
         Recorded(apply: true);
     }
+
+    /// <summary>The answer to a webhook whose change was not written (the store failed, or the call's actor stopped first).</summary>
+    private static readonly WebhookResult NotStored =
+        WebhookResult.Rejected("its change could not be written to the playback store; send it again", WebhookRejection.Unavailable);
 
     private void Recorded(bool apply)
     {

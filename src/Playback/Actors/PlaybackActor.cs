@@ -101,6 +101,11 @@ internal partial class PlaybackActor : UntypedActor
             _caller = null;
         }
 
+        if (_pending is { IsWebhook: true, WebhookSender: { } hook })
+        {
+            hook.Tell(NotStored); // its write was under way: unanswered, the endpoint would wait for AskTimeout
+        }
+
         // Commands still waiting (in the store's stash or the busy buffer) are answered alike.
         var reason = State.GoneReason;
         CommandReply Unanswered(IPlaybackCommand command) => reason is not null ? CommandErrors.Gone(command, CallId, reason) : Unsent(command);
@@ -221,7 +226,8 @@ internal partial class PlaybackActor : UntypedActor
             case StopIfIdle when _recorder is { } recorder:
                 // With a store: stopped once the recorder (a child, which stops with this actor) has stored the call's last
                 // changes and its prune has reached the store; stopped at once, the end and the delete could be lost.
-                recorder.Tell(new FlushCall(CallId));
+                PruneIfIdle(); // a prune the end's own write did not ask for yet goes first: the flush waits for its delete
+                recorder.Tell(new FlushCall(CallId, AndDeletes: true));
                 Become(GoneFlushingBehaviour);
                 break;
             case StopIfIdle:

@@ -134,14 +134,14 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
             case WriteHeld:
                 WriteHeldChanges(next: null);
                 break;
-            case FlushCall:
+            case FlushCall flush:
                 WriteHeldChanges(next: null);
                 // A flush comes before a graceful stop: from now on nothing is held, so that nothing the call does between
                 // the flush and the stop (an answer, a webhook) waits in memory when the recorder stops.
                 _hold = TimeSpan.Zero;
                 // Answered after every change given before it is stored.
                 var flushedBy = Sender;
-                AfterStored(() => AfterDeletes(() => flushedBy.Tell(StoreFlushed.Instance)));
+                AfterStored(flush.AndDeletes ? () => AfterDeletes(() => flushedBy.Tell(StoreFlushed.Instance)) : () => flushedBy.Tell(StoreFlushed.Instance));
                 break;
             case PruneCall:
                 WriteHeldChanges(next: null);

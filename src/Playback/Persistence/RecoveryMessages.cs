@@ -24,8 +24,12 @@ internal sealed record ListCalls
 /// <summary>The calls a registry runs.</summary>
 internal sealed record CallList(IReadOnlyList<string> CallIds);
 
-/// <summary>Answered with <see cref="StoreFlushed"/> once every change of the call given to its journal so far is written.</summary>
-internal sealed record FlushCall(string CallId) : IWithCallId;
+/// <summary>
+/// Answered with <see cref="StoreFlushed"/> once every change of the call given to its journal so far is written (and,
+/// <paramref name="AndDeletes"/>, once its deletes asked for so far have reached the store: an ended call's actor, about
+/// to stop, and its recorder with it).
+/// </summary>
+internal sealed record FlushCall(string CallId, bool AndDeletes = false) : IWithCallId;
 
 internal sealed record StoreFlushed
 {

@@ -67,7 +67,7 @@ internal sealed partial record CallPlaybacks
         /// The watchdog's stop was answered. Accepted: nothing plays, so it ends (Stopped if you had asked for a stop whose
         /// outcome was unknown, else Failed, "no status received: Playback stopped it"). Refused with 404/422, final: the
         /// server has nothing playing under that control id, whatever a webhook said meanwhile, so it ends too. Anything
-        /// else: it may still play, so it stays Playing and the watchdog tries again after another status timeout.
+        /// else: it may still play, so it stays Playing and the watchdog tries again after the settle retry delay.
         /// </summary>
         private void SilentStopAnswered(InFlightRequest flight, CallingApiException? refusal, bool accepted)
         {
@@ -85,7 +85,7 @@ internal sealed partial record CallPlaybacks
                 return;
             }
 
-            News(id);
+            _effects.Add(new Watch(id, true) { Soon = true });
         }
 
         /// <summary>Whether <paramref name="flight"/> is the stop the watchdog sent to <paramref name="controlId"/>, a playback without news.</summary>

@@ -35,7 +35,11 @@ internal sealed record ReplyToCaller(CommandReply Reply) : Effect;
 internal sealed record Publish(PlaybackEvent Event) : Effect;
 
 /// <summary>Arm (restart) or disarm the no-news watchdog of a playback.</summary>
-internal sealed record Watch(string ControlId, bool On) : Effect;
+internal sealed record Watch(string ControlId, bool On) : Effect
+{
+    /// <summary>Fire after the settle retry delay, not the status timeout: the watchdog's own stop failed, and is tried again soon.</summary>
+    public bool Soon { get; init; }
+}
 
 /// <summary>Try the stop that settles an unconfirmed play again after a while.</summary>
 internal sealed record SettleLater(string ControlId) : Effect;

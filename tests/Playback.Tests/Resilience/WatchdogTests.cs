@@ -214,9 +214,10 @@ public sealed class WatchdogRulesTests
 
         Assert.Empty(t.Events());
         Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
-        Assert.Equal([new Watch("p", true)], t.Watches());
+        Assert.Equal([new Watch("p", true) { Soon = true }], t.Watches()); // tried again after SettleRetryDelay
         Assert.False(t.State.Playbacks["p"].OwesStop);
         t.NoRequest();
+        t.State.StatusTimedOut("p", Later.AddSeconds(6)).Sent(ApiCommand.Stop, "p");
 
         // Then it finishes by itself: that is its own end, not Playback's.
         var finished = t.State.PlayStatus(Status("p", "finished", Later.AddMinutes(1)), Later.AddMinutes(1));
@@ -272,7 +273,7 @@ public sealed class WatchdogRulesTests
 
         Assert.Empty(t.Events());
         Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
-        Assert.Equal([new Watch("p", true)], t.Watches());
+        Assert.Equal([new Watch("p", true) { Soon = true }], t.Watches());
     }
 
     [Fact]
