@@ -127,76 +127,72 @@ public sealed class StoreTests : IAsyncLifetime
     {
         // SignalWire never sends again a webhook that got its 2xx: answered before its change is written, a crash in
         // between would recover the playback as it was before (a finished one as playing).
+        await using var call = await GatedCallAsync("g");
+        GatedJournal.Close();
+
+        var webhook = call.FinishedAsync();
+        await GatedJournal.Arrived.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The change is at the store's door: nothing of it has been answered or published yet.
+        Assert.False(webhook.IsCompleted);
+        Assert.False(call.Handle.Completion.IsCompleted);
+        GatedJournal.Open();
+        Assert.Equal(WebhookStatus.Accepted, (await webhook.WaitAsync(TimeSpan.FromSeconds(10))).Status);
+        Assert.Equal(PlaybackState.Finished, (await call.Handle.Completion.WaitAsync(TimeSpan.FromSeconds(10))).State);
+    }
+
+    [Fact]
+    public async Task A_webhook_whose_change_cannot_be_written_is_answered_unavailable_and_its_next_delivery_is_written()
+    {
+        await using var call = await GatedCallAsync("f");
+        GatedJournal.FailWrites = true;
+
+        // The store is down: the change is applied (it happened), but the webhook is not answered as taken, so that
+        // SignalWire sends it again (the endpoint answers 503).
+        var first = await call.FinishedAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((WebhookStatus.Rejected, WebhookRejection.Unavailable), (first.Status, first.Rejection));
+        Assert.Equal(PlaybackState.Finished, (await call.Handle.Completion.WaitAsync(TimeSpan.FromSeconds(10))).State);
+
+        GatedJournal.FailWrites = false;
+        GatedJournal.Close();
+        var again = call.FinishedAsync();
+        await GatedJournal.Arrived.WaitAsync(TimeSpan.FromSeconds(10)); // the delivery again writes the call's whole state
+        Assert.False(again.IsCompleted);
+        GatedJournal.Open();
+        Assert.Equal(WebhookStatus.Accepted, (await again.WaitAsync(TimeSpan.FromSeconds(10))).Status);
+    }
+
+    /// <summary>A manager on an ActorSystem whose journal is a <see cref="GatedJournal"/>, with a play accepted on call <c>call-{id}</c>.</summary>
+    private async Task<GatedCall> GatedCallAsync(string controlId)
+    {
         var system = ActorSystem.Create("gated", $"""
             akka.loglevel = OFF
             {PlaybackStore.JournalId}.class = "{typeof(GatedJournal).AssemblyQualifiedName}"
             """);
         var api = new HeldPlayApi();
         api.Answer.SetResult(); // plays are accepted at once
-        await using var manager = PlaybackManager.Create(system, _stack.Settings(_store.Settings), api);
+        var manager = PlaybackManager.Create(system, _stack.Settings(_store.Settings), api);
         await manager.Recovery.WaitAsync(TimeSpan.FromSeconds(30));
-        var handle = await manager.PlayAsync("call-g", [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "g" });
-        GatedJournal.Close();
-        try
-        {
-            var url = _stack.WebhookUrl;
-            var body = System.Text.Encoding.UTF8.GetBytes("""{"event_type":"calling.call.play","timestamp":4102444800,"params":{"call_id":"call-g","control_id":"g","state":"finished"}}""");
-            KeyValuePair<string, string>[] headers = [new(WebhookSignature.Sha256Header, WebhookSignature.ComputeSha256(_stack.Emulator.SigningKey, url, body))];
-
-            var webhook = manager.HandleWebhookAsync(url, headers, body);
-            await GatedJournal.Arrived.WaitAsync(TimeSpan.FromSeconds(10));
-
-            // The change is at the store's door: nothing of it has been answered or published yet.
-            Assert.False(webhook.IsCompleted);
-            Assert.False(handle.Completion.IsCompleted);
-            GatedJournal.Open();
-            Assert.Equal(WebhookStatus.Accepted, (await webhook.WaitAsync(TimeSpan.FromSeconds(10))).Status);
-            Assert.Equal(PlaybackState.Finished, (await handle.Completion.WaitAsync(TimeSpan.FromSeconds(10))).State);
-        }
-        finally
-        {
-            GatedJournal.Open();
-            await system.Terminate();
-        }
+        var handle = await manager.PlayAsync("call-" + controlId, [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = controlId });
+        return new GatedCall(system, manager, handle, _stack.WebhookUrl, _stack.Emulator.SigningKey);
     }
 
-    [Fact]
-    public async Task A_webhook_whose_change_cannot_be_written_is_answered_unavailable_and_its_next_delivery_is_written()
+    private sealed record GatedCall(ActorSystem System, PlaybackManager Manager, PlaybackHandle Handle, string Url, string SigningKey) : IAsyncDisposable
     {
-        var system = ActorSystem.Create("failing", $"""
-            akka.loglevel = OFF
-            {PlaybackStore.JournalId}.class = "{typeof(GatedJournal).AssemblyQualifiedName}"
-            """);
-        var api = new HeldPlayApi();
-        api.Answer.SetResult();
-        await using var manager = PlaybackManager.Create(system, _stack.Settings(_store.Settings), api);
-        await manager.Recovery.WaitAsync(TimeSpan.FromSeconds(30));
-        var handle = await manager.PlayAsync("call-f", [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "f" });
-        var url = _stack.WebhookUrl;
-        var body = System.Text.Encoding.UTF8.GetBytes("""{"event_type":"calling.call.play","timestamp":4102444800,"params":{"call_id":"call-f","control_id":"f","state":"finished"}}""");
-        KeyValuePair<string, string>[] headers = [new(WebhookSignature.Sha256Header, WebhookSignature.ComputeSha256(_stack.Emulator.SigningKey, url, body))];
-        GatedJournal.FailWrites = true;
-        try
+        /// <summary>Delivers a signed <c>finished</c> webhook for the call's play.</summary>
+        public Task<WebhookResult> FinishedAsync()
         {
-            // The store is down: the change is applied (it happened), but the webhook is not answered as taken, so that
-            // SignalWire sends it again (the endpoint answers 503).
-            var first = await manager.HandleWebhookAsync(url, headers, body).WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.Equal((WebhookStatus.Rejected, WebhookRejection.Unavailable), (first.Status, first.Rejection));
-            Assert.Equal(PlaybackState.Finished, (await handle.Completion.WaitAsync(TimeSpan.FromSeconds(10))).State);
-
-            GatedJournal.FailWrites = false;
-            GatedJournal.Close();
-            var again = manager.HandleWebhookAsync(url, headers, body);
-            await GatedJournal.Arrived.WaitAsync(TimeSpan.FromSeconds(10)); // the delivery again writes the call's whole state
-            Assert.False(again.IsCompleted);
-            GatedJournal.Open();
-            Assert.Equal(WebhookStatus.Accepted, (await again.WaitAsync(TimeSpan.FromSeconds(10))).Status);
+            var body = global::System.Text.Encoding.UTF8.GetBytes($$$"""{"event_type":"calling.call.play","timestamp":4102444800,"params":{"call_id":"{{{Handle.CallId}}}","control_id":"{{{Handle.ControlId}}}","state":"finished"}}""");
+            KeyValuePair<string, string>[] headers = [new(WebhookSignature.Sha256Header, WebhookSignature.ComputeSha256(SigningKey, Url, body))];
+            return Manager.HandleWebhookAsync(Url, headers, body);
         }
-        finally
+
+        public async ValueTask DisposeAsync()
         {
             GatedJournal.FailWrites = false;
             GatedJournal.Open();
-            await system.Terminate();
+            await Manager.DisposeAsync();
+            await System.Terminate();
         }
     }
 
