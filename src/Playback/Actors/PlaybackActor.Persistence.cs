@@ -81,6 +81,8 @@ internal partial class PlaybackActor
     {
         switch (message)
         {
+            case ChangeRecorded or StoreFailed when !Sender.Equals(_recorder):
+                break; // from a recorder dropped after a failure: it is not this write's answer
             case ChangeRecorded:
                 Recorded(apply: true);
                 break;
@@ -193,6 +195,8 @@ internal partial class PlaybackActor
             case Terminated t when t.ActorRef.Equals(_recorder):
                 DropRecorder();
                 return true;
+            case StoreFailed when !Sender.Equals(_recorder):
+                return true; // from a recorder already dropped
             case StoreFailed failed:
                 // A write behind its effects failed: the next write resyncs the whole state through a new recorder.
                 LogStoreFailure(failed.Cause);

@@ -273,7 +273,7 @@ internal partial class PlaybackActor : UntypedActor
                 return true;
             case StatusTimedOut timedOut:
                 var silent = State.StatusTimedOut(timedOut.ControlId, Now);
-                if (silent.Effects.Any(e => e is SendRequest { Request: { Command: ApiCommand.Stop } stop } && stop.ControlId == timedOut.ControlId))
+                if (!timedOut.Retry && silent.Effects.Any(e => e is SendRequest { Request: { Command: ApiCommand.Stop } stop } && stop.ControlId == timedOut.ControlId))
                 {
                     WatchdogFired(timedOut.ControlId); // it stops the playback (not when it only waits for a request in flight)
                 }

@@ -25,8 +25,16 @@ internal sealed partial class CallRecorder
     /// its prune has reached the store. A failed delete waiting to be tried again does not hold it (the next start deletes
     /// what it leaves).
     /// </summary>
-    private void AfterDeletes(Action action)
+    private void AfterDeletes(Action action, bool retryNow = false)
     {
+        if (retryNow && _eventDeletes.RetryingWithMore)
+        {
+            // A failed delete waits to be tried again, with more asked for since (the call's prune): tried now, once, so
+            // that the flush waits for it (the retry timer would stop with this recorder).
+            Timers.Cancel(DeleteAgain.Instance);
+            _eventDeletes.Done();
+        }
+
         if (_eventDeletes.Settled && _snapshotDeletes.Settled)
         {
             action();
@@ -62,6 +70,9 @@ internal sealed partial class CallRecorder
 
         /// <summary>Nothing running or waiting for a slot (a failed delete waiting to be tried again counts as settled).</summary>
         public bool Settled => _running == 0 || _retrying;
+
+        /// <summary>A failed delete waits to be tried again, and more was asked for since.</summary>
+        public bool RetryingWithMore => _retrying && _wanted > _running;
 
         public void Request(long toSequenceNr)
         {

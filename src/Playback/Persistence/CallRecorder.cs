@@ -141,7 +141,7 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
                 _hold = TimeSpan.Zero;
                 // Answered after every change given before it is stored.
                 var flushedBy = Sender;
-                AfterStored(flush.AndDeletes ? () => AfterDeletes(() => flushedBy.Tell(StoreFlushed.Instance)) : () => flushedBy.Tell(StoreFlushed.Instance));
+                AfterStored(flush.AndDeletes ? () => AfterDeletes(() => flushedBy.Tell(StoreFlushed.Instance), retryNow: true) : () => flushedBy.Tell(StoreFlushed.Instance));
                 break;
             case PruneCall:
                 WriteHeldChanges(next: null);
@@ -225,7 +225,8 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
                 Context.Parent.Tell(ChangeRecorded.Instance);
             }
 
-            if (++_sinceSnapshot >= _snapshotEvery)
+            // Not of an idle state: its prune follows, and a snapshot saved meanwhile could outlive the prune's delete.
+            if (++_sinceSnapshot >= _snapshotEvery && !_state.IsIdle)
             {
                 _sinceSnapshot = 0;
                 SaveSnapshot(CallChange.Of(_state));

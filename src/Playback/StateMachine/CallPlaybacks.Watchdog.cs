@@ -47,11 +47,15 @@ internal sealed partial record CallPlaybacks
         {
             if (_state.Playbacks.TryGetValue(controlId, out var entry) && entry.State == PlaybackState.Playing)
             {
-                if (_state.InFlight is not null || (entry.Unconfirmed && !entry.Heard))
+                if (entry.Unconfirmed && !entry.Heard)
                 {
-                    // A request's outcome will tell, or the stops that settle an unconfirmed play will; one request at a time,
-                    // so the watchdog is re-armed and tries again afterwards.
+                    // The stops that settle an unconfirmed play will tell; the watchdog is re-armed for afterwards.
                     News(controlId);
+                }
+                else if (_state.InFlight is not null)
+                {
+                    // One request at a time: the watchdog tries again soon, once the one on the wire is answered.
+                    _effects.Add(new Watch(controlId, true) { Soon = true });
                 }
                 else
                 {

@@ -314,7 +314,7 @@ public sealed class WatchdogRulesTests
     }
 
     [Fact]
-    public void StatusTimedOut_while_a_request_for_the_playback_is_in_flight_changes_nothing_but_re_arms_the_watchdog()
+    public void StatusTimedOut_while_a_request_for_the_playback_is_in_flight_changes_nothing_but_re_arms_the_watchdog_soon()
     {
         var busy = PlayingWatched("p").Decide(Volume("p", 3), At(20)).State;
 
@@ -325,7 +325,7 @@ public sealed class WatchdogRulesTests
         Assert.Empty(t.Events());
         Assert.Empty(t.Replies());
         Assert.Empty(t.Requests());
-        Assert.Equal([new Watch("p", true)], t.Watches());
+        Assert.Equal([new Watch("p", true) { Soon = true }], t.Watches()); // tried again after SettleRetryDelay
 
         // A failed volume change leaves the playback Playing; the re-armed watchdog still covers it.
         var failed = t.State.RequestFailed(ApiError("p", 503, "unavailable"), At(60));
@@ -379,6 +379,27 @@ public sealed class WatchdogTests(ITestOutputHelper output)
         Assert.Equal(CallPlaybacks.StoppedSilentReason, outcome.Reason);
         Assert.Equal(handle.ControlId, Assert.Single(Api.Requests, r => r.Command == CallingApi.Commands.Stop).ControlId); // stopped before it was reported
         Assert.Empty(manager.Snapshot("call-wd1"));
+    }
+
+    [Fact]
+    public async Task A_watchdog_stop_that_fails_is_tried_again_after_the_settle_retry_delay_and_warned_of_once()
+    {
+        Api.Respond = r => r.Command == CallingApi.Commands.Stop
+            ? Task.FromException(new CallingApiException(r.Command, r.CallId, r.ControlId, 503, "unavailable", null, null, isTransient: true) { MayHaveBeenApplied = true })
+            : Task.CompletedTask;
+        await using var manager = CreateManager(Watched with { SettleRetryDelay = TimeSpan.FromSeconds(5) });
+        var handle = await Within10s(manager.PlayAsync("call-wd9", Hello, WithStatus));
+        await BarrierAsync(manager, "call-wd9");
+
+        await EventFilter.Warning(contains: "had no status").ExpectOneAsync(async () =>
+        {
+            await AdvanceAsync(manager, "call-wd9", TimeSpan.FromMinutes(5));
+            await AwaitAssertAsync(() => Assert.Single(Api.Requests, r => r.Command == CallingApi.Commands.Stop));
+            await AdvanceAsync(manager, "call-wd9", TimeSpan.FromSeconds(5));
+            await AwaitAssertAsync(() => Assert.Equal(2, Api.Requests.Count(r => r.Command == CallingApi.Commands.Stop)));
+        });
+
+        Assert.Equal(PlaybackState.Playing, handle.Current); // it may still play: never reported ended on a failed stop
     }
 
     [Fact]
