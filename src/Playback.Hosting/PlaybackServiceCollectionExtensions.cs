@@ -42,7 +42,7 @@ public static class PlaybackServiceCollectionExtensions
     /// <summary>
     /// Makes the <see cref="PlaybackManager"/> that Akka.Hosting's <c>WithPlayback(settings)</c> or <c>WithPlayback(o => …)</c>
     /// starts on the host's ActorSystem resolvable from DI (and adds the <c>playback</c> health check), without binding
-    /// or validating options of its own. <c>MapPlaybackWebhooks</c> then uses default <see cref="PlaybackOptions"/>
+    /// options of its own (it checks, at start, the two the endpoint reads: <c>MaxWebhookBodyBytes</c> and <c>PublicBaseUrl</c>). <c>MapPlaybackWebhooks</c> then uses default <see cref="PlaybackOptions"/>
     /// unless you configure them (e.g. <c>services.Configure&lt;PlaybackOptions&gt;(o => o.PublicBaseUrl = …)</c>). Once the
     /// endpoint is mapped, the host does not start unless the manager's settings have a signing key or an explicit
     /// <c>SignaturePolicy = Off</c>.

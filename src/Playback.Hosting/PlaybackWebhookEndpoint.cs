@@ -17,8 +17,8 @@ public static class PlaybackWebhookEndpoint
     /// Maps <c>POST {pattern}</c>: reads the raw body (413 over <see cref="PlaybackOptions.MaxWebhookBodyBytes"/>), checks the
     /// signature against <see cref="PlaybackOptions.PublicBaseUrl"/> + path + query (never forwarded headers), and hands the
     /// webhook to its call's actor with <see cref="PlaybackManager.HandOffWebhook"/>, answering without waiting for the actor
-    /// (behind Playback.Cluster's gateway it waits, with <see cref="PlaybackManager.HandleWebhookAsync"/>, for the call's
-    /// entity to answer): 204 when handed off, accepted or ignored, 403 for a missing or wrong
+    /// (with a store, and behind Playback.Cluster's gateway, it waits, with <see cref="PlaybackManager.HandleWebhookAsync"/>,
+    /// for the actor: with a store, until the webhook's change is written): 204 when handed off, accepted or ignored, 403 for a missing or wrong
     /// signature, 400 for a malformed body, 503 while Playback is unavailable and once the application is stopping (also when the
     /// host disposes its services under a request in flight): never a 500. Bad input never gets a 5xx. Secure by default:
     /// with the endpoint mapped, the host does not start (<see cref="Microsoft.Extensions.Options.OptionsValidationException"/>)

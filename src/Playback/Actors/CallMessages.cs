@@ -129,7 +129,7 @@ internal sealed record PlayStatusReceived(string CallId, string ControlId, Repor
 /// <summary>A <c>calling.call.state</c> webhook.</summary>
 internal sealed record CallStateReceived(string CallId, ReportedCallState CallState, DateTimeOffset? Timestamp) : IWithCallId;
 
-/// <summary>A playback's watchdog fired; <paramref name="Retry"/> when it tries again soon after its own stop could not be sent or failed.</summary>
+/// <summary>A playback's watchdog fired; <paramref name="Retry"/> when it tries again after its own stop failed.</summary>
 internal sealed record StatusTimedOut(string ControlId, bool Retry = false);
 
 /// <summary>The settle timer of an unconfirmed play fired: its stop is tried again.</summary>

@@ -127,7 +127,7 @@ internal partial class PlaybackActor
         switch (effect)
         {
             case Watch { On: true } watch when Settings.StatusTimeout > TimeSpan.Zero:
-                Timers.StartSingleTimer(WatchdogKey(watch.ControlId), new StatusTimedOut(watch.ControlId, Retry: watch.Soon), watch.Soon ? Settings.SettleRetryDelay : Settings.StatusTimeout);
+                Timers.StartSingleTimer(WatchdogKey(watch.ControlId), new StatusTimedOut(watch.ControlId, Retry: watch.Retry), watch.Soon ? Settings.SettleRetryDelay : Settings.StatusTimeout);
                 break;
             case Watch watch:
                 Timers.Cancel(WatchdogKey(watch.ControlId));

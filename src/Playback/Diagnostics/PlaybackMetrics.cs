@@ -50,7 +50,7 @@ internal sealed class PlaybackMetrics : IDisposable
         _webhooks = Meter.CreateCounter<long>("playback.webhooks", "{webhook}", "Status webhooks handled, by result and event type.");
         _playbacks = Meter.CreateUpDownCounter<long>("playback.playbacks.active", "{playback}", "Playbacks that have not ended (queued, starting, playing or paused).");
         _calls = Meter.CreateUpDownCounter<long>("playback.calls.active", "{call}", "Call actors alive.");
-        _watchdog = Meter.CreateCounter<long>("playback.watchdog.fired", "{playback}", "Playbacks marked failed because no status arrived within the status timeout.");
+        _watchdog = Meter.CreateCounter<long>("playback.watchdog.fired", "{playback}", "Watchdog firings: playing playbacks without news, stopped and then marked failed within the status timeout.");
     }
 
     /// <summary>The meter the instruments belong to.</summary>

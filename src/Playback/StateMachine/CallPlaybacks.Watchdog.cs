@@ -89,7 +89,7 @@ internal sealed partial record CallPlaybacks
                 return;
             }
 
-            _effects.Add(new Watch(id, true) { Soon = true });
+            _effects.Add(new Watch(id, true) { Soon = true, Retry = true });
         }
 
         /// <summary>Whether <paramref name="flight"/> is the stop the watchdog sent to <paramref name="controlId"/>, a playback without news.</summary>

@@ -37,8 +37,11 @@ internal sealed record Publish(PlaybackEvent Event) : Effect;
 /// <summary>Arm (restart) or disarm the no-news watchdog of a playback.</summary>
 internal sealed record Watch(string ControlId, bool On) : Effect
 {
-    /// <summary>Fire after the settle retry delay, not the status timeout: the watchdog's own stop failed, and is tried again soon.</summary>
+    /// <summary>Fire after the settle retry delay, not the status timeout: the watchdog waited for another request, or its own stop failed.</summary>
     public bool Soon { get; init; }
+
+    /// <summary>The watchdog's own stop failed: the firing that tries again is not a new silence (not warned of or counted again).</summary>
+    public bool Retry { get; init; }
 }
 
 /// <summary>Try the stop that settles an unconfirmed play again after a while.</summary>

@@ -214,7 +214,7 @@ public sealed class WatchdogRulesTests
 
         Assert.Empty(t.Events());
         Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
-        Assert.Equal([new Watch("p", true) { Soon = true }], t.Watches()); // tried again after SettleRetryDelay
+        Assert.Equal([new Watch("p", true) { Soon = true, Retry = true }], t.Watches()); // tried again after SettleRetryDelay
         Assert.False(t.State.Playbacks["p"].OwesStop);
         t.NoRequest();
         t.State.StatusTimedOut("p", Later.AddSeconds(6)).Sent(ApiCommand.Stop, "p");
@@ -273,7 +273,7 @@ public sealed class WatchdogRulesTests
 
         Assert.Empty(t.Events());
         Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
-        Assert.Equal([new Watch("p", true) { Soon = true }], t.Watches());
+        Assert.Equal([new Watch("p", true) { Soon = true, Retry = true }], t.Watches());
     }
 
     [Fact]
