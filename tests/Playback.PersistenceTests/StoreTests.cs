@@ -162,6 +162,36 @@ public sealed class StoreTests : IAsyncLifetime
         Assert.Equal(WebhookStatus.Accepted, (await again.WaitAsync(TimeSpan.FromSeconds(10))).Status);
     }
 
+    [Fact]
+    public async Task A_prune_whose_snapshot_delete_fails_is_tried_again()
+    {
+        FailingSnapshotStore.FailPrunes = 1;
+        var system = ActorSystem.Create("snapshots", $"""
+            akka.loglevel = OFF
+            {PlaybackStore.JournalId}.class = "{typeof(GatedJournal).AssemblyQualifiedName}"
+            {PlaybackStore.SnapshotStoreId}.class = "{typeof(FailingSnapshotStore).AssemblyQualifiedName}"
+            """);
+        try
+        {
+            var api = new HeldPlayApi();
+            api.Answer.SetResult();
+            await using var manager = PlaybackManager.Create(system, _stack.Settings(_store.Settings with { SnapshotEvery = 1 }), api);
+            await manager.Recovery.WaitAsync(TimeSpan.FromSeconds(30));
+            var handle = await manager.PlayAsync("call-s", [Media.Ringtone("us", seconds: 600)], new PlayOptions { ControlId = "s" });
+            await Eventually.AssertAsync(() => Assert.True(FailingSnapshotStore.Count > 0)); // the live call's snapshot
+
+            await handle.StopAsync(); // idle: its prune deletes the snapshot, and that delete fails once
+
+            await Eventually.AssertAsync(() => Assert.Equal(1, FailingSnapshotStore.Failed));
+            await Eventually.AssertAsync(() => Assert.Equal(0, FailingSnapshotStore.Count), TimeSpan.FromSeconds(30)); // tried again 2–12 s later
+        }
+        finally
+        {
+            FailingSnapshotStore.FailPrunes = 0;
+            await system.Terminate();
+        }
+    }
+
     /// <summary>A manager on an ActorSystem whose journal is a <see cref="GatedJournal"/>, with a play accepted on call <c>call-{id}</c>.</summary>
     private async Task<GatedCall> GatedCallAsync(string controlId)
     {

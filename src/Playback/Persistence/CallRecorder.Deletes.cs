@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 
 namespace Playback;
 
@@ -9,10 +10,8 @@ internal sealed partial class CallRecorder
 
     private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(35), TimeSpan.FromSeconds(90)];
 
-    private sealed class DeleteAgain
-    {
-        public static readonly DeleteAgain Instance = new();
-    }
+    /// <summary>A failed delete of one kind is due to be tried again (also the key of its timer).</summary>
+    private sealed record DeleteAgain(bool Events);
 
     /// <summary>A slot of the manager's <see cref="DeleteGate"/> for the deletes of one kind.</summary>
     private sealed record DeleteGranted(bool Events);
@@ -27,12 +26,16 @@ internal sealed partial class CallRecorder
     /// </summary>
     private void AfterDeletes(Action action, bool retryNow = false)
     {
-        if (retryNow && _eventDeletes.RetryingWithMore)
+        foreach (var events in new[] { true, false })
         {
-            // A failed delete waits to be tried again, with more asked for since (the call's prune): tried now, once, so
-            // that the flush waits for it (the retry timer would stop with this recorder).
-            Timers.Cancel(DeleteAgain.Instance);
-            _eventDeletes.Done();
+            var deletes = events ? _eventDeletes : _snapshotDeletes;
+            if (retryNow && deletes.RetryingWithMore)
+            {
+                // A failed delete waits to be tried again, with more asked for since (the call's prune): tried now, once, so
+                // that the flush waits for it (the retry timer would stop with this recorder).
+                Timers.Cancel(new DeleteAgain(events));
+                deletes.Done();
+            }
         }
 
         if (_eventDeletes.Settled && _snapshotDeletes.Settled)
@@ -43,6 +46,41 @@ internal sealed partial class CallRecorder
         {
             (_afterDeletes ??= []).Add(action);
         }
+    }
+
+    private void DeleteSucceeded(bool events)
+    {
+        var deletes = events ? _eventDeletes : _snapshotDeletes;
+        deletes.Attempts = 0;
+        deletes.Done();
+        RunAfterDeletes();
+    }
+
+    /// <summary>
+    /// A delete failed. It costs space and recovery time, never correctness: the rows are still there. It is tried again
+    /// later, with any delete of its kind asked for meanwhile: a deadlock or a busy database passes within seconds, and a
+    /// journal or snapshot store whose breaker a burst opened refuses everything for its reset timeout (30 s), so the later
+    /// tries wait longer than that, spread out (jitter) so that thousands of calls do not all try at once. After that, the
+    /// next start deletes what an idle call left.
+    /// </summary>
+    private void DeleteFailed(bool events, long toSequenceNr, Exception cause)
+    {
+        var deletes = events ? _eventDeletes : _snapshotDeletes;
+        var what = events ? "changes" : "snapshots";
+        Context.GetLogger().Debug("Call {0}: the playback store could not delete its {1} up to {2} (attempt {3}): {4}", _callId, what, toSequenceNr, deletes.Attempts + 1, cause);
+        if (++deletes.Attempts < MaxDeleteAttempts)
+        {
+            deletes.Wait(toSequenceNr);
+            var delay = RetryDelays[deletes.Attempts - 1] + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 10_000));
+            Timers.StartSingleTimer(new DeleteAgain(events), new DeleteAgain(events), delay);
+            RunAfterDeletes();
+            return;
+        }
+
+        deletes.Attempts = 0;
+        Context.GetLogger().Warning("Call {0}: the playback store could not delete its {1} up to {2} ({3}); the next start deletes them", _callId, what, toSequenceNr, cause.Message);
+        deletes.Done();
+        RunAfterDeletes();
     }
 
     private void RunAfterDeletes()
@@ -67,6 +105,9 @@ internal sealed partial class CallRecorder
         private long _wanted;
         private bool _inGate;
         private bool _retrying;
+
+        /// <summary>Failed attempts of the delete now waiting to be tried again.</summary>
+        public int Attempts { get; set; }
 
         /// <summary>Nothing running or waiting for a slot (a failed delete waiting to be tried again counts as settled).</summary>
         public bool Settled => _running == 0 || _retrying;

@@ -49,7 +49,6 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
     // (PostgreSQL answered 40P01), and the loser's rows would stay. A delete asked for meanwhile waits and is merged.
     private readonly OneAtATime _eventDeletes;
     private readonly OneAtATime _snapshotDeletes;
-    private int _deleteAttempts;
 
     // Changes given to PersistAsync, and of them stored (their handlers run in order); what waits for them.
     private long _issued;
@@ -163,41 +162,23 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
                 }
                 break;
             case DeleteMessagesSuccess:
-                _deleteAttempts = 0;
-                _eventDeletes.Done();
-                RunAfterDeletes();
+                DeleteSucceeded(events: true);
                 break;
             case DeleteMessagesFailure failed:
-                // A failed delete costs space and recovery time, never correctness: the events are still there. It is tried
-                // again later, with any delete asked for meanwhile: a deadlock or a busy database passes within seconds, and
-                // a journal whose breaker a burst opened refuses everything for its reset timeout (30 s), so the later tries
-                // wait longer than that, spread out (jitter) so that thousands of calls do not all try at once. After that,
-                // the next start deletes what an idle call left.
-                Context.GetLogger().Debug("Call {0}: the playback store could not delete its changes up to {1} (attempt {2}): {3}", _callId, failed.ToSequenceNr, _deleteAttempts + 1, failed.Cause);
-                if (++_deleteAttempts < MaxDeleteAttempts)
-                {
-                    _eventDeletes.Wait(failed.ToSequenceNr);
-                    var delay = RetryDelays[_deleteAttempts - 1] + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 10_000));
-                    Timers.StartSingleTimer(DeleteAgain.Instance, DeleteAgain.Instance, delay);
-                    RunAfterDeletes();
-                    break;
-                }
-
-                _deleteAttempts = 0;
-                Context.GetLogger().Warning("Call {0}: the playback store could not delete its changes up to {1} ({2}); the next start deletes them", _callId, failed.ToSequenceNr, failed.Cause.Message);
-                _eventDeletes.Done();
-                RunAfterDeletes();
+                DeleteFailed(events: true, failed.ToSequenceNr, failed.Cause);
                 break;
-            case DeleteAgain:
-                _eventDeletes.Done();
+            case DeleteSnapshotsSuccess:
+                DeleteSucceeded(events: false);
+                break;
+            case DeleteSnapshotsFailure failed:
+                DeleteFailed(events: false, failed.Criteria.MaxSequenceNr, failed.Cause);
+                break;
+            case DeleteAgain again:
+                (again.Events ? _eventDeletes : _snapshotDeletes).Done();
                 RunAfterDeletes();
                 break;
             case DeleteGranted granted:
                 (granted.Events ? _eventDeletes : _snapshotDeletes).Granted();
-                break;
-            case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
-                _snapshotDeletes.Done();
-                RunAfterDeletes();
                 break;
             case SaveSnapshotFailure:
                 // The events are still there: recovery reads them instead.
