@@ -144,16 +144,16 @@ internal sealed class PlaybackClusterSerializer : SerializerWithStringManifest
         TimeSpan? RetryAfter = null,
         bool MayHaveBeenApplied = false)
     {
-        public static ErrorDto From(PlaybackException e) => e switch
+        public static ErrorDto From(PlaybackException e) => (e switch
         {
-            PlaybackStateException s => new(ErrorKind.State, s.Message, s.CallId, s.ControlId, State: s.State),
-            PlaybackShutdownException s => new(ErrorKind.Shutdown, s.Message, s.CallId, s.ControlId, MayHaveBeenApplied: s.MayHaveBeenApplied),
+            PlaybackStateException s => new ErrorDto(ErrorKind.State, s.Message, s.CallId, s.ControlId, State: s.State),
+            PlaybackShutdownException s => new(ErrorKind.Shutdown, s.Message, s.CallId, s.ControlId),
             PlaybackMovedException m => new(ErrorKind.Moved, m.Message, m.CallId, m.ControlId),
             PlaybackNodeLostException l => new(ErrorKind.NodeLost, l.Message, l.CallId, l.ControlId),
-            CallGoneException g => new(ErrorKind.Gone, g.Message, g.CallId, g.ControlId, Command: g.Command, StatusCode: g.StatusCode, ServerMessage: g.ServerMessage, RequestId: g.RequestId, MayHaveBeenApplied: g.MayHaveBeenApplied),
-            CallingApiException a => new(ErrorKind.Api, a.Message, a.CallId, a.ControlId, Command: a.Command, StatusCode: a.StatusCode, ServerMessage: a.ServerMessage, Errors: a.Errors.ToList(), RequestId: a.RequestId, IsTransient: a.IsTransient, RetryAfter: a.RetryAfter, MayHaveBeenApplied: a.MayHaveBeenApplied),
+            CallGoneException g => new(ErrorKind.Gone, g.Message, g.CallId, g.ControlId, Command: g.Command, StatusCode: g.StatusCode, ServerMessage: g.ServerMessage, RequestId: g.RequestId),
+            CallingApiException a => new(ErrorKind.Api, a.Message, a.CallId, a.ControlId, Command: a.Command, StatusCode: a.StatusCode, ServerMessage: a.ServerMessage, Errors: a.Errors.ToList(), RequestId: a.RequestId, IsTransient: a.IsTransient, RetryAfter: a.RetryAfter),
             _ => new(ErrorKind.Shutdown, $"{e.GetType().Name}: {e.Message}", e.CallId, e.ControlId),
-        };
+        }) with { MayHaveBeenApplied = e.MayHaveBeenApplied };
 
         public PlaybackException ToException() => Kind switch
         {

@@ -69,14 +69,6 @@ public class CallingApiException : PlaybackException
     /// <summary>How long the server asked the client to wait (<c>Retry-After</c>), when it said.</summary>
     public TimeSpan? RetryAfter { get; }
 
-    /// <summary>
-    /// True when the server may have applied the command although this failure says otherwise: an attempt was sent and got
-    /// no answer (timeout, connection lost after sending) or a 5xx, so its outcome is unknown. Playback never reads an
-    /// error's wording to decide; this flag, the status, the structure of <c>errors[]</c> and webhooks for the control id
-    /// are what it goes by (see the README's failure handling).
-    /// </summary>
-    public bool MayHaveBeenApplied { get; init; }
-
     /// <summary>Whether a status code is worth retrying.</summary>
     /// <param name="statusCode">The HTTP status.</param>
     /// <returns>True for 408, 429, 500, 502, 503 and 504.</returns>

@@ -20,6 +20,17 @@ public abstract class PlaybackException : Exception
 
     /// <summary>The playback's control id, when the command concerned one.</summary>
     public string? ControlId { get; }
+
+    /// <summary>
+    /// True when the server may have applied the command although it failed, so do not send it again blindly (see what the
+    /// call plays: <c>FindAsync</c>, <c>Snapshot</c>, its webhooks, or stop it). A <see cref="CallingApiException"/>: an
+    /// attempt was sent and got no answer (timeout, connection lost after sending), a 5xx, or was cancelled while out, so
+    /// its outcome is unknown. A <see cref="PlaybackShutdownException"/>: the request was on the wire when the call's actor
+    /// stopped, Playback shut down while the caller waited, or a store records it for the call's next actor to send.
+    /// False when nothing was sent. Playback never reads an error's wording to decide; this flag, the status, the
+    /// structure of <c>errors[]</c> and webhooks for the control id are what it goes by (see the README's failure handling).
+    /// </summary>
+    public bool MayHaveBeenApplied { get; init; }
 }
 
 /// <summary>A command that the playback's current state does not allow: no active playback with that control id, a control id already in use, a queued playback that has not started, or a play rejected because the call is busy.</summary>
@@ -54,14 +65,6 @@ public sealed class PlaybackShutdownException : PlaybackException
         : base(message, callId, controlId)
     {
     }
-
-    /// <summary>
-    /// Whether the command's request may have reached the Calling API: it was on the wire when the call's actor stopped,
-    /// Playback shut down while the caller waited, or a store records it for the call's next actor to send. Then do not
-    /// send it again blindly (see what the call plays: <c>FindAsync</c>, <c>Snapshot</c>, its webhooks, or stop it).
-    /// False when nothing was sent: it is safe to send again.
-    /// </summary>
-    public bool MayHaveBeenApplied { get; init; }
 }
 
 /// <summary>

@@ -28,7 +28,7 @@ internal sealed partial class CallRecorder
     {
         foreach (var events in new[] { true, false })
         {
-            var deletes = events ? _eventDeletes : _snapshotDeletes;
+            var deletes = Deletes(events);
             if (retryNow && deletes.RetryingWithMore)
             {
                 // A failed delete waits to be tried again, with more asked for since (the call's prune): tried now, once, so
@@ -48,9 +48,11 @@ internal sealed partial class CallRecorder
         }
     }
 
+    private OneAtATime Deletes(bool events) => events ? _eventDeletes : _snapshotDeletes;
+
     private void DeleteSucceeded(bool events)
     {
-        var deletes = events ? _eventDeletes : _snapshotDeletes;
+        var deletes = Deletes(events);
         deletes.Attempts = 0;
         deletes.Done();
         RunAfterDeletes();
@@ -65,7 +67,7 @@ internal sealed partial class CallRecorder
     /// </summary>
     private void DeleteFailed(bool events, long toSequenceNr, Exception cause)
     {
-        var deletes = events ? _eventDeletes : _snapshotDeletes;
+        var deletes = Deletes(events);
         var what = events ? "changes" : "snapshots";
         Context.GetLogger().Debug("Call {0}: the playback store could not delete its {1} up to {2} (attempt {3}): {4}", _callId, what, toSequenceNr, deletes.Attempts + 1, cause);
         if (++deletes.Attempts < MaxDeleteAttempts)

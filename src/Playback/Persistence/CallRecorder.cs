@@ -174,11 +174,11 @@ internal sealed partial class CallRecorder : UntypedPersistentActor, IWithTimers
                 DeleteFailed(events: false, failed.Criteria.MaxSequenceNr, failed.Cause);
                 break;
             case DeleteAgain again:
-                (again.Events ? _eventDeletes : _snapshotDeletes).Done();
+                Deletes(again.Events).Done();
                 RunAfterDeletes();
                 break;
             case DeleteGranted granted:
-                (granted.Events ? _eventDeletes : _snapshotDeletes).Granted();
+                Deletes(granted.Events).Granted();
                 break;
             case SaveSnapshotFailure:
                 // The events are still there: recovery reads them instead.

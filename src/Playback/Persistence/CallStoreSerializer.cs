@@ -47,7 +47,7 @@ internal sealed class CallStoreSerializer(ExtendedActorSystem system) : Serializ
         Ended = c.Ended?.ToArray(),
         InFlightChanged = c.InFlightChanged,
         InFlight = c.InFlight is { } f
-            ? new StoredFlight { Request = ToStored(f.Request), HasCaller = f.HasCaller, Settles = f.Settles, Confirmed = f.Confirmed, Error = f.Settles ? f.Error?.Message : null }
+            ? new StoredFlight { Request = ToStored(f.Request), HasCaller = f.HasCaller, Settles = f.Settles, WatchdogStop = f.WatchdogStop, Confirmed = f.Confirmed, Error = f.Settles ? f.Error?.Message : null }
             : null,
         PendingReplaceChanged = c.PendingReplaceChanged,
         PendingReplace = c.PendingReplace,
@@ -64,7 +64,7 @@ internal sealed class CallStoreSerializer(ExtendedActorSystem system) : Serializ
         Ended = s.Ended?.ToImmutableList(),
         InFlightChanged = s.InFlightChanged,
         // The caller of a recovered request is gone: it has no caller. A settling stop keeps the words of why it settles (the
-        // play's failure, or the watchdog's "no status received"), which become the playback's reason once it is answered.
+        // play's failure), which become the playback's reason once it is answered.
         InFlight = s.InFlight is { } f ? Recovered(s.Call!, f) : null,
         PendingReplaceChanged = s.PendingReplaceChanged,
         PendingReplace = s.PendingReplace,
@@ -78,6 +78,7 @@ internal sealed class CallStoreSerializer(ExtendedActorSystem system) : Serializ
         return new InFlightRequest(request, HasCaller: false)
         {
             Settles = f.Settles,
+            WatchdogStop = f.WatchdogStop,
             Confirmed = f.Confirmed,
             Error = f.Settles && f.Error is { } why ? new PlaybackStateException(why, callId, request.ControlId, null) : null,
         };
@@ -145,6 +146,7 @@ internal sealed class CallStoreSerializer(ExtendedActorSystem system) : Serializ
         [JsonPropertyName("request")] public StoredRequest? Request { get; set; }
         [JsonPropertyName("caller")] public bool HasCaller { get; set; }
         [JsonPropertyName("settles")] public bool Settles { get; set; }
+        [JsonPropertyName("watchdog")] public bool WatchdogStop { get; set; }
         [JsonPropertyName("confirmed")] public bool Confirmed { get; set; }
         [JsonPropertyName("error")] public string? Error { get; set; }
     }

@@ -13,7 +13,7 @@ namespace Playback;
 /// (capped exponential backoff with jitter, <c>Retry-After</c> honoured, never 400/401/403/404/422), a circuit breaker,
 /// an account-wide token-bucket rate limiter, and a per-attempt timeout. A retried <c>calling.play</c> reuses its
 /// control id. Nothing here reads an error's wording: when an attempt got no answer or a 5xx (the server may have acted)
-/// and the command then fails, the failure carries <see cref="CallingApiException.MayHaveBeenApplied"/>, and the call's
+/// and the command then fails, the failure carries <see cref="PlaybackException.MayHaveBeenApplied"/>, and the call's
 /// state machine settles it (webhook evidence, <c>errors[].attribute</c>, or a stop). A retry of a play or a stop is not
 /// sent once a webhook for its control id has proved that an earlier attempt landed.
 /// </summary>

@@ -141,7 +141,7 @@ internal sealed partial record CallPlaybacks
                 return;
             }
 
-            if (entry is not null && !entry.State.IsTerminal() && api is { IsTransient: false, StatusCode: 404 or 422 })
+            if (entry is not null && !entry.State.IsTerminal() && FindsNothingToStop(api))
             {
                 // The server has no active play with that control id, however it worded it: an earlier attempt of this stop
                 // landed (its answer was lost), or the play ended on its own. Either way nothing plays under it.
@@ -162,6 +162,12 @@ internal sealed partial record CallPlaybacks
 
             ReplyFailed(flight, error);
         }
+
+        /// <summary>
+        /// A stop's final refusal that says the server has no active play under its control id, however it words it: 404, or
+        /// 422 (a stop has nothing but its control id to validate). Read by every stop: yours, a settling one, the watchdog's.
+        /// </summary>
+        private static bool FindsNothingToStop([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] CallingApiException? refusal) => refusal is { IsTransient: false, StatusCode: 404 or 422 };
 
         /// <summary>
         /// Pause, resume or volume failed. A 404 ends that playback only: the server no longer knows its control id. A pause or

@@ -77,7 +77,7 @@ internal sealed partial record CallPlaybacks
         }
 
         /// <summary>
-        /// A play failed. When an attempt may have landed (<see cref="CallingApiException.MayHaveBeenApplied"/>) it is never
+        /// A play failed. When an attempt may have landed (<see cref="PlaybackException.MayHaveBeenApplied"/>) it is never
         /// just reported failed: a webhook for its control id proves it landed; a retry refused for its <c>control_id</c>
         /// (structure, not wording) says so; otherwise Playback stops it first and reports failure after the stop.
         /// </summary>
@@ -151,7 +151,7 @@ internal sealed partial record CallPlaybacks
                 return;
             }
 
-            if (stopError is { IsTransient: false, MayHaveBeenApplied: false, StatusCode: 404 or 422 })
+            if (stopError is { MayHaveBeenApplied: false } && FindsNothingToStop(stopError))
             {
                 // The server has no such play to stop: it never started (or has ended).
                 Change(id, PlaybackState.Failed, flight.Error?.Message ?? entry.Reason);

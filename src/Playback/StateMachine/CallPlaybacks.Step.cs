@@ -45,9 +45,9 @@ internal sealed partial record CallPlaybacks
 
         private bool HadNews(string controlId) =>
             string.Equals(_firstNews, controlId, StringComparison.Ordinal) || _moreNews?.Contains(controlId) == true;
-        private void Send(ApiRequest request, bool hasCaller, bool settles = false, PlaybackException? error = null)
+        private void Send(ApiRequest request, bool hasCaller, bool settles = false, PlaybackException? error = null, bool watchdogStop = false)
         {
-            _state = _state with { InFlight = new InFlightRequest(request, hasCaller) { Settles = settles, Error = error } };
+            _state = _state with { InFlight = new InFlightRequest(request, hasCaller) { Settles = settles, Error = error, WatchdogStop = watchdogStop } };
             _effects.Add(new SendRequest(request));
         }
 

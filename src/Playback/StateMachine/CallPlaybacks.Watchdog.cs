@@ -59,10 +59,8 @@ internal sealed partial record CallPlaybacks
                 }
                 else
                 {
-                    // It may still be playing: stopped first, and reported ended only once the stop is answered
-                    // (SilentStopAnswered). The flight carries why (its Error, kept by the store too), which tells it apart.
-                    Send(new ApiRequest(ApiCommand.Stop, controlId), hasCaller: false, settles: true,
-                        error: new PlaybackStateException(NoStatusReason, CallId, controlId, PlaybackState.Playing));
+                    // It may still be playing: stopped first, and reported ended only once the stop is answered (SilentStopAnswered).
+                    Send(new ApiRequest(ApiCommand.Stop, controlId), hasCaller: false, watchdogStop: true);
                 }
             }
         }
@@ -81,9 +79,9 @@ internal sealed partial record CallPlaybacks
                 return; // it ended meanwhile (a finished or error webhook, the call's end)
             }
 
-            if (accepted || refusal is { IsTransient: false, StatusCode: 404 or 422 })
+            if (accepted || FindsNothingToStop(refusal))
             {
-                var stoppedIt = accepted || refusal!.MayHaveBeenApplied;
+                var stoppedIt = accepted || refusal is { MayHaveBeenApplied: true };
                 Change(id, entry.StopSent ? PlaybackState.Stopped : PlaybackState.Failed,
                     entry.StopSent ? "stopped" : stoppedIt ? StoppedSilentReason : NoStatusReason);
                 return;
@@ -94,7 +92,7 @@ internal sealed partial record CallPlaybacks
 
         /// <summary>Whether <paramref name="flight"/> is the stop the watchdog sent to <paramref name="controlId"/>, a playback without news.</summary>
         private static bool StopsSilentPlayback(InFlightRequest? flight, string controlId) =>
-            flight is { Settles: true, Error: PlaybackStateException { Message: NoStatusReason } } && flight.Request.ControlId == controlId;
+            flight is { WatchdogStop: true } && flight.Request.ControlId == controlId;
 
         /// <summary>Re-arms the watchdog of every playback that had news in this step, and disarms those no longer playing.</summary>
         private void WatchChanged()

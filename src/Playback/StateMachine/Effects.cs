@@ -59,6 +59,9 @@ internal sealed record InFlightRequest(ApiRequest Request, bool HasCaller)
     /// <summary>A stop sent to settle a play whose outcome was unknown.</summary>
     public bool Settles { get; init; }
 
+    /// <summary>The stop the watchdog sent to a playing playback that had no news: its answer decides how the playback ends.</summary>
+    public bool WatchdogStop { get; init; }
+
     /// <summary>The failure of the play being settled, reported to its caller once the stop's outcome is known (null when the stop is tried again later, without a caller).</summary>
     public PlaybackException? Error { get; init; }
 

@@ -165,7 +165,7 @@ public sealed class WatchdogRulesTests
         t.Sent(ApiCommand.Stop, "p");
         Assert.Empty(t.Events());
         Assert.Equal(PlaybackState.Playing, t.State.StateOf("p"));
-        Assert.True(t.State.InFlight!.Settles);
+        Assert.True(t.State.InFlight!.WatchdogStop);
         Assert.Empty(t.Replies());
     }
 
