@@ -118,8 +118,9 @@ public sealed partial class CallingEmulator
         }
     }
 
-    // `release` frees the call's in-flight slot. A dropped connection calls it before aborting: the client sees the reset
-    // at once and may retry before this handler has returned, which is not two requests in flight from its point of view.
+    // `release` frees the call's in-flight slot once the request is decided: before its answer is written, and before a
+    // dropped connection is aborted (the client sees the reset at once and may retry before this handler has returned,
+    // which is not two requests in flight from its point of view).
     private async Task ProcessAsync(HttpContext context, JsonElement root, string text, string? callId, string? commandName, string? controlId, Action release)
     {
         var (command, errors) = _parser.Parse(root);
@@ -180,6 +181,9 @@ public sealed partial class CallingEmulator
 
         Log(commandName, callId, controlId, status, faultText);
         Journal.Add(new JournalRequest(Options.Clock.GetUtcNow(), callId, commandName, controlId, text, status, faultText));
+        // Answered: the slot is free before the answer is written. A client that reads the answer can send the call's next
+        // request before this handler's write has returned; that is one request after another, not two in flight.
+        release();
         await WriteAsync(context, status, response).ConfigureAwait(false);
     }
 

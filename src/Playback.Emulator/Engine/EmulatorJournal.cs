@@ -83,7 +83,7 @@ public sealed class EmulatorJournal
         }
     }
 
-    /// <summary>How many times a request for a call arrived while another request for the same call was still being answered. A client that serializes its commands per call keeps this at 0.</summary>
+    /// <summary>How many times a request for a call arrived while another request for the same call was still being decided (from its arrival until its answer starts). A client that serializes its commands per call keeps this at 0.</summary>
     public long Overlaps => Interlocked.Read(ref _overlaps);
 
     /// <summary>Forgets every entry and resets <see cref="Overlaps"/>.</summary>
